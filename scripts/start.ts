@@ -1,0 +1,72 @@
+/**
+ * `npm start [-- --profile NAME] [--browser] [--no-open] [--port N]`
+ * Starts Valise in Electron when its binary is present. Otherwise it tries Electron's installer
+ * once; when that fails it says so in one line and starts browser mode: the renderer served on
+ * 127.0.0.1 with a per-launch token, opened in Chromium's app mode when there is a display.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startBrowserMode } from '../src/main/host/browserMode.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    profile: { type: 'string', default: 'default' },
+    browser: { type: 'boolean', default: false },
+    'no-open': { type: 'boolean', default: false },
+    port: { type: 'string' },
+  },
+  allowPositionals: false,
+});
+
+function electronBinary(): string | null {
+  const dir = path.join(root, 'node_modules', 'electron');
+  const pathFile = path.join(dir, 'path.txt');
+  if (!fs.existsSync(pathFile)) return null;
+  const bin = path.join(dir, 'dist', fs.readFileSync(pathFile, 'utf8').trim());
+  return fs.existsSync(bin) ? bin : null;
+}
+
+function tryElectronInstaller(): boolean {
+  const installer = path.join(root, 'node_modules', 'electron', 'install.js');
+  if (!fs.existsSync(installer)) return false;
+  const timeout = Number(process.env.VALISE_ELECTRON_INSTALL_TIMEOUT_MS ?? 60_000);
+  const r = spawnSync(process.execPath, [installer], { cwd: path.dirname(installer), stdio: 'ignore', timeout });
+  return r.status === 0 && electronBinary() !== null;
+}
+
+async function main(): Promise<void> {
+  let electron = values.browser ? null : electronBinary();
+  if (!electron && !values.browser && process.env.VALISE_SKIP_ELECTRON_INSTALL !== '1') {
+    electron = tryElectronInstaller() ? electronBinary() : null;
+  }
+  if (electron) {
+    const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/build.ts', '--electron'], { cwd: root, stdio: 'inherit' });
+    if (build.status !== 0) process.exit(build.status ?? 1);
+    const child = spawn(electron, [root, `--profile=${values.profile}`], { cwd: root, stdio: 'inherit' });
+    child.on('exit', (code) => process.exit(code ?? 0));
+    return;
+  }
+  if (!values.browser) console.log('Electron is not available (its binary could not be installed); starting Valise in browser mode.');
+  const running = await startBrowserMode({ root, profile: values.profile!, port: values.port ? Number(values.port) : undefined });
+  console.log(`Valise (profile "${values.profile}") is at ${running.url}`);
+  const chromium = '/usr/bin/chromium';
+  if (!values['no-open'] && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && fs.existsSync(chromium)) {
+    const userData = path.join(root, '.profiles', values.profile!, 'chromium');
+    fs.mkdirSync(userData, { recursive: true });
+    spawn(chromium, [`--app=${running.url}`, `--user-data-dir=${userData}`, '--no-first-run', '--disable-background-networking', '--disable-sync'], {
+      stdio: 'ignore',
+      detached: true,
+    }).unref();
+  }
+  const stop = async () => {
+    await running.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+await main();

@@ -1,0 +1,3 @@
+/** Entry of the `valise-admin` command. */
+console.error('This command is not built yet.');
+process.exit(1);

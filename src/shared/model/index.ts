@@ -1,0 +1,3 @@
+export * from './classification.ts';
+export * from './policy.ts';
+export * from './roles.ts';
