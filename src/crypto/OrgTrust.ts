@@ -1,0 +1,118 @@
+/**
+ * What this device (or the relay) knows of the organisation: the pinned root, the verified member
+ * and device certificates, and the revocations. Certificates enter only through verification, so
+ * every lookup answers with something the organisation signed.
+ */
+import {
+  readDeviceCertificate,
+  readMemberCertificate,
+  verifyRevocation,
+  type DeviceCertificate,
+  type MemberCertificate,
+  type Revocation,
+  type RevocationSet,
+} from './certificates.ts';
+import { CertificateError } from './errors.ts';
+import type { OrgIdentity } from './OrgRoot.ts';
+
+/**
+ * A read-only view of trust at one instant. `applyChannelChange` and the wipe checks take this, so
+ * they stay pure: the same inputs always give the same answer.
+ */
+export interface TrustView {
+  readonly nowMs: number;
+  /** The member certificate of a user if it is valid at `nowMs` and not revoked. */
+  member(userId: string): MemberCertificate | undefined;
+  /** The device certificate of a device if it is valid at `nowMs` and not revoked. */
+  device(userId: string, deviceId: number): DeviceCertificate | undefined;
+}
+
+export class OrgTrust implements RevocationSet {
+  private readonly members = new Map<string, MemberCertificate>();
+  private readonly devices = new Map<string, DeviceCertificate>();
+  private readonly revoked = new Map<string, Revocation>();
+
+  constructor(readonly org: OrgIdentity) {}
+
+  isRevoked(target: 'member' | 'device', serial: number): boolean {
+    return this.revoked.has(`${target}:${serial}`);
+  }
+
+  /** Verifies and keeps a member certificate (replacing an older serial for the same user). */
+  addMemberCertificate(bytes: Uint8Array): MemberCertificate {
+    const cert = readMemberCertificate(bytes, this.org);
+    if (this.isRevoked('member', cert.serial)) throw new CertificateError('revoked', 'member certificate');
+    const old = this.members.get(cert.userId);
+    if (!old || old.serial <= cert.serial) this.members.set(cert.userId, cert);
+    return cert;
+  }
+
+  addDeviceCertificate(bytes: Uint8Array): DeviceCertificate {
+    const cert = readDeviceCertificate(bytes, this.org);
+    if (this.isRevoked('device', cert.serial)) throw new CertificateError('revoked', 'device certificate');
+    const key = `${cert.userId}.${cert.deviceId}`;
+    const old = this.devices.get(key);
+    if (!old || old.serial <= cert.serial) this.devices.set(key, cert);
+    return cert;
+  }
+
+  addRevocation(bytes: Uint8Array): Revocation {
+    const r = verifyRevocation(bytes, this.org);
+    this.revoked.set(`${r.target}:${r.revokedSerial}`, r);
+    return r;
+  }
+
+  revocations(): Revocation[] {
+    return [...this.revoked.values()];
+  }
+
+  /**
+   * The valid, unrevoked certificate of a device at `nowMs`, or a typed error saying why not.
+   * This is the gate for accepting a peer's identity key.
+   */
+  requireDevice(userId: string, deviceId: number, nowMs: number): DeviceCertificate {
+    const cert = this.devices.get(`${userId}.${deviceId}`);
+    if (!cert) throw new CertificateError('missing', 'device certificate');
+    if (this.isRevoked('device', cert.serial)) throw new CertificateError('revoked', 'device certificate');
+    if (nowMs < cert.notBeforeMs) throw new CertificateError('not-yet-valid', 'device certificate');
+    if (nowMs >= cert.notAfterMs) throw new CertificateError('expired', 'device certificate');
+    return cert;
+  }
+
+  requireMember(userId: string, nowMs: number): MemberCertificate {
+    const cert = this.members.get(userId);
+    if (!cert) throw new CertificateError('missing', 'member certificate');
+    if (this.isRevoked('member', cert.serial)) throw new CertificateError('revoked', 'member certificate');
+    if (nowMs < cert.notBeforeMs) throw new CertificateError('not-yet-valid', 'member certificate');
+    if (nowMs >= cert.notAfterMs) throw new CertificateError('expired', 'member certificate');
+    return cert;
+  }
+
+  /** Device certificates of a user valid at `nowMs`, by device id. */
+  devicesOf(userId: string, nowMs: number): DeviceCertificate[] {
+    return [...this.devices.values()]
+      .filter((c) => c.userId === userId && this.valid(() => this.requireDevice(c.userId, c.deviceId, nowMs)))
+      .sort((a, b) => a.deviceId - b.deviceId);
+  }
+
+  view(nowMs: number): TrustView {
+    return {
+      nowMs,
+      member: (u) => this.attempt(() => this.requireMember(u, nowMs)),
+      device: (u, d) => this.attempt(() => this.requireDevice(u, d, nowMs)),
+    };
+  }
+
+  private valid(f: () => unknown): boolean {
+    return this.attempt(f) !== undefined;
+  }
+
+  private attempt<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof CertificateError) return undefined;
+      throw e;
+    }
+  }
+}

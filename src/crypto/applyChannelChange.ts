@@ -1,0 +1,117 @@
+/**
+ * The one rule book for channel state transitions (DESIGN.md §5), as a pure function: clients and
+ * the relay run the same code on the same bytes and reach the same verdict.
+ */
+import { isCleared } from '../shared/model/classification.ts';
+import { normalisePolicy } from '../shared/model/policy.ts';
+import { bytesEqual, decodeChannelState, type ChannelState } from './ChannelState.ts';
+import { CodecError } from './errors.ts';
+import { CONTEXT, verifyBytes } from './signing.ts';
+import type { TrustView } from './OrgTrust.ts';
+
+export const REJECT_REASONS = [
+  'malformed',
+  'unknown-signer',
+  'bad-signature',
+  'not-allowed',
+  'wrong-channel',
+  'rollback',
+  'epoch-gap',
+  'fork',
+  'member-not-cleared',
+  'invalid-members',
+  'channel-wiped',
+  'invalid-creation',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export type ChannelChangeResult =
+  | { kind: 'accepted'; state: ChannelState; rotateSenderKeys: boolean }
+  | { kind: 'rejected'; reason: RejectReason };
+
+const reject = (reason: RejectReason): ChannelChangeResult => ({ kind: 'rejected', reason });
+
+/**
+ * Decides whether `signedChange` (an encoded signed channel state record) may follow `prev`
+ * (`null` for a new channel). Pure: no I/O, no clock; `trust.nowMs` is the instant of judgement.
+ * `rotateSenderKeys` is true when a member was removed: every remaining member must then send under
+ * a fresh sender key, so the removed member cannot read what follows.
+ */
+export function applyChannelChange(prev: ChannelState | null, signedChange: Uint8Array, trust: TrustView): ChannelChangeResult {
+  let next: ChannelState;
+  try {
+    next = decodeChannelState(signedChange);
+  } catch (e) {
+    if (e instanceof CodecError) return reject('malformed');
+    throw e;
+  }
+
+  const signerDevice = trust.device(next.signer.userId, next.signer.deviceId);
+  const signerMember = trust.member(next.signer.userId);
+  if (!signerDevice || !signerMember) return reject('unknown-signer');
+  if (!verifyBytes(signerDevice.identityKey, CONTEXT.channelState, next.body, next.signature)) return reject('bad-signature');
+
+  if (prev === null) {
+    if (next.epoch !== 0 || next.previousHash.length !== 0 || next.status !== 'active') return reject('invalid-creation');
+    if (!signerMember.roles.includes('lead')) return reject('not-allowed');
+    const self = next.members.find((m) => m.userId === next.signer.userId);
+    if (!self || self.role !== 'owner') return reject('invalid-creation');
+  } else {
+    if (!bytesEqual(prev.channelId, next.channelId)) return reject('wrong-channel');
+    if (next.epoch <= prev.epoch) return reject('rollback');
+    if (next.epoch !== prev.epoch + 1) return reject('epoch-gap');
+    if (!bytesEqual(next.previousHash, prev.hash)) return reject('fork');
+    if (prev.status === 'wiped') return reject('channel-wiped');
+    if (!mayChange(prev, next, signerMember.roles.includes('security-officer'))) return reject('not-allowed');
+  }
+
+  const membership = checkMembers(next, trust);
+  if (membership) return reject(membership);
+
+  const removed = prev !== null && prev.members.some((m) => !next.members.some((n) => n.userId === m.userId));
+  return { kind: 'accepted', state: { ...next, policy: normalisePolicy(next.policy) }, rotateSenderKeys: removed };
+}
+
+function mayChange(prev: ChannelState, next: ChannelState, isSecurityOfficer: boolean): boolean {
+  const role = prev.members.find((m) => m.userId === next.signer.userId)?.role;
+  if (role === 'owner' || role === 'lead') return true;
+  // A security officer may pause, resume or wipe any channel of the organisation, and nothing else.
+  return isSecurityOfficer && sameExceptStatus(prev, next);
+}
+
+function sameExceptStatus(a: ChannelState, b: ChannelState): boolean {
+  return (
+    a.name === b.name &&
+    a.classification === b.classification &&
+    JSON.stringify(a.policy) === JSON.stringify(normalisePolicy(b.policy)) &&
+    a.members.length === b.members.length &&
+    a.members.every((m, i) => m.userId === b.members[i]!.userId && m.role === b.members[i]!.role)
+  );
+}
+
+function checkMembers(s: ChannelState, trust: TrustView): RejectReason | null {
+  if (s.members.length === 0) return 'invalid-members';
+  const seen = new Set<string>();
+  for (const m of s.members) {
+    if (seen.has(m.userId)) return 'invalid-members';
+    seen.add(m.userId);
+  }
+  if (!s.members.some((m) => m.role === 'owner' || m.role === 'lead')) return 'invalid-members';
+  for (const m of s.members) {
+    const cert = trust.member(m.userId);
+    if (!cert || !isCleared(cert.clearance, s.classification)) return 'member-not-cleared';
+    if (m.role === 'records' && !cert.roles.includes('records')) return 'invalid-members';
+  }
+  return null;
+}
+
+/**
+ * The member list after raising (or setting) the classification: members who are not cleared are
+ * dropped, as DESIGN.md §5 asks. The signer uses this before signing the change.
+ */
+export function membersClearedFor(state: Pick<ChannelState, 'members'>, classification: number, trust: TrustView): ChannelState['members'] {
+  return state.members.filter((m) => {
+    const cert = trust.member(m.userId);
+    return cert !== undefined && isCleared(cert.clearance, classification);
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * Decoding of untrusted bytes. Sizes are checked before parsing, and whatever goes wrong surfaces
+ * as a CodecError naming what was being read, never as a protobuf or RangeError.
+ */
+import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
+import { CodecError } from './errors.ts';
+
+/** Upper bounds in bytes, checked before any parsing. */
+export const LIMITS = {
+  envelope: 256 * 1024,
+  content: 192 * 1024,
+  signedRecord: 64 * 1024,
+  enrolmentRequest: 4 * 1024,
+  prekey: 4 * 1024,
+  /** Text bodies inside a DataMessage (characters). */
+  textLength: 64 * 1024,
+} as const;
+
+export function decodeMessage<D extends DescMessage>(schema: D, bytes: Uint8Array, limit: number, what: string): MessageShape<D> {
+  if (!(bytes instanceof Uint8Array)) throw new CodecError(what, 'not bytes');
+  if (bytes.length > limit) throw new CodecError(what, `larger than ${limit} bytes`);
+  try {
+    return fromBinary(schema, bytes, { readUnknownFields: false });
+  } catch (e) {
+    throw new CodecError(what, 'malformed', { cause: e });
+  }
+}
+
+export function encodeMessage<D extends DescMessage>(schema: D, init: MessageInitShape<D>): Uint8Array<ArrayBuffer> {
+  return toBinary(schema, create(schema, init)) as Uint8Array<ArrayBuffer>;
+}
+
+/** Converts a uint64 from the wire to a safe JS number, or refuses the record. */
+export function safeNumber(v: bigint, what: string, field: string): number {
+  if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new CodecError(what, `${field} out of range`);
+  return Number(v);
+}
+
+export function requireLength(bytes: Uint8Array, length: number, what: string, field: string): Uint8Array {
+  if (bytes.length !== length) throw new CodecError(what, `${field} must be ${length} bytes`);
+  return bytes;
+}

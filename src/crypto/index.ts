@@ -1,0 +1,20 @@
+/**
+ * The crypto layer's public surface (DESIGN.md §2, §4, §5). Other layers import from here only.
+ *
+ * For the relay: `verifyDeviceCertificate`, `verifyMemberCertificate`, `verifyRevocation`,
+ * `verifyAuthChallenge` / `verifyAdminChallenge`, `applyChannelChange` (with an `OrgTrust` view),
+ * `verifyWipeCommand`, `verifyEnrolmentRequest` (its `.code` is the comparison code),
+ * `decodeEnvelope` for routing fields.
+ */
+export * from './errors.ts';
+export * from './codec.ts';
+export { CONTEXT, signRecord, verifyRecord, openRecord } from './signing.ts';
+export * from './OrgRoot.ts';
+export * from './certificates.ts';
+export * from './OrgTrust.ts';
+export * from './ChannelState.ts';
+export * from './applyChannelChange.ts';
+export * from './wipe.ts';
+export * from './enrolment.ts';
+export * from './relayAuth.ts';
+export * from './stores.ts';
