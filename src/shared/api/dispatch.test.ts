@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { ApiClient } from './ApiClient.ts';
+import { dispatchFrame, type ApiHandlers } from './dispatch.ts';
+import { ApiError } from './errors.ts';
+import { API_METHOD_NAMES } from './methods.ts';
+import { DEFAULT_SETTINGS } from './schemas.ts';
+
+function handlers(overrides: Partial<ApiHandlers>): ApiHandlers {
+  const all = {} as Record<string, unknown>;
+  for (const m of API_METHOD_NAMES) all[m] = () => Promise.reject(new ApiError('LOCKED'));
+  return { ...(all as ApiHandlers), ...overrides };
+}
+
+function loop(h: ApiHandlers): ApiClient {
+  const client: ApiClient = new ApiClient((frame) => {
+    // A JSON round trip, as over IPC or a WebSocket.
+    void dispatchFrame(h, JSON.parse(JSON.stringify(frame))).then((res) => res && client.receive(JSON.parse(JSON.stringify(res))));
+  });
+  return client;
+}
+
+describe('API dispatch', () => {
+  it('validates params and fills defaults before the handler sees them', async () => {
+    let seen: unknown;
+    const c = loop(handlers({ listMessages: (input) => ((seen = input), Promise.resolve({ messages: [], nextCursor: null })) }));
+    await expect(c.call('listMessages', { channelId: 'c1' })).resolves.toEqual({ messages: [], nextCursor: null });
+    expect(seen).toEqual({ channelId: 'c1', limit: 50 });
+  });
+
+  it('refuses bad params with BAD_REQUEST and never calls the handler, nor echoes the values', async () => {
+    let called = false;
+    const c = loop(handlers({ send: () => ((called = true), Promise.reject(new Error('no'))) }));
+    const err = await c.call('send', { channelId: '', text: 'secret words' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).code).toBe('BAD_REQUEST');
+    expect((err as ApiError).message).not.toContain('secret words');
+    expect(called).toBe(false);
+  });
+
+  it('refuses unknown fields, so a compromised UI cannot smuggle options in', async () => {
+    const h = handlers({ getSettings: () => Promise.resolve(DEFAULT_SETTINGS) });
+    const res = await dispatchFrame(h, { id: 3, method: 'getSettings', params: { admin: true } });
+    expect(res).toMatchObject({ id: 3, error: { code: 'BAD_REQUEST' } });
+  });
+
+  it('answers unknown methods with UNKNOWN_METHOD', async () => {
+    const res = await dispatchFrame(handlers({}), { id: 1, method: '__proto__', params: {} });
+    expect(res).toMatchObject({ id: 1, error: { code: 'UNKNOWN_METHOD' } });
+  });
+
+  it('passes typed errors through with their user message and hides unexpected ones', async () => {
+    const c = loop(
+      handlers({
+        pause: () => Promise.reject(new ApiError('CHANNEL_PAUSED', { detail: 'incident' })),
+        resume: () => Promise.reject(new Error('db path /home/x/secret.db')),
+      }),
+    );
+    const paused = (await c.call('pause', { channelId: 'c', reason: 'r' }).catch((e: unknown) => e)) as ApiError;
+    expect(paused.code).toBe('CHANNEL_PAUSED');
+    expect(paused.message).toContain('incident');
+    const internal = (await c.call('resume', { channelId: 'c' }).catch((e: unknown) => e)) as ApiError;
+    expect(internal.code).toBe('INTERNAL');
+    expect(internal.message).not.toContain('secret.db');
+  });
+
+  it('refuses a handler result that breaks the contract', async () => {
+    const bad = handlers({ getSettings: () => Promise.resolve({ ...DEFAULT_SETTINGS, theme: 'neon' } as never) });
+    expect(await dispatchFrame(bad, { id: 9, method: 'getSettings' })).toMatchObject({ error: { code: 'INTERNAL' } });
+  });
+
+  it('delivers events to listeners and fails pending calls when the transport closes', async () => {
+    const seen: string[] = [];
+    const c = new ApiClient(() => undefined);
+    c.onEvent((e) => seen.push(e.type));
+    c.receive({ event: { type: 'syncProgress', done: 1, total: 2 } });
+    c.receive({ event: { type: 'nonsense' } });
+    expect(seen).toEqual(['syncProgress']);
+    const p = c.call('status');
+    c.close();
+    await expect(p).rejects.toMatchObject({ code: 'OFFLINE' });
+  });
+});

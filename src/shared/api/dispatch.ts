@@ -1,0 +1,57 @@
+/**
+ * The engine side of the contract, independent of the transport: takes one raw request frame,
+ * validates it and its params against the method table, calls the handler, validates what the
+ * handler returns, and produces the response frame. Nothing thrown escapes as anything but a
+ * typed error body with a user-facing message.
+ */
+import { ApiError } from './errors.ts';
+import { isValiseError, toValiseError } from '../errors.ts';
+import { RequestFrameSchema, type ResponseFrame } from './frames.ts';
+import { API_METHODS, isApiMethod, type ApiInput, type ApiMethod, type ApiResult } from './methods.ts';
+
+/** One async function per method; the engine implements this. */
+export type ApiHandlers = { [M in ApiMethod]: (input: ApiInput<M>) => Promise<ApiResult<M>> };
+
+/** Validates and runs one call; throws ApiError (BAD_REQUEST / UNKNOWN_METHOD) or what the handler threw. */
+export async function invoke(handlers: ApiHandlers, method: string, params: unknown): Promise<unknown> {
+  if (!isApiMethod(method)) throw new ApiError('UNKNOWN_METHOD');
+  const spec = API_METHODS[method];
+  const parsed = spec.input.safeParse(params ?? {});
+  if (!parsed.success) {
+    // Only the paths of the bad fields: values may be message text.
+    const where = parsed.error.issues.map((i) => i.path.join('.') || '(params)').slice(0, 5).join(', ');
+    throw new ApiError('BAD_REQUEST', { detail: `invalid: ${where}`, cause: parsed.error });
+  }
+  const run = handlers[method] as (input: unknown) => Promise<unknown>;
+  const result = await run(parsed.data);
+  const out = spec.output.safeParse(result);
+  if (!out.success) throw new ApiError('INTERNAL', { cause: out.error });
+  return out.data;
+}
+
+/** Turns a raw request frame into its response frame; `onError` sees every failure (for logging). */
+export async function dispatchFrame(
+  handlers: ApiHandlers,
+  raw: unknown,
+  onError?: (e: unknown, method: string) => void,
+): Promise<ResponseFrame | undefined> {
+  const frame = RequestFrameSchema.safeParse(raw);
+  if (!frame.success) {
+    onError?.(new ApiError('BAD_REQUEST'), '?');
+    // Without an id we cannot answer; the transport decides whether to close the connection.
+    const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'number' ? raw.id : undefined;
+    return id === undefined ? undefined : { id, error: errorBody(new ApiError('BAD_REQUEST')) };
+  }
+  const { id, method, params } = frame.data;
+  try {
+    return { id, result: await invoke(handlers, method, params) };
+  } catch (e) {
+    onError?.(e, method);
+    return { id, error: errorBody(e) };
+  }
+}
+
+export function errorBody(e: unknown): { code: string; message: string } {
+  const v = isValiseError(e) ? e : toValiseError(e);
+  return { code: v.code, message: v.userMessage };
+}

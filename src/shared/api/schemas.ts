@@ -1,0 +1,172 @@
+/**
+ * The data shapes that cross the API between the UI (or the CLI) and the engine. These are views:
+ * they carry what a screen needs and nothing secret (no keys, no raw protocol state).
+ */
+import { z } from 'zod';
+import { RECORDING_MODES } from '../model/policy.ts';
+import { CHANNEL_ROLES, ORG_ROLES } from '../model/roles.ts';
+
+export const Id = z.string().min(1).max(128);
+/** Unix time in milliseconds. */
+export const TimeMs = z.number().int().nonnegative();
+
+export const PolicySchema = z.object({
+  recording: z.enum(RECORDING_MODES),
+  messageLifetimeMs: z.number().int().nonnegative(),
+  burnAfterReading: z.boolean(),
+  endsAtMs: TimeMs,
+  allowCopy: z.boolean(),
+  allowExport: z.boolean(),
+  allowAttachments: z.boolean(),
+  screenCapture: z.enum(['allow', 'block']),
+  readReceipts: z.boolean(),
+});
+export type PolicyView = z.infer<typeof PolicySchema>;
+
+export const ClassificationSchema = z.object({
+  level: z.number().int().nonnegative(),
+  label: z.string(),
+  short: z.string(),
+  colour: z.string(),
+});
+
+export const CHANNEL_STATUSES = ['active', 'paused', 'wiped'] as const;
+export const KEY_PROVIDERS = ['os-keystore', 'tpm', 'pkcs11', 'passphrase'] as const;
+export type KeyProviderKind = (typeof KEY_PROVIDERS)[number];
+
+/** One row of the channel list. */
+export const ChannelSummarySchema = z.object({
+  id: Id,
+  name: z.string(),
+  classification: z.number().int().nonnegative(),
+  policy: PolicySchema,
+  status: z.enum(CHANNEL_STATUSES),
+  /** Why the channel is paused, as typed by whoever paused it; shown in the composer. */
+  pausedReason: z.string().nullable(),
+  /** A direct conversation (a channel of two). */
+  direct: z.boolean(),
+  myRole: z.enum(CHANNEL_ROLES),
+  unread: z.number().int().nonnegative(),
+  lastMessageAt: TimeMs.nullable(),
+  /** What this device may do here, derived from role, status and policy. */
+  can: z.object({
+    send: z.boolean(),
+    manage: z.boolean(),
+    pause: z.boolean(),
+    wipe: z.boolean(),
+    export: z.boolean(),
+    attach: z.boolean(),
+    copy: z.boolean(),
+  }),
+});
+export type ChannelSummary = z.infer<typeof ChannelSummarySchema>;
+
+export const DeviceViewSchema = z.object({
+  deviceId: Id,
+  /** 60 digits in 12 groups of 5, as libsignal's displayable fingerprint. */
+  safetyNumber: z.string(),
+  verified: z.boolean(),
+  /** The identity key changed since it was verified: sending to it is blocked until re-verified. */
+  identityChanged: z.boolean(),
+  lastSeenAt: TimeMs.nullable(),
+  revoked: z.boolean(),
+});
+
+export const MemberViewSchema = z.object({
+  userId: Id,
+  displayName: z.string(),
+  role: z.enum(CHANNEL_ROLES),
+  clearance: z.number().int().nonnegative(),
+  orgRoles: z.array(z.enum(ORG_ROLES)),
+  devices: z.array(DeviceViewSchema),
+});
+export type MemberView = z.infer<typeof MemberViewSchema>;
+
+export const ChannelDetailsSchema = ChannelSummarySchema.extend({
+  epoch: z.number().int().nonnegative(),
+  members: z.array(MemberViewSchema),
+  createdAt: TimeMs,
+  createdBy: Id,
+});
+export type ChannelDetails = z.infer<typeof ChannelDetailsSchema>;
+
+export const DELIVERY_STATES = ['pending', 'sent', 'delivered', 'read', 'failed'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+export const AttachmentViewSchema = z.object({
+  name: z.string().max(255),
+  mime: z.string().max(128),
+  size: z.number().int().nonnegative(),
+});
+
+export const MessageViewSchema = z.object({
+  id: Id,
+  channelId: Id,
+  senderUserId: Id,
+  senderDeviceId: Id,
+  senderName: z.string(),
+  mine: z.boolean(),
+  text: z.string(),
+  attachments: z.array(AttachmentViewSchema),
+  sentAt: TimeMs,
+  receivedAt: TimeMs,
+  /** When retention deletes it (lifetime or burn-after-reading), if known. */
+  expiresAt: TimeMs.nullable(),
+  readByMe: z.boolean(),
+  /** For my own messages: the overall state (the least advanced device) and per-device detail. */
+  delivery: z.enum(DELIVERY_STATES).nullable(),
+  deliveries: z.array(z.object({ userId: Id, deviceId: Id, state: z.enum(DELIVERY_STATES) })),
+});
+export type MessageView = z.infer<typeof MessageViewSchema>;
+
+export const PersonSchema = z.object({
+  userId: Id,
+  displayName: z.string(),
+  clearance: z.number().int().nonnegative(),
+  orgRoles: z.array(z.enum(ORG_ROLES)),
+});
+export type Person = z.infer<typeof PersonSchema>;
+
+export const CONNECTION_STATES = ['offline', 'connecting', 'online', 'revoked'] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
+export const SettingsSchema = z.object({
+  /** What a desktop notification shows; off-the-record channels never show content. */
+  notifications: z.enum(['content', 'sender', 'none']),
+  autoLockMinutes: z.number().int().min(0).max(24 * 60),
+  sendOnEnter: z.boolean(),
+  theme: z.enum(['system', 'light', 'dark']),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export const DEFAULT_SETTINGS: Settings = {
+  notifications: 'sender',
+  autoLockMinutes: 10,
+  sendOnEnter: true,
+  theme: 'system',
+};
+
+export const StatusSchema = z.object({
+  /** no-profile: first run; enrolling: waiting for approval; locked / unlocked: enrolled. */
+  state: z.enum(['no-profile', 'enrolling', 'locked', 'unlocked']),
+  keyProvider: z.enum(KEY_PROVIDERS).nullable(),
+  org: z
+    .object({
+      name: z.string(),
+      /** An organisation started on this machine (embedded relay); the UI labels it as such. */
+      local: z.boolean(),
+      classifications: z.array(ClassificationSchema),
+    })
+    .nullable(),
+  me: z
+    .object({
+      userId: Id,
+      deviceId: Id,
+      displayName: z.string(),
+      clearance: z.number().int().nonnegative(),
+      orgRoles: z.array(z.enum(ORG_ROLES)),
+    })
+    .nullable(),
+  connection: z.enum(CONNECTION_STATES),
+});
+export type Status = z.infer<typeof StatusSchema>;
