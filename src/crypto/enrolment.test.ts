@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { IdentityKeyPair } from '@signalapp/libsignal-client';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { createEnrolmentRequest, verifyEnrolmentRequest } from './enrolment.ts';
+import { SignedRecordSchema } from '../gen/valise/v1/common_pb.ts';
+import { EnrolmentRequestBodySchema } from '../gen/valise/v1/enrolment_pb.ts';
+import { signAdminChallenge, signAuthChallenge, verifyAdminChallenge, verifyAuthChallenge } from './relayAuth.ts';
+import { CodecError, SignatureError } from './errors.ts';
+
+const identity = IdentityKeyPair.generate();
+const fields = { orgId: 'org', userName: 'Alice', deviceName: 'laptop', identity, registrationId: 42, nowMs: 1 };
+
+describe('enrolment request', () => {
+  it('shows the same 6-digit code on the device and on the officer\'s side', () => {
+    const { encoded, code } = createEnrolmentRequest(fields);
+    expect(code).toMatch(/^\d{6}$/);
+    const seen = verifyEnrolmentRequest(encoded);
+    expect(seen.code).toBe(code);
+    expect(seen.identityKey.equals(identity.publicKey)).toBe(true);
+    expect(seen.userName).toBe('Alice');
+  });
+
+  it('gives a different code when a relay swaps in its own key (and re-signs)', () => {
+    const { code } = createEnrolmentRequest(fields);
+    const swapped = createEnrolmentRequest({ ...fields, identity: IdentityKeyPair.generate() });
+    expect(swapped.code).not.toBe(code);
+  });
+
+  it('refuses a request whose key did not sign it', () => {
+    const { encoded } = createEnrolmentRequest(fields);
+    const r = fromBinary(SignedRecordSchema, encoded);
+    const body = fromBinary(EnrolmentRequestBodySchema, r.body);
+    body.identityKey = IdentityKeyPair.generate().publicKey.serialize();
+    r.body = toBinary(EnrolmentRequestBodySchema, body);
+    expect(() => verifyEnrolmentRequest(toBinary(SignedRecordSchema, r))).toThrow(SignatureError);
+    expect(() => verifyEnrolmentRequest(new Uint8Array(5000))).toThrow(CodecError);
+  });
+});
+
+describe('relay authentication', () => {
+  const challenge = new Uint8Array(32).fill(3);
+  it('accepts the device key\'s signature over this challenge only', () => {
+    const sig = signAuthChallenge(identity.privateKey, challenge);
+    expect(verifyAuthChallenge(identity.publicKey, challenge, sig)).toBe(true);
+    expect(verifyAuthChallenge(identity.publicKey, new Uint8Array(32).fill(4), sig)).toBe(false);
+    expect(verifyAuthChallenge(IdentityKeyPair.generate().publicKey, challenge, sig)).toBe(false);
+    expect(verifyAuthChallenge(identity.publicKey, challenge, new Uint8Array(3))).toBe(false);
+  });
+
+  it('does not accept a device signature as an admin signature', () => {
+    const sig = signAuthChallenge(identity.privateKey, challenge);
+    expect(verifyAdminChallenge(identity.publicKey, challenge, sig)).toBe(false);
+    expect(verifyAdminChallenge(identity.publicKey, challenge, signAdminChallenge(identity.privateKey, challenge))).toBe(true);
+  });
+});
