@@ -1,0 +1,193 @@
+/**
+ * A typed client of the relay protocol, for the client engine, the admin CLI and tests: connects
+ * (version handshake), authenticates by signing the connection's challenge, sends requests with
+ * ids and awaits their typed responses, hands pushes to a listener, and acknowledges deliveries.
+ * It does not reconnect by itself; the engine decides when to.
+ */
+import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { WebSocket } from 'ws';
+import {
+  ClientFrameSchema,
+  RelayProtocolVersion,
+  ServerFrameSchema,
+  type RelayPush,
+  type RelayRequestSchema,
+  type RelayResponse,
+} from '../../gen/valise/v1/relay_pb.ts';
+import { RelayRefused, RelayUnavailable } from '../errors.ts';
+
+type RequestOp = MessageInitShape<typeof RelayRequestSchema>['op'];
+type Result = RelayResponse['result'];
+type ResultOf<C extends NonNullable<Result['case']>> = Extract<Result, { case: C }>['value'];
+
+export interface RelayClientOptions {
+  /** Per-request timeout (ms). */
+  timeoutMs?: number;
+  /** Sent in the hello; only tests change it. */
+  protocolVersion?: number;
+  /** Extra `ws` options (e.g. a pinned CA for TLS). */
+  ws?: ConstructorParameters<typeof WebSocket>[2];
+}
+
+export interface Closed {
+  code: number;
+  reason: string;
+}
+
+export class RelayClient {
+  private nextId = 1n;
+  private readonly pending = new Map<bigint, { resolve: (r: Result) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pushListeners = new Set<(p: RelayPush['body']) => void>();
+  private closedWith: Closed | undefined;
+  private readonly closedPromise: Promise<Closed>;
+
+  private constructor(
+    private readonly ws: WebSocket,
+    readonly challenge: Uint8Array,
+    private readonly timeoutMs: number,
+  ) {
+    this.closedPromise = new Promise((resolve) => {
+      ws.on('close', (code, reason) => {
+        this.closedWith = { code, reason: reason.toString() };
+        for (const p of this.pending.values()) {
+          clearTimeout(p.timer);
+          p.reject(new RelayUnavailable(`connection closed: ${code} ${reason.toString()}`, code));
+        }
+        this.pending.clear();
+        resolve(this.closedWith);
+      });
+    });
+    ws.on('message', (data) => this.onMessage(data as Buffer));
+  }
+
+  /** Opens a connection and completes the version handshake. */
+  static async connect(url: string, o: RelayClientOptions = {}): Promise<RelayClient> {
+    const ws = new WebSocket(url, { perMessageDeflate: false, ...o.ws });
+    ws.binaryType = 'nodebuffer';
+    const challenge = await new Promise<Uint8Array>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        ws.terminate();
+        reject(new RelayUnavailable('handshake timed out'));
+      }, o.timeoutMs ?? 10_000);
+      ws.once('error', (e) => {
+        clearTimeout(timer);
+        reject(new RelayUnavailable(e.message, undefined, { cause: e }));
+      });
+      ws.once('close', (code, reason) => {
+        clearTimeout(timer);
+        reject(new RelayRefused(`CLOSED_${code}`, `The relay closed the connection: ${reason.toString() || code}.`));
+      });
+      ws.once('open', () => {
+        const hello = create(ClientFrameSchema, { body: { case: 'hello', value: { protocolVersion: o.protocolVersion ?? RelayProtocolVersion.RELAY_PROTOCOL_VERSION_1 } } });
+        ws.send(toBinary(ClientFrameSchema, hello));
+      });
+      ws.once('message', (data) => {
+        clearTimeout(timer);
+        try {
+          const f = fromBinary(ServerFrameSchema, data as Buffer);
+          if (f.body.case !== 'welcome') throw new Error('expected welcome');
+          resolve(f.body.value.challenge);
+        } catch (e) {
+          ws.terminate();
+          reject(new RelayUnavailable('bad handshake', undefined, { cause: e }));
+        }
+      });
+    });
+    ws.removeAllListeners('error');
+    ws.removeAllListeners('close');
+    ws.on('error', () => undefined);
+    return new RelayClient(ws, challenge, o.timeoutMs ?? 15_000);
+  }
+
+  /** Sends a request and returns its typed result; a RelayError response rejects with RelayRefused. */
+  async request<C extends NonNullable<Result['case']>>(op: RequestOp, expect: C): Promise<ResultOf<C>> {
+    const r = await this.call(op);
+    if (r.case === 'error') throw new RelayRefused(r.value.code, r.value.message);
+    if (r.case !== expect) throw new RelayRefused('UNEXPECTED_RESPONSE', `The relay answered ${r.case ?? 'nothing'} instead of ${expect}.`);
+    return r.value as ResultOf<C>;
+  }
+
+  /** Sends a request and returns whatever the relay answered (including errors). */
+  call(op: RequestOp): Promise<Result> {
+    if (this.closedWith) return Promise.reject(new RelayUnavailable('connection closed', this.closedWith.code));
+    const id = this.nextId++;
+    return new Promise<Result>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new RelayUnavailable('request timed out'));
+      }, this.timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.sendFrame({ case: 'request', value: { id, op } });
+    });
+  }
+
+  /** Proves this connection belongs to a sanctioned device (sign = identity key over the challenge). */
+  authenticate(deviceCertificate: Uint8Array, sign: (challenge: Uint8Array) => Uint8Array): Promise<ResultOf<'authenticated'>> {
+    return this.request({ case: 'authenticate', value: { deviceCertificate, signature: sign(this.challenge) } }, 'authenticated');
+  }
+
+  /** Makes this an admin connection (sign = organisation root key over the challenge). */
+  async authenticateAdmin(sign: (challenge: Uint8Array) => Uint8Array): Promise<void> {
+    await this.request({ case: 'authenticateAdmin', value: { signature: sign(this.challenge) } }, 'ok');
+  }
+
+  onPush(listener: (p: RelayPush['body']) => void): () => void {
+    this.pushListeners.add(listener);
+    return () => this.pushListeners.delete(listener);
+  }
+
+  /** Acknowledges deliveries: only call once they are safely stored; the relay then deletes them. */
+  ack(ids: Uint8Array[]): void {
+    if (ids.length > 0) this.sendFrame({ case: 'ack', value: { ids } });
+  }
+
+  /** Sends raw bytes as one frame (tests of bad input only). */
+  sendRaw(bytes: Uint8Array): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(bytes);
+  }
+
+  get closed(): Promise<Closed> {
+    return this.closedPromise;
+  }
+
+  get isOpen(): boolean {
+    return this.closedWith === undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closedWith) return;
+    this.ws.close(1000, 'bye');
+    const t = setTimeout(() => this.ws.terminate(), 1000);
+    await this.closedPromise;
+    clearTimeout(t);
+  }
+
+  /** Drops the connection without a close handshake (like a crashed client). */
+  kill(): void {
+    this.ws.terminate();
+  }
+
+  private sendFrame(body: MessageInitShape<typeof ClientFrameSchema>['body']): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(toBinary(ClientFrameSchema, create(ClientFrameSchema, { body })));
+  }
+
+  private onMessage(data: Buffer): void {
+    let f;
+    try {
+      f = fromBinary(ServerFrameSchema, data);
+    } catch {
+      this.ws.close(1007, 'malformed frame');
+      return;
+    }
+    if (f.body.case === 'response') {
+      const p = this.pending.get(f.body.value.id);
+      if (!p) return;
+      this.pending.delete(f.body.value.id);
+      clearTimeout(p.timer);
+      p.resolve(f.body.value.result);
+    } else if (f.body.case === 'push') {
+      for (const l of this.pushListeners) l(f.body.value.body);
+    }
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The relay's durable state behind one interface (issue 5 item 10): the SQLite implementation is
+ * the embedded default; a PostgreSQL one can follow without touching the protocol code. Methods
+ * return `MaybePromise` so a networked database can be awaited; callers always await them.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+export interface MemberRecord {
+  userId: string;
+  displayName: string;
+  clearance: number;
+  roles: string[];
+  serial: bigint;
+  certificate: Uint8Array;
+}
+
+export interface DeviceRecord {
+  userId: string;
+  deviceId: number;
+  identityKey: Uint8Array;
+  serial: bigint;
+  notAfterMs: number;
+  certificate: Uint8Array;
+}
+
+export interface RevocationRecord {
+  /** The revoked certificate's serial. */
+  serial: bigint;
+  userId: string;
+  /** 0 when the whole user is revoked. */
+  deviceId: number;
+  revocation: Uint8Array;
+}
+
+export interface EnrolmentRecord {
+  requestId: string;
+  request: Uint8Array;
+  code: string;
+  displayName: string;
+  submittedMs: number;
+  deviceCertificate?: Uint8Array;
+  userId?: string;
+}
+
+export type QueueItemKind = 'envelope' | 'channel-change' | 'wipe' | 'revocation';
+
+export interface QueueItem {
+  id: Uint8Array;
+  kind: QueueItemKind;
+  channelId: Uint8Array;
+  payload: Uint8Array;
+  expiresMs: number;
+}
+
+export interface QueuedItem extends QueueItem {
+  seq: number;
+}
+
+export interface DeviceAddress {
+  userId: string;
+  deviceId: number;
+}
+
+export interface PrekeyUpload {
+  signedPrekey?: Uint8Array;
+  kyberLastResort?: Uint8Array;
+  oneTime: { id: number; record: Uint8Array }[];
+  oneTimeKyber: { id: number; record: Uint8Array }[];
+}
+
+export interface TakenBundle {
+  signedPrekey: Uint8Array;
+  oneTime?: { id: number; record: Uint8Array };
+  kyber: { id: number; record: Uint8Array; lastResort: boolean };
+}
+
+export interface ChannelRecord {
+  channelId: Uint8Array;
+  /** Signed changes from the first state on, in order. */
+  changes: Uint8Array[];
+}
+
+export interface AuditRecord {
+  seq: number;
+  atMs: number;
+  event: string;
+  actor: string;
+  subject: string;
+  detail: string;
+}
+
+export interface EnqueueResult {
+  /** Items newly placed (a duplicate id for the same device is not placed twice). */
+  placed: { to: DeviceAddress; item: QueuedItem }[];
+  /** Devices whose queue was full; nothing was placed for them. */
+  full: DeviceAddress[];
+}
+
+export interface RelayStore {
+  putMember(m: MemberRecord): MaybePromise<void>;
+  getMember(userId: string): MaybePromise<MemberRecord | undefined>;
+  listMembers(): MaybePromise<MemberRecord[]>;
+
+  putDevice(d: DeviceRecord): MaybePromise<void>;
+  getDevice(userId: string, deviceId: number): MaybePromise<DeviceRecord | undefined>;
+  listDevices(userId?: string): MaybePromise<DeviceRecord[]>;
+
+  putRevocation(r: RevocationRecord): MaybePromise<void>;
+  listRevocations(): MaybePromise<RevocationRecord[]>;
+
+  addEnrolment(e: EnrolmentRecord): MaybePromise<void>;
+  getEnrolment(requestId: string): MaybePromise<EnrolmentRecord | undefined>;
+  listPendingEnrolments(): MaybePromise<EnrolmentRecord[]>;
+  completeEnrolment(requestId: string, userId: string, deviceCertificate: Uint8Array): MaybePromise<void>;
+
+  putPrekeys(device: DeviceAddress, upload: PrekeyUpload): MaybePromise<void>;
+  /** Takes one bundle; a one-time prekey (and one-time Kyber prekey) is consumed atomically. */
+  takeBundle(device: DeviceAddress): MaybePromise<TakenBundle | undefined>;
+  countPrekeys(device: DeviceAddress): MaybePromise<{ oneTime: number; oneTimeKyber: number }>;
+
+  /**
+   * Records an envelope id as seen; false when it was seen already (a retried send). Ids are
+   * remembered until `untilMs`.
+   */
+  markSeen(id: Uint8Array, untilMs: number): MaybePromise<boolean>;
+  /** Places one item in each device's queue, in one transaction, honouring the depth limit. */
+  enqueue(to: DeviceAddress[], item: QueueItem, maxDepth: number): MaybePromise<EnqueueResult>;
+  /** The device's queue after `afterSeq`, oldest first, unexpired only. */
+  readQueue(device: DeviceAddress, afterSeq: number, limit: number, nowMs: number): MaybePromise<QueuedItem[]>;
+  queueDepth(device: DeviceAddress): MaybePromise<number>;
+  ack(device: DeviceAddress, ids: Uint8Array[]): MaybePromise<number>;
+  /**
+   * A wipe: drops the channel's queued envelopes and its state, keeping a tombstone so the channel
+   * id can never be used again; returns how many envelopes were dropped.
+   */
+  wipeChannel(channelId: Uint8Array): MaybePromise<number>;
+  listWipedChannelIds(): MaybePromise<Uint8Array[]>;
+  expire(nowMs: number): MaybePromise<number>;
+
+  getChannel(channelId: Uint8Array): MaybePromise<ChannelRecord | undefined>;
+  appendChannelChange(channelId: Uint8Array, change: Uint8Array): MaybePromise<void>;
+  listChannelIds(): MaybePromise<Uint8Array[]>;
+
+  appendAudit(e: Omit<AuditRecord, 'seq'>): MaybePromise<void>;
+  readAudit(afterSeq: number, limit: number): MaybePromise<AuditRecord[]>;
+
+  close(): MaybePromise<void>;
+}

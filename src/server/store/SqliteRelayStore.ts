@@ -1,0 +1,386 @@
+/**
+ * The embedded relay store on SQLite (better-sqlite3-multiple-ciphers in plain, unencrypted mode).
+ * The relay holds no secrets: queued envelopes are end-to-end ciphertext and everything else is
+ * public signed records, so a database key would protect nothing that the host's disk encryption
+ * does not. WAL with synchronous=NORMAL: a commit survives a crash of the relay process (what
+ * "persisted before acknowledged" needs); only an OS crash or power loss can lose the last
+ * commits, which the sender's outbox resends and the envelope-id dedupe absorbs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import type {
+  AuditRecord,
+  ChannelRecord,
+  DeviceAddress,
+  DeviceRecord,
+  EnqueueResult,
+  EnrolmentRecord,
+  MemberRecord,
+  PrekeyUpload,
+  QueueItem,
+  QueueItemKind,
+  QueuedItem,
+  RelayStore,
+  RevocationRecord,
+  TakenBundle,
+} from './RelayStore.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS members (user_id TEXT PRIMARY KEY, display_name TEXT NOT NULL, clearance INTEGER NOT NULL,
+  roles TEXT NOT NULL, serial TEXT NOT NULL, certificate BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS devices (user_id TEXT NOT NULL, device_id INTEGER NOT NULL, identity_key BLOB NOT NULL,
+  serial TEXT NOT NULL, not_after_ms INTEGER NOT NULL, certificate BLOB NOT NULL, PRIMARY KEY (user_id, device_id));
+CREATE TABLE IF NOT EXISTS revocations (serial TEXT PRIMARY KEY, user_id TEXT NOT NULL, device_id INTEGER NOT NULL,
+  revocation BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS enrolments (request_id TEXT PRIMARY KEY, request BLOB NOT NULL, code TEXT NOT NULL,
+  display_name TEXT NOT NULL, submitted_ms INTEGER NOT NULL, user_id TEXT, device_certificate BLOB);
+CREATE TABLE IF NOT EXISTS signed_prekeys (user_id TEXT NOT NULL, device_id INTEGER NOT NULL, signed_prekey BLOB,
+  kyber_last_resort BLOB, PRIMARY KEY (user_id, device_id));
+CREATE TABLE IF NOT EXISTS one_time_prekeys (user_id TEXT NOT NULL, device_id INTEGER NOT NULL, kyber INTEGER NOT NULL,
+  key_id INTEGER NOT NULL, record BLOB NOT NULL, PRIMARY KEY (user_id, device_id, kyber, key_id));
+CREATE TABLE IF NOT EXISTS seen (id BLOB PRIMARY KEY, until_ms INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS seen_until ON seen (until_ms);
+CREATE TABLE IF NOT EXISTS queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, device_id INTEGER NOT NULL,
+  item_id BLOB NOT NULL, kind TEXT NOT NULL, channel_id BLOB NOT NULL, payload BLOB NOT NULL, expires_ms INTEGER NOT NULL,
+  UNIQUE (user_id, device_id, item_id));
+CREATE INDEX IF NOT EXISTS queue_device ON queue (user_id, device_id, seq);
+CREATE INDEX IF NOT EXISTS queue_channel ON queue (channel_id);
+CREATE INDEX IF NOT EXISTS queue_expiry ON queue (expires_ms);
+CREATE TABLE IF NOT EXISTS channel_changes (channel_id BLOB NOT NULL, n INTEGER NOT NULL, change BLOB NOT NULL,
+  PRIMARY KEY (channel_id, n));
+CREATE TABLE IF NOT EXISTS wiped_channels (channel_id BLOB PRIMARY KEY, wiped_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, event TEXT NOT NULL,
+  actor TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
+-- The audit log is append-only: the database itself refuses edits and deletions.
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+`;
+
+interface QueueRow {
+  seq: number;
+  item_id: Buffer;
+  kind: string;
+  channel_id: Buffer;
+  payload: Buffer;
+  expires_ms: number;
+}
+
+const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+const key = (d: DeviceAddress): string => `${d.userId}\u0000${d.deviceId}`;
+
+export class SqliteRelayStore implements RelayStore {
+  private readonly db: Database.Database;
+  private readonly depth = new Map<string, number>();
+  private readonly st;
+
+  /** `file` is a path, or ':memory:' for tests. */
+  constructor(file: string) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.st = {
+      putMember: db.prepare(
+        `INSERT INTO members VALUES (@userId, @displayName, @clearance, @roles, @serial, @certificate)
+         ON CONFLICT (user_id) DO UPDATE SET display_name = excluded.display_name, clearance = excluded.clearance,
+         roles = excluded.roles, serial = excluded.serial, certificate = excluded.certificate`,
+      ),
+      getMember: db.prepare('SELECT * FROM members WHERE user_id = ?'),
+      listMembers: db.prepare('SELECT * FROM members ORDER BY user_id'),
+      putDevice: db.prepare(
+        `INSERT INTO devices VALUES (@userId, @deviceId, @identityKey, @serial, @notAfterMs, @certificate)
+         ON CONFLICT (user_id, device_id) DO UPDATE SET identity_key = excluded.identity_key, serial = excluded.serial,
+         not_after_ms = excluded.not_after_ms, certificate = excluded.certificate`,
+      ),
+      getDevice: db.prepare('SELECT * FROM devices WHERE user_id = ? AND device_id = ?'),
+      listDevicesOf: db.prepare('SELECT * FROM devices WHERE user_id = ? ORDER BY device_id'),
+      listDevices: db.prepare('SELECT * FROM devices ORDER BY user_id, device_id'),
+      putRevocation: db.prepare('INSERT OR IGNORE INTO revocations VALUES (?, ?, ?, ?)'),
+      listRevocations: db.prepare('SELECT * FROM revocations'),
+      addEnrolment: db.prepare('INSERT INTO enrolments VALUES (?, ?, ?, ?, ?, NULL, NULL)'),
+      getEnrolment: db.prepare('SELECT * FROM enrolments WHERE request_id = ?'),
+      pending: db.prepare('SELECT * FROM enrolments WHERE device_certificate IS NULL ORDER BY submitted_ms'),
+      completeEnrolment: db.prepare('UPDATE enrolments SET user_id = ?, device_certificate = ? WHERE request_id = ?'),
+      putSigned: db.prepare(
+        `INSERT INTO signed_prekeys VALUES (?, ?, ?, ?) ON CONFLICT (user_id, device_id) DO UPDATE SET
+         signed_prekey = coalesce(excluded.signed_prekey, signed_prekey),
+         kyber_last_resort = coalesce(excluded.kyber_last_resort, kyber_last_resort)`,
+      ),
+      putOneTime: db.prepare('INSERT OR REPLACE INTO one_time_prekeys VALUES (?, ?, ?, ?, ?)'),
+      getSigned: db.prepare('SELECT * FROM signed_prekeys WHERE user_id = ? AND device_id = ?'),
+      takeOneTime: db.prepare(
+        `DELETE FROM one_time_prekeys WHERE rowid = (SELECT rowid FROM one_time_prekeys
+         WHERE user_id = ? AND device_id = ? AND kyber = ? ORDER BY key_id LIMIT 1) RETURNING key_id, record`,
+      ),
+      countOneTime: db.prepare(
+        'SELECT kyber, count(*) AS n FROM one_time_prekeys WHERE user_id = ? AND device_id = ? GROUP BY kyber',
+      ),
+      markSeen: db.prepare('INSERT OR IGNORE INTO seen VALUES (?, ?)'),
+      enqueue: db.prepare(
+        'INSERT OR IGNORE INTO queue (user_id, device_id, item_id, kind, channel_id, payload, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      readQueue: db.prepare(
+        `SELECT seq, item_id, kind, channel_id, payload, expires_ms FROM queue
+         WHERE user_id = ? AND device_id = ? AND seq > ? AND expires_ms > ? ORDER BY seq LIMIT ?`,
+      ),
+      countQueue: db.prepare('SELECT count(*) AS n FROM queue WHERE user_id = ? AND device_id = ?'),
+      ack: db.prepare('DELETE FROM queue WHERE user_id = ? AND device_id = ? AND item_id = ?'),
+      dropChannel: db.prepare(
+        `DELETE FROM queue WHERE channel_id = ? AND kind IN ('envelope', 'channel-change') RETURNING user_id, device_id`,
+      ),
+      expire: db.prepare('DELETE FROM queue WHERE expires_ms <= ? RETURNING user_id, device_id'),
+      expireSeen: db.prepare('DELETE FROM seen WHERE until_ms <= ?'),
+      getChanges: db.prepare('SELECT change FROM channel_changes WHERE channel_id = ? ORDER BY n'),
+      appendChange: db.prepare(
+        `INSERT INTO channel_changes VALUES (?1, (SELECT coalesce(max(n), 0) + 1 FROM channel_changes WHERE channel_id = ?1), ?2)`,
+      ),
+      dropChanges: db.prepare('DELETE FROM channel_changes WHERE channel_id = ?'),
+      tombstone: db.prepare('INSERT OR IGNORE INTO wiped_channels VALUES (?, ?)'),
+      wipedIds: db.prepare('SELECT channel_id FROM wiped_channels'),
+      channelIds: db.prepare('SELECT DISTINCT channel_id FROM channel_changes'),
+      appendAudit: db.prepare('INSERT INTO audit (at_ms, event, actor, subject, detail) VALUES (?, ?, ?, ?, ?)'),
+      readAudit: db.prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?'),
+    };
+  }
+
+  putMember(m: MemberRecord): void {
+    this.st.putMember.run({ ...m, roles: m.roles.join(','), serial: m.serial.toString() });
+  }
+
+  getMember(userId: string): MemberRecord | undefined {
+    const r = this.st.getMember.get(userId) as Record<string, unknown> | undefined;
+    return r && memberOf(r);
+  }
+
+  listMembers(): MemberRecord[] {
+    return (this.st.listMembers.all() as Record<string, unknown>[]).map(memberOf);
+  }
+
+  putDevice(d: DeviceRecord): void {
+    this.st.putDevice.run({ ...d, serial: d.serial.toString() });
+  }
+
+  getDevice(userId: string, deviceId: number): DeviceRecord | undefined {
+    const r = this.st.getDevice.get(userId, deviceId) as Record<string, unknown> | undefined;
+    return r && deviceOf(r);
+  }
+
+  listDevices(userId?: string): DeviceRecord[] {
+    const rows = userId === undefined ? this.st.listDevices.all() : this.st.listDevicesOf.all(userId);
+    return (rows as Record<string, unknown>[]).map(deviceOf);
+  }
+
+  putRevocation(r: RevocationRecord): void {
+    this.st.putRevocation.run(r.serial.toString(), r.userId, r.deviceId, r.revocation);
+  }
+
+  listRevocations(): RevocationRecord[] {
+    return (this.st.listRevocations.all() as Record<string, unknown>[]).map((r) => ({
+      serial: BigInt(r.serial as string),
+      userId: r.user_id as string,
+      deviceId: r.device_id as number,
+      revocation: u8(r.revocation as Buffer),
+    }));
+  }
+
+  addEnrolment(e: EnrolmentRecord): void {
+    this.st.addEnrolment.run(e.requestId, e.request, e.code, e.displayName, e.submittedMs);
+  }
+
+  getEnrolment(requestId: string): EnrolmentRecord | undefined {
+    const r = this.st.getEnrolment.get(requestId) as Record<string, unknown> | undefined;
+    return r && enrolmentOf(r);
+  }
+
+  listPendingEnrolments(): EnrolmentRecord[] {
+    return (this.st.pending.all() as Record<string, unknown>[]).map(enrolmentOf);
+  }
+
+  completeEnrolment(requestId: string, userId: string, deviceCertificate: Uint8Array): void {
+    this.st.completeEnrolment.run(userId, deviceCertificate, requestId);
+  }
+
+  putPrekeys(d: DeviceAddress, up: PrekeyUpload): void {
+    this.db.transaction(() => {
+      if (up.signedPrekey || up.kyberLastResort) {
+        this.st.putSigned.run(d.userId, d.deviceId, up.signedPrekey ?? null, up.kyberLastResort ?? null);
+      }
+      for (const k of up.oneTime) this.st.putOneTime.run(d.userId, d.deviceId, 0, k.id, k.record);
+      for (const k of up.oneTimeKyber) this.st.putOneTime.run(d.userId, d.deviceId, 1, k.id, k.record);
+    })();
+  }
+
+  takeBundle(d: DeviceAddress): TakenBundle | undefined {
+    return this.db.transaction((): TakenBundle | undefined => {
+      const s = this.st.getSigned.get(d.userId, d.deviceId) as
+        | { signed_prekey: Buffer | null; kyber_last_resort: Buffer | null }
+        | undefined;
+      if (!s?.signed_prekey || !s.kyber_last_resort) return undefined;
+      const ot = this.st.takeOneTime.get(d.userId, d.deviceId, 0) as { key_id: number; record: Buffer } | undefined;
+      const kt = this.st.takeOneTime.get(d.userId, d.deviceId, 1) as { key_id: number; record: Buffer } | undefined;
+      return {
+        signedPrekey: u8(s.signed_prekey),
+        ...(ot ? { oneTime: { id: ot.key_id, record: u8(ot.record) } } : {}),
+        kyber: kt
+          ? { id: kt.key_id, record: u8(kt.record), lastResort: false }
+          : { id: 0, record: u8(s.kyber_last_resort), lastResort: true },
+      };
+    })();
+  }
+
+  countPrekeys(d: DeviceAddress): { oneTime: number; oneTimeKyber: number } {
+    const rows = this.st.countOneTime.all(d.userId, d.deviceId) as { kyber: number; n: number }[];
+    return {
+      oneTime: rows.find((r) => r.kyber === 0)?.n ?? 0,
+      oneTimeKyber: rows.find((r) => r.kyber === 1)?.n ?? 0,
+    };
+  }
+
+  markSeen(id: Uint8Array, untilMs: number): boolean {
+    return this.st.markSeen.run(id, untilMs).changes === 1;
+  }
+
+  enqueue(to: DeviceAddress[], item: QueueItem, maxDepth: number): EnqueueResult {
+    const result: EnqueueResult = { placed: [], full: [] };
+    this.db.transaction(() => {
+      for (const d of to) {
+        const depth = this.queueDepth(d);
+        if (depth >= maxDepth) {
+          result.full.push(d);
+          continue;
+        }
+        const r = this.st.enqueue.run(d.userId, d.deviceId, item.id, item.kind, item.channelId, item.payload, item.expiresMs);
+        if (r.changes === 1) result.placed.push({ to: d, item: { ...item, seq: Number(r.lastInsertRowid) } });
+      }
+    })();
+    for (const p of result.placed) this.depth.set(key(p.to), (this.depth.get(key(p.to)) ?? 0) + 1);
+    return result;
+  }
+
+  readQueue(d: DeviceAddress, afterSeq: number, limit: number, nowMs: number): QueuedItem[] {
+    return (this.st.readQueue.all(d.userId, d.deviceId, afterSeq, nowMs, limit) as QueueRow[]).map((r) => ({
+      seq: r.seq,
+      id: u8(r.item_id),
+      kind: r.kind as QueueItemKind,
+      channelId: u8(r.channel_id),
+      payload: u8(r.payload),
+      expiresMs: r.expires_ms,
+    }));
+  }
+
+  queueDepth(d: DeviceAddress): number {
+    const k = key(d);
+    let n = this.depth.get(k);
+    if (n === undefined) {
+      n = (this.st.countQueue.get(d.userId, d.deviceId) as { n: number }).n;
+      this.depth.set(k, n);
+    }
+    return n;
+  }
+
+  ack(d: DeviceAddress, ids: Uint8Array[]): number {
+    let n = 0;
+    this.db.transaction(() => {
+      for (const id of ids) n += this.st.ack.run(d.userId, d.deviceId, id).changes;
+    })();
+    if (n > 0) this.depth.set(key(d), Math.max(0, this.queueDepth(d) - n));
+    return n;
+  }
+
+  wipeChannel(channelId: Uint8Array): number {
+    const rows = this.db.transaction(() => {
+      this.st.dropChanges.run(channelId);
+      this.st.tombstone.run(channelId, Date.now());
+      return this.st.dropChannel.all(channelId) as { user_id: string; device_id: number }[];
+    })();
+    this.forgetDepths(rows);
+    return rows.length;
+  }
+
+  expire(nowMs: number): number {
+    const rows = this.db.transaction(() => {
+      this.st.expireSeen.run(nowMs);
+      return this.st.expire.all(nowMs) as { user_id: string; device_id: number }[];
+    })();
+    this.forgetDepths(rows);
+    return rows.length;
+  }
+
+  getChannel(channelId: Uint8Array): ChannelRecord | undefined {
+    const rows = this.st.getChanges.all(channelId) as { change: Buffer }[];
+    return rows.length === 0 ? undefined : { channelId, changes: rows.map((r) => u8(r.change)) };
+  }
+
+  appendChannelChange(channelId: Uint8Array, change: Uint8Array): void {
+    this.st.appendChange.run(channelId, change);
+  }
+
+  listChannelIds(): Uint8Array[] {
+    return (this.st.channelIds.all() as { channel_id: Buffer }[]).map((r) => u8(r.channel_id));
+  }
+
+  listWipedChannelIds(): Uint8Array[] {
+    return (this.st.wipedIds.all() as { channel_id: Buffer }[]).map((r) => u8(r.channel_id));
+  }
+
+  appendAudit(e: Omit<AuditRecord, 'seq'>): void {
+    this.st.appendAudit.run(e.atMs, e.event, e.actor, e.subject, e.detail);
+  }
+
+  readAudit(afterSeq: number, limit: number): AuditRecord[] {
+    return (this.st.readAudit.all(afterSeq, limit) as Record<string, unknown>[]).map((r) => ({
+      seq: r.seq as number,
+      atMs: r.at_ms as number,
+      event: r.event as string,
+      actor: r.actor as string,
+      subject: r.subject as string,
+      detail: r.detail as string,
+    }));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private forgetDepths(rows: { user_id: string; device_id: number }[]): void {
+    for (const r of rows) this.depth.delete(key({ userId: r.user_id, deviceId: r.device_id }));
+  }
+}
+
+function memberOf(r: Record<string, unknown>): MemberRecord {
+  return {
+    userId: r.user_id as string,
+    displayName: r.display_name as string,
+    clearance: r.clearance as number,
+    roles: (r.roles as string).split(',').filter(Boolean),
+    serial: BigInt(r.serial as string),
+    certificate: u8(r.certificate as Buffer),
+  };
+}
+
+function deviceOf(r: Record<string, unknown>): DeviceRecord {
+  return {
+    userId: r.user_id as string,
+    deviceId: r.device_id as number,
+    identityKey: u8(r.identity_key as Buffer),
+    serial: BigInt(r.serial as string),
+    notAfterMs: r.not_after_ms as number,
+    certificate: u8(r.certificate as Buffer),
+  };
+}
+
+function enrolmentOf(r: Record<string, unknown>): EnrolmentRecord {
+  return {
+    requestId: r.request_id as string,
+    request: u8(r.request as Buffer),
+    code: r.code as string,
+    displayName: r.display_name as string,
+    submittedMs: r.submitted_ms as number,
+    ...(r.user_id ? { userId: r.user_id as string } : {}),
+    ...(r.device_certificate ? { deviceCertificate: u8(r.device_certificate as Buffer) } : {}),
+  };
+}
