@@ -72,7 +72,7 @@ export class RelayConnection implements DeviceSink {
     if (!isBinary) return this.close(CLOSE.MALFORMED, 'text frames are not accepted');
     let frame;
     try {
-      frame = fromBinary(ClientFrameSchema, data);
+      frame = fromBinary(ClientFrameSchema, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     } catch {
       return this.close(CLOSE.MALFORMED, 'malformed frame');
     }

@@ -175,7 +175,8 @@ export class RelayClient {
   private onMessage(data: Buffer): void {
     let f;
     try {
-      f = fromBinary(ServerFrameSchema, data);
+      // A plain Uint8Array view, so decoded bytes fields are not Buffers.
+      f = fromBinary(ServerFrameSchema, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     } catch {
       this.ws.close(1007, 'malformed frame');
       return;
