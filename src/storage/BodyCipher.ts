@@ -1,0 +1,37 @@
+/**
+ * AES-256-GCM for message bodies and outbox payloads under a channel's data key (DESIGN.md §6).
+ * The associated data binds the purpose, the channel id and the row's id, so a body copied to
+ * another row or channel fails authentication instead of showing up in the wrong place.
+ */
+import crypto, { type KeyObject } from 'node:crypto';
+import { MessageUnreadable } from './errors.ts';
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export type BodyPurpose = 'message' | 'outbox';
+
+function aad(purpose: BodyPurpose, channelId: string, id: string): Buffer {
+  return Buffer.from(`valise-${purpose}-v1\0${channelId}\0${id}`, 'utf8');
+}
+
+export function sealBody(key: KeyObject, purpose: BodyPurpose, channelId: string, id: string, plaintext: Uint8Array): Buffer {
+  const iv = crypto.randomBytes(IV_BYTES);
+  const c = crypto.createCipheriv('aes-256-gcm', key, iv);
+  c.setAAD(aad(purpose, channelId, id));
+  const ct = Buffer.concat([c.update(plaintext), c.final()]);
+  return Buffer.concat([iv, ct, c.getAuthTag()]);
+}
+
+export function openBody(key: KeyObject, purpose: BodyPurpose, channelId: string, id: string, sealed: Uint8Array): Buffer {
+  try {
+    const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+    if (buf.length < IV_BYTES + TAG_BYTES) throw new Error('sealed body too short');
+    const d = crypto.createDecipheriv('aes-256-gcm', key, buf.subarray(0, IV_BYTES));
+    d.setAAD(aad(purpose, channelId, id));
+    d.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
+    return Buffer.concat([d.update(buf.subarray(IV_BYTES, buf.length - TAG_BYTES)), d.final()]);
+  } catch (e) {
+    throw new MessageUnreadable({ cause: e });
+  }
+}

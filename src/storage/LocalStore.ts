@@ -1,0 +1,145 @@
+/**
+ * One open profile database with its repositories (DESIGN.md §6).
+ *
+ * Transactions across repositories: `transaction(fn)` runs synchronous repository calls in one
+ * SQLite transaction. `unitOfWork(fn)` is for the receive path, where libsignal's async store
+ * methods run between our own writes: inside it, `uow.protocol` buffers every protocol-state write
+ * in memory (reads see them), and `uow.write(...)` queues repository writes; when `fn` resolves,
+ * all of them are applied in ONE transaction. If `fn` throws, or the process dies before the commit,
+ * nothing of the unit reaches the file: decrypted message, new session state and dedupe marker land
+ * together or not at all. Units of work run one at a time, in call order.
+ */
+import type { Db } from './Database.ts';
+import { ChannelKeys } from './ChannelKeys.ts';
+import { mapSqliteError } from './Database.ts';
+import { AuditLog } from './repositories/AuditLog.ts';
+import { ChannelRepository } from './repositories/ChannelRepository.ts';
+import { OutboxRepository } from './repositories/OutboxRepository.ts';
+import { RecordRepository } from './repositories/RecordRepository.ts';
+import { Settings } from './repositories/Settings.ts';
+import { SqliteMessageStore } from './repositories/SqliteMessageStore.ts';
+import { BufferedTarget, DirectTarget } from './protocol/StoreTarget.ts';
+import { ProtocolTables, sqliteProtocolStores, type SqliteProtocolStores, type TrustHook } from './protocol/SqliteProtocolStores.ts';
+
+export interface Repositories {
+  channels: ChannelRepository;
+  messages: SqliteMessageStore;
+  outbox: OutboxRepository;
+  records: RecordRepository;
+  audit: AuditLog;
+  settings: Settings;
+}
+
+export interface UnitOfWork {
+  /** Protocol stores whose writes commit with the unit. Hand these to libsignal. */
+  readonly protocol: SqliteProtocolStores;
+  /** Queues a synchronous repository write that commits with the unit. */
+  write(fn: (repos: Repositories) => void): void;
+}
+
+export interface WipeResult {
+  messages: number;
+  outbox: number;
+  senderKeys: number;
+}
+
+export class LocalStore {
+  readonly repos: Repositories;
+  /** Protocol stores that write at once (outside any unit of work). */
+  readonly protocol: SqliteProtocolStores;
+  private readonly keys: ChannelKeys;
+  private readonly tables: ProtocolTables;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly wipeStmts;
+  private closed = false;
+
+  constructor(
+    readonly db: Db,
+    private readonly trustHook?: TrustHook,
+  ) {
+    this.keys = new ChannelKeys(db);
+    this.tables = new ProtocolTables(db);
+    this.repos = {
+      channels: new ChannelRepository(db),
+      messages: new SqliteMessageStore(db, this.keys),
+      outbox: new OutboxRepository(db, this.keys),
+      records: new RecordRepository(db),
+      audit: new AuditLog(db),
+      settings: new Settings(db),
+    };
+    this.protocol = sqliteProtocolStores(this.tables, DirectTarget, trustHook);
+    this.wipeStmts = {
+      senderKeys: db.prepare(
+        'DELETE FROM sender_keys WHERE distribution_id IN (SELECT distribution_id FROM channel_distributions WHERE channel_id = ?)',
+      ),
+      distributions: db.prepare('DELETE FROM channel_distributions WHERE channel_id = ?'),
+    };
+  }
+
+  get messages(): SqliteMessageStore {
+    return this.repos.messages;
+  }
+
+  /** Runs `fn` in one SQLite transaction; on any error nothing of it is written. */
+  transaction<T>(fn: (repos: Repositories) => T): T {
+    try {
+      return this.db.transaction(() => fn(this.repos))();
+    } catch (e) {
+      // A channel key created inside the failed transaction must not linger in the cache.
+      this.keys.forgetCache();
+      throw mapSqliteError(e);
+    }
+  }
+
+  unitOfWork<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const target = new BufferedTarget();
+      const uow: UnitOfWork = {
+        protocol: sqliteProtocolStores(this.tables, target, this.trustHook),
+        write: (w) => target.defer(() => w(this.repos)),
+      };
+      const result = await fn(uow);
+      this.transaction(() => target.flush());
+      return result;
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Crypto-shredding wipe of one channel (DESIGN.md §5): destroys its data key, deletes its
+   * messages with their index entries, its sender keys and its outbox rows, marks it wiped, then
+   * truncates the WAL so no old page image of it survives there. `secure_delete` zeroes the freed
+   * pages, and FTS5's secure-delete removes the words from the index segments.
+   */
+  wipeChannel(channelId: string): WipeResult {
+    const result = this.transaction((r) => {
+      this.keys.destroy(channelId);
+      const messages = r.messages.deleteChannel(channelId);
+      const senderKeys = this.wipeStmts.senderKeys.run(channelId).changes;
+      this.wipeStmts.distributions.run(channelId);
+      const outbox = r.outbox.removeChannel(channelId);
+      r.channels.setStatus(channelId, 'wiped');
+      return { messages, outbox, senderKeys };
+    });
+    this.checkpoint();
+    return result;
+  }
+
+  /** Copies the WAL into the database and truncates it to zero bytes. */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.keys.forgetCache();
+    try {
+      this.checkpoint();
+    } finally {
+      this.db.close();
+    }
+  }
+}

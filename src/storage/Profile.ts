@@ -1,0 +1,137 @@
+/**
+ * A profile directory (one per account, DESIGN.md §6): the database, its WAL and shared-memory
+ * files, and the key file. Creating, unlocking, changing the key provider, and whole-profile wipe.
+ *
+ *   <dir>/valise.db, valise.db-wal, valise.db-shm   the SQLCipher-format database
+ *   <dir>/key.json                                  the wrapped database key (never the raw key)
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DB_KEY_BYTES, openDatabase } from './Database.ts';
+import { KeyProviderUnavailable, KeyFileTampered, StorageUsageError } from './errors.ts';
+import { keyFileMatches, readKeyFile, sealKeyFile, writeKeyFile } from './KeyFile.ts';
+import type { KeyProvider, KeyProviderKind } from './keys/KeyProvider.ts';
+import { LocalStore } from './LocalStore.ts';
+import { migrate } from './migrations/index.ts';
+import type { TrustHook } from './protocol/SqliteProtocolStores.ts';
+
+export const DB_FILE = 'valise.db';
+export const KEY_FILE = 'key.json';
+
+export interface ProfilePaths {
+  dir: string;
+  db: string;
+  wal: string;
+  shm: string;
+  key: string;
+}
+
+export function profilePaths(dir: string): ProfilePaths {
+  const db = path.join(dir, DB_FILE);
+  return { dir, db, wal: `${db}-wal`, shm: `${db}-shm`, key: path.join(dir, KEY_FILE) };
+}
+
+export interface OpenProfileOptions {
+  trustHook?: TrustHook;
+}
+
+/** Creates a new profile with a fresh random database key wrapped by `provider`. */
+export async function createProfile(dir: string, provider: KeyProvider, opts: OpenProfileOptions = {}): Promise<LocalStore> {
+  const p = profilePaths(dir);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (fs.existsSync(p.key)) throw new StorageUsageError('A profile already exists in this directory.');
+  // A database without a key file is a creation that crashed half-way; nobody can read it.
+  for (const f of [p.db, p.wal, p.shm]) fs.rmSync(f, { force: true });
+  const dbKey = crypto.randomBytes(DB_KEY_BYTES);
+  try {
+    const wrapped = await provider.wrap(dbKey);
+    const db = openDatabase(p.db, dbKey, { create: true });
+    try {
+      migrate(db);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    // The key file comes last: its presence means the profile is complete.
+    writeKeyFile(p.key, sealKeyFile(dbKey, provider.kind, wrapped));
+    return new LocalStore(db, opts.trustHook);
+  } finally {
+    dbKey.fill(0);
+  }
+}
+
+/** Reads the key file and unwraps the database key with `provider`, checking the file's MAC. */
+export async function unlockKey(dir: string, provider: KeyProvider): Promise<Buffer> {
+  const file = readKeyFile(profilePaths(dir).key);
+  if (file.provider !== provider.kind) {
+    throw new KeyProviderUnavailable(`This profile is locked with the "${file.provider}" key provider, not "${provider.kind}".`);
+  }
+  const dbKey = await provider.unwrap(file.wrapped);
+  if (dbKey.length !== DB_KEY_BYTES || !keyFileMatches(file, dbKey)) {
+    dbKey.fill(0);
+    throw new KeyFileTampered('its integrity check failed');
+  }
+  return dbKey;
+}
+
+/** Opens an existing profile. Wrong secrets, damaged files and newer schemas are typed errors. */
+export async function openProfile(dir: string, provider: KeyProvider, opts: OpenProfileOptions = {}): Promise<LocalStore> {
+  const dbKey = await unlockKey(dir, provider);
+  try {
+    const db = openDatabase(profilePaths(dir).db, dbKey, { keyVerified: true });
+    try {
+      migrate(db);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return new LocalStore(db, opts.trustHook);
+  } finally {
+    dbKey.fill(0);
+  }
+}
+
+/**
+ * Moves the profile to another key provider. The database key stays the same, so every message
+ * stays readable; only the key file is replaced (atomically). The old provider must unlock first.
+ */
+export async function changeKeyProvider(dir: string, current: KeyProvider, next: KeyProvider): Promise<void> {
+  const dbKey = await unlockKey(dir, current);
+  try {
+    const wrapped = await next.wrap(dbKey);
+    writeKeyFile(profilePaths(dir).key, sealKeyFile(dbKey, next.kind, wrapped));
+  } finally {
+    dbKey.fill(0);
+  }
+}
+
+export function profileProvider(dir: string): KeyProviderKind {
+  return readKeyFile(profilePaths(dir).key).provider;
+}
+
+/**
+ * Whole-profile wipe (device revoked or remotely wiped): the wrapped key is overwritten and
+ * removed first - without it the database is ciphertext nobody can open - then the files go.
+ * Close the LocalStore first (pass it to have it closed here).
+ */
+export function wipeProfile(dir: string, store?: LocalStore): void {
+  store?.close();
+  const p = profilePaths(dir);
+  if (fs.existsSync(p.key)) {
+    const size = fs.statSync(p.key).size;
+    const fd = fs.openSync(p.key, 'r+');
+    try {
+      fs.writeSync(fd, crypto.randomBytes(Math.max(size, 1)), 0, Math.max(size, 1), 0);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.rmSync(p.key);
+  }
+  for (const f of [p.db, p.wal, p.shm]) fs.rmSync(f, { force: true });
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    if (f.startsWith(`${KEY_FILE}.tmp-`)) fs.rmSync(path.join(dir, f), { force: true });
+  }
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+}

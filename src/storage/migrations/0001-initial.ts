@@ -1,0 +1,63 @@
+/** Channels, per-channel data keys, messages with their FTS5 index, outbox, dedupe markers, settings. */
+import type { Migration } from './Migration.ts';
+
+export const m0001: Migration = {
+  version: 1,
+  name: 'initial',
+  up(db) {
+    db.exec(`
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+      CREATE TABLE channels (
+        id TEXT PRIMARY KEY,
+        epoch INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'wiped')),
+        classification INTEGER NOT NULL,
+        policy TEXT NOT NULL,
+        state BLOB NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE channel_members (
+        channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        PRIMARY KEY (channel_id, user_id)
+      ) STRICT;
+
+      -- Local-only AES-256-GCM keys for message bodies; deleting a row crypto-shreds the channel.
+      CREATE TABLE channel_keys (channel_id TEXT PRIMARY KEY, key BLOB NOT NULL) STRICT;
+
+      CREATE TABLE messages (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        channel_id TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        sent_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        body BLOB NOT NULL
+      ) STRICT;
+      CREATE INDEX messages_by_channel ON messages (channel_id, sent_at, rowid);
+      CREATE INDEX messages_by_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL;
+
+      -- Contentless: the index keeps tokens only, never a second copy of the text.
+      CREATE VIRTUAL TABLE message_fts USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+      INSERT INTO message_fts (message_fts, rank) VALUES ('secure-delete', 1);
+
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        channel_id TEXT NOT NULL,
+        message_id TEXT,
+        payload BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX outbox_due ON outbox (next_attempt_at);
+
+      -- Envelope ids already processed, so a redelivery after a crash is recognised.
+      CREATE TABLE received (envelope_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL) STRICT;
+    `);
+  },
+};

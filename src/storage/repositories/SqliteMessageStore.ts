@@ -1,0 +1,130 @@
+/**
+ * Messages in the encrypted database: the body sealed with the channel's data key, the words in a
+ * contentless FTS5 index (with FTS5 secure-delete, so deleting a message removes its words).
+ * All methods are synchronous so they can run inside one transaction with other repositories.
+ */
+import type { Db } from '../Database.ts';
+import { openBody, sealBody } from '../BodyCipher.ts';
+import type { ChannelKeys } from '../ChannelKeys.ts';
+import { MessageUnreadable } from '../errors.ts';
+import { searchTerms, type MessagePage, type MessageStore, type NewMessage, type SearchOptions, type StoredMessage } from './MessageStore.ts';
+
+interface Row {
+  rowid: number;
+  id: string;
+  channel_id: string;
+  sender: string;
+  sent_at: number;
+  received_at: number;
+  expires_at: number | null;
+  body: Buffer;
+}
+
+const COLS = 'm.rowid, m.id, m.channel_id, m.sender, m.sent_at, m.received_at, m.expires_at, m.body';
+
+export class SqliteMessageStore implements MessageStore {
+  private readonly s;
+
+  constructor(
+    private readonly db: Db,
+    private readonly keys: ChannelKeys,
+  ) {
+    this.s = {
+      insert: db.prepare(
+        'INSERT OR IGNORE INTO messages (id, channel_id, sender, sent_at, received_at, expires_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      fts: db.prepare('INSERT INTO message_fts (rowid, text) VALUES (?, ?)'),
+      get: db.prepare<[string], Row>(`SELECT ${COLS} FROM messages m WHERE m.id = ?`),
+      latest: db.prepare<[string, number], Row>(
+        `SELECT * FROM (SELECT ${COLS} FROM messages m WHERE m.channel_id = ? ORDER BY m.sent_at DESC, m.rowid DESC LIMIT ?) ORDER BY sent_at, rowid`,
+      ),
+      latestBefore: db.prepare<[string, number, number, number, number], Row>(
+        `SELECT * FROM (SELECT ${COLS} FROM messages m WHERE m.channel_id = ? AND (m.sent_at < ? OR (m.sent_at = ? AND m.rowid < ?))
+         ORDER BY m.sent_at DESC, m.rowid DESC LIMIT ?) ORDER BY sent_at, rowid`,
+      ),
+      rowidOf: db.prepare<[string], { rowid: number }>('SELECT rowid FROM messages WHERE id = ?'),
+      search: db.prepare<[string, number], Row>(
+        `SELECT ${COLS} FROM message_fts f JOIN messages m ON m.rowid = f.rowid WHERE message_fts MATCH ? ORDER BY m.rowid DESC LIMIT ?`,
+      ),
+      searchIn: db.prepare<[string, string, number], Row>(
+        `SELECT ${COLS} FROM message_fts f JOIN messages m ON m.rowid = f.rowid WHERE message_fts MATCH ? AND m.channel_id = ? ORDER BY m.rowid DESC LIMIT ?`,
+      ),
+      delFts: db.prepare('DELETE FROM message_fts WHERE rowid = ?'),
+      del: db.prepare('DELETE FROM messages WHERE rowid = ?'),
+      expired: db.prepare<[number], { rowid: number }>('SELECT rowid FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+      delChannelFts: db.prepare('DELETE FROM message_fts WHERE rowid IN (SELECT rowid FROM messages WHERE channel_id = ?)'),
+      delChannel: db.prepare('DELETE FROM messages WHERE channel_id = ?'),
+      count: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM messages WHERE channel_id = ?'),
+    };
+  }
+
+  insert(m: NewMessage): boolean {
+    const key = this.keys.forWrite(m.channelId);
+    const body = sealBody(key, 'message', m.channelId, m.id, Buffer.from(m.text, 'utf8'));
+    const r = this.s.insert.run(m.id, m.channelId, m.sender, m.sentAt, m.receivedAt ?? Date.now(), m.expiresAt ?? null, body);
+    if (r.changes === 0) return false;
+    this.s.fts.run(r.lastInsertRowid, m.text);
+    return true;
+  }
+
+  get(id: string): StoredMessage | null {
+    const row = this.s.get.get(id);
+    return row ? this.decode(row) : null;
+  }
+
+  latest(channelId: string, limit: number, page?: MessagePage): StoredMessage[] {
+    if (!page?.before) return this.s.latest.all(channelId, limit).map((r) => this.decode(r));
+    const anchor = this.s.rowidOf.get(page.before.id);
+    const rowid = anchor?.rowid ?? Number.MAX_SAFE_INTEGER;
+    return this.s.latestBefore.all(channelId, page.before.sentAt, page.before.sentAt, rowid, limit).map((r) => this.decode(r));
+  }
+
+  search(query: string, opts: SearchOptions = {}): StoredMessage[] {
+    const terms = searchTerms(query);
+    if (terms.length === 0) return [];
+    const match = terms.map((t, i) => `"${t}"${i === terms.length - 1 ? '*' : ''}`).join(' ');
+    const limit = opts.limit ?? 50;
+    const rows = opts.channelId ? this.s.searchIn.all(match, opts.channelId, limit) : this.s.search.all(match, limit);
+    return rows.map((r) => this.decode(r));
+  }
+
+  delete(id: string): boolean {
+    const row = this.s.rowidOf.get(id);
+    if (!row) return false;
+    this.s.delFts.run(row.rowid);
+    this.s.del.run(row.rowid);
+    return true;
+  }
+
+  deleteExpired(now: number): number {
+    const rows = this.s.expired.all(now);
+    for (const r of rows) {
+      this.s.delFts.run(r.rowid);
+      this.s.del.run(r.rowid);
+    }
+    return rows.length;
+  }
+
+  deleteChannel(channelId: string): number {
+    this.s.delChannelFts.run(channelId);
+    return this.s.delChannel.run(channelId).changes;
+  }
+
+  count(channelId: string): number {
+    return this.s.count.get(channelId)!.n;
+  }
+
+  private decode(r: Row): StoredMessage {
+    const key = this.keys.forRead(r.channel_id);
+    if (!key) throw new MessageUnreadable();
+    return {
+      id: r.id,
+      channelId: r.channel_id,
+      sender: r.sender,
+      sentAt: r.sent_at,
+      receivedAt: r.received_at,
+      expiresAt: r.expires_at,
+      text: openBody(key, 'message', r.channel_id, r.id, r.body).toString('utf8'),
+    };
+  }
+}
