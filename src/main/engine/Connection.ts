@@ -1,0 +1,120 @@
+/**
+ * Keeps this device connected to its relay (issue 6 §2): connect, authenticate, report the state,
+ * reconnect after any drop with exponential back-off and jitter, and recognise revocation — an
+ * AUTH_REVOKED refusal or a "closing" push — which ends retrying for good (the engine then wipes
+ * the profile). The RelayClient itself never reconnects; this is the one place that decides.
+ */
+import type { RelayPush } from '../../gen/valise/v1/relay_pb.ts';
+import { RelayClient } from '../../server/client/RelayClient.ts';
+import type { ConnectionState } from '../../shared/api/schemas.ts';
+import { Backoff } from './Backoff.ts';
+import type { Clock, Timer } from './Clock.ts';
+
+export interface ConnectionHooks {
+  /** Proves the device to the relay on a fresh connection; returns the queued backlog size. */
+  authenticate(client: RelayClient): Promise<{ backlog: number }>;
+  /** Authenticated: start syncing (top up prekeys, flush the outbox). Errors count as a drop. */
+  connected(client: RelayClient, backlog: number): Promise<void> | void;
+  push(p: RelayPush['body'], client: RelayClient): void;
+  state(state: ConnectionState, nextAttemptAt: number | null): void;
+  /** The organisation revoked this device; no more attempts will be made. */
+  revoked(): void;
+  /** A failure worth logging (never carries content). */
+  error?(e: unknown): void;
+}
+
+const REVOKED_CODES = new Set(['AUTH_REVOKED']);
+
+function isRevocation(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && REVOKED_CODES.has((e as { code?: string }).code ?? '');
+}
+
+export class Connection {
+  private client: RelayClient | null = null;
+  private timer: Timer | null = null;
+  private stopped = true;
+  private current: ConnectionState = 'offline';
+
+  constructor(
+    private readonly url: string,
+    private readonly hooks: ConnectionHooks,
+    private readonly clock: Clock,
+    private readonly backoff = new Backoff(),
+  ) {}
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** The live, authenticated client, or null while offline. */
+  get relay(): RelayClient | null {
+    return this.current === 'online' ? this.client : null;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.attempt();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = null;
+    const c = this.client;
+    this.client = null;
+    await c?.close().catch(() => undefined);
+    if (this.current !== 'revoked') this.setState('offline', null);
+  }
+
+  /** Drops the connection now and reconnects at once (e.g. after waking from sleep). */
+  reconnectNow(): void {
+    this.client?.kill();
+  }
+
+  private setState(s: ConnectionState, next: number | null): void {
+    this.current = s;
+    this.hooks.state(s, next);
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped) return;
+    this.setState('connecting', null);
+    let client: RelayClient | null = null;
+    try {
+      client = await RelayClient.connect(this.url);
+      if (this.stopped) {
+        await client.close();
+        return;
+      }
+      this.client = client;
+      let revokedByPush = false;
+      client.onPush((p) => {
+        if (p.case === 'closing' && REVOKED_CODES.has(p.value.code)) revokedByPush = true;
+        else this.hooks.push(p, client!);
+      });
+      const { backlog } = await this.hooks.authenticate(client);
+      this.backoff.reset();
+      this.setState('online', null);
+      await this.hooks.connected(client, backlog);
+      await client.closed;
+      if (revokedByPush) return this.onRevoked();
+    } catch (e) {
+      if (isRevocation(e)) return this.onRevoked();
+      this.hooks.error?.(e);
+      client?.kill();
+    }
+    this.client = null;
+    if (this.stopped) return;
+    const at = this.clock.now() + this.backoff.next();
+    this.setState('offline', at);
+    this.timer = this.clock.setTimer(at, () => void this.attempt());
+  }
+
+  private onRevoked(): void {
+    this.stopped = true;
+    this.client = null;
+    this.setState('revoked', null);
+    this.hooks.revoked();
+  }
+}
