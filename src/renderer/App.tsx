@@ -1,0 +1,241 @@
+/** The store-connected shell: which screen, the workspace, and the dialogs. */
+import { useCallback, useEffect, useState } from 'react';
+import type { ChannelDetails } from '../shared/api/schemas.ts';
+import { DEFAULT_SETTINGS } from '../shared/api/schemas.ts';
+import { ChannelHeader } from './components/ChannelHeader.tsx';
+import { ChannelInfo } from './components/ChannelInfo.tsx';
+import { ChannelList, levelOf } from './components/ChannelList.tsx';
+import { ClassificationBanner } from './components/ClassificationBanner.tsx';
+import { Composer } from './components/Composer.tsx';
+import { CreateChannelDialog } from './components/CreateChannelDialog.tsx';
+import { MessageList } from './components/MessageList.tsx';
+import { PauseDialog } from './components/PauseDialog.tsx';
+import { ProgressBar } from './components/ProgressBar.tsx';
+import { EnrolmentScreen, FirstRunScreen, UnlockScreen } from './components/Screens.tsx';
+import { SearchPanel } from './components/SearchPanel.tsx';
+import { WipeDialog } from './components/WipeDialog.tsx';
+import { LANGUAGES, type Language } from './i18n/catalogue.ts';
+import { I18nProvider, useI18n } from './i18n/I18n.tsx';
+import { classificationsOf } from './stores/session.ts';
+import { useChannels, useMessages, useSession, useStores, useUi } from './stores/Stores.tsx';
+
+export function App() {
+  const lang = useUi((s) => s.lang);
+  return (
+    <I18nProvider lang={lang}>
+      <Root />
+    </I18nProvider>
+  );
+}
+
+function Root() {
+  const { t } = useI18n();
+  const { session } = useStores();
+  const status = useSession((s) => s.status);
+  const busy = useSession((s) => s.busy);
+  const error = useSession((s) => s.error);
+  const code = useSession((s) => s.comparisonCode);
+  const disconnected = useSession((s) => s.disconnected);
+  useEffect(() => {
+    void session.getState().refresh();
+  }, [session]);
+
+  if (disconnected) return <main className="centre"><p role="alert" className="error">{t('app.disconnected')}</p></main>;
+  if (!status) return <main className="centre"><p className="muted">{t('app.loading')}</p></main>;
+  const keyProvider = 'passphrase' as const;
+  switch (status.state) {
+    case 'no-profile':
+      return (
+        <FirstRunScreen
+          busy={busy}
+          error={error}
+          onStartLocal={(p) => void session.getState().startLocal({ ...p, keyProvider })}
+          onJoin={(p) => void session.getState().join({ ...p, keyProvider })}
+        />
+      );
+    case 'enrolling':
+      return <EnrolmentScreen code={code} />;
+    case 'locked':
+      return <UnlockScreen provider={status.keyProvider} busy={busy} error={error} onUnlock={(p) => void session.getState().unlock(p)} />;
+    case 'unlocked':
+      return <Workspace />;
+  }
+}
+
+function Workspace() {
+  const { t } = useI18n();
+  const stores = useStores();
+  const { api } = stores;
+  const status = useSession((s) => s.status)!;
+  const levels = classificationsOf(status);
+  const byId = useChannels((s) => s.byId);
+  const selectedId = useChannels((s) => s.selectedId);
+  const dialog = useUi((s) => s.dialog);
+  const sync = useUi((s) => s.sync);
+  const lang = useUi((s) => s.lang);
+  const channelsError = useChannels((s) => s.error);
+  const messagesError = useMessages((s) => s.error);
+  const channels = Object.values(byId);
+  const selected = selectedId ? byId[selectedId] : undefined;
+
+  useEffect(() => {
+    void stores.channels.getState().load();
+    const timer = setInterval(() => stores.ui.getState().tick(Date.now()), 30_000);
+    return () => clearInterval(timer);
+  }, [stores]);
+
+  const select = useCallback(
+    (id: string) => {
+      stores.channels.getState().select(id);
+      const c = stores.channels.getState().byId[id];
+      if (c && c.unread > 0) stores.channels.setState((s) => ({ byId: { ...s.byId, [id]: { ...c, unread: 0 } } }));
+      void stores.messages.getState().open(id).then(() => stores.messages.getState().markRead(id));
+    },
+    [stores],
+  );
+
+  const error = channelsError ?? messagesError;
+  return (
+    <div className="workspace">
+      <aside className="sidebar">
+        <div className="sidebar__head">
+          <span className="brand">Valise</span>
+          {status.org?.local && <span className="local-org" title={t('app.localOrg')}>{t('app.localOrg')}</span>}
+          <span className={`connection connection--${status.connection}`} role="status">
+            {t(`connection.${status.connection}`)}
+          </span>
+        </div>
+        <div className="sidebar__actions">
+          {status.me?.orgRoles.some((r) => r === 'lead' || r === 'security-officer') && (
+            <button type="button" className="primary" onClick={() => stores.ui.getState().open({ kind: 'create' })}>
+              {t('nav.newChannel')}
+            </button>
+          )}
+          <button type="button" onClick={() => stores.ui.getState().open({ kind: 'search' })}>
+            {t('nav.search')}
+          </button>
+        </div>
+        {sync && <ProgressBar done={sync.done} total={sync.total} label={t('progress.catchUp', sync)} />}
+        <ChannelList channels={channels} levels={levels} selectedId={selectedId} onSelect={select} />
+        <div className="sidebar__foot">
+          <span className="me">{status.me?.displayName}</span>
+          <select aria-label={t('lang.label')} value={lang} onChange={(e) => stores.ui.getState().setLang(e.target.value as Language)}>
+            {LANGUAGES.map((l) => (
+              <option key={l} value={l}>
+                {l.toUpperCase()}
+              </option>
+            ))}
+          </select>
+          <button type="button" onClick={() => void stores.session.getState().lock()}>
+            {t('nav.lock')}
+          </button>
+        </div>
+      </aside>
+      <main className="channel-view">
+        {selected ? <ChannelView key={selected.id} channelId={selected.id} /> : <p className="muted centre">{t('channel.none')}</p>}
+        {error && (
+          <div className="toast" role="alert">
+            <span>{error}</span>
+            <button type="button" onClick={() => { stores.channels.getState().clearError(); stores.messages.getState().clearError(); }}>
+              {t('error.dismiss')}
+            </button>
+          </div>
+        )}
+      </main>
+      {dialog?.kind === 'create' && status.me && (
+        <CreateChannelDialog
+          levels={levels}
+          myUserId={status.me.userId}
+          myClearance={status.me.clearance}
+          loadCleared={async (classification) => (await api.call('listCleared', { classification })).people}
+          onCreate={async (input) => (await stores.channels.getState().create({ ...input, direct: false })) !== null}
+          onClose={() => stores.ui.getState().close()}
+        />
+      )}
+      {dialog?.kind === 'search' && (
+        <SearchPanel
+          search={async (query) => (await api.call('search', { query })).hits}
+          channelName={(id) => byId[id]?.name ?? ''}
+          onOpen={(id) => {
+            stores.ui.getState().close();
+            select(id);
+          }}
+          onClose={() => stores.ui.getState().close()}
+        />
+      )}
+      {dialog?.kind === 'info' && <InfoDialog channelId={dialog.channelId} />}
+      {dialog?.kind === 'pause' && byId[dialog.channelId] && (
+        <PauseDialog
+          channelName={byId[dialog.channelId]!.name}
+          onPause={(reason) => stores.channels.getState().pause(dialog.channelId, reason)}
+          onClose={() => stores.ui.getState().close()}
+        />
+      )}
+      {dialog?.kind === 'wipe' && <WipeFlow channelId={dialog.channelId} />}
+    </div>
+  );
+}
+
+function ChannelView({ channelId }: { channelId: string }) {
+  const stores = useStores();
+  const status = useSession((s) => s.status)!;
+  const channel = useChannels((s) => s.byId[channelId])!;
+  const now = useUi((s) => s.now);
+  const entry = useMessages((s) => s.byChannel[channelId]);
+  const level = levelOf(classificationsOf(status), channel.classification);
+  const loadOlder = useCallback(() => void stores.messages.getState().loadOlder(channelId), [stores, channelId]);
+  return (
+    <section className="channel" aria-label={channel.name} data-classification={level.label}>
+      <ClassificationBanner level={level} position="top" />
+      <ChannelHeader
+        channel={channel}
+        now={now}
+        onInfo={() => stores.ui.getState().open({ kind: 'info', channelId })}
+        onPause={() => stores.ui.getState().open({ kind: 'pause', channelId })}
+        onResume={() => void stores.channels.getState().resume(channelId)}
+        onWipe={() => stores.ui.getState().open({ kind: 'wipe', channelId })}
+      />
+      <MessageList
+        channelName={channel.name}
+        messages={entry?.list ?? []}
+        allowCopy={channel.can.copy && channel.policy.allowCopy}
+        hasOlder={entry?.nextCursor != null}
+        loadingOlder={entry?.loading ?? false}
+        onNearTop={loadOlder}
+      />
+      <Composer channel={channel} sendOnEnter={DEFAULT_SETTINGS.sendOnEnter} onSend={(text) => stores.messages.getState().send(channelId, text)} />
+      <ClassificationBanner level={level} position="bottom" />
+    </section>
+  );
+}
+
+function InfoDialog({ channelId }: { channelId: string }) {
+  const { api, ui } = useStores();
+  const now = useUi((s) => s.now);
+  const [details, setDetails] = useState<ChannelDetails | null>(null);
+  const reload = useCallback(() => void api.call('channelDetails', { channelId }).then(setDetails, () => undefined), [api, channelId]);
+  useEffect(reload, [reload]);
+  return (
+    <ChannelInfo
+      details={details}
+      now={now}
+      onVerify={(userId, deviceId) => void api.call('verifySafetyNumber', { userId, deviceId }).then(reload, () => undefined)}
+      onClose={() => ui.getState().close()}
+    />
+  );
+}
+
+function WipeFlow({ channelId }: { channelId: string }) {
+  const stores = useStores();
+  const channel = useChannels((s) => s.byId[channelId]);
+  const wipe = useChannels((s) => s.wipes[channelId]);
+  const name = channel?.name ?? wipe?.name ?? '';
+  return (
+    <WipeDialog
+      channelName={name}
+      progress={wipe ? { confirmed: wipe.confirmed, total: wipe.total, status: wipe.status } : null}
+      onWipe={(confirmName) => stores.channels.getState().wipe(channelId, confirmName)}
+      onClose={() => stores.ui.getState().close()}
+    />
+  );
+}

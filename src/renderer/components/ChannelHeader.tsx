@@ -1,0 +1,45 @@
+/** Channel title, policy badges and the actions this device may take here (pure). */
+import type { ChannelSummary } from '../../shared/api/schemas.ts';
+import { useI18n } from '../i18n/I18n.tsx';
+import { PolicyBadges } from './PolicyBadges.tsx';
+
+export interface ChannelHeaderProps {
+  channel: ChannelSummary;
+  now: number;
+  onInfo(): void;
+  onPause(): void;
+  onResume(): void;
+  onWipe(): void;
+}
+
+export function ChannelHeader({ channel, now, onInfo, onPause, onResume, onWipe }: ChannelHeaderProps) {
+  const { t } = useI18n();
+  return (
+    <header className="channel-header">
+      <div className="channel-header__title">
+        <h1>{channel.name}</h1>
+        <PolicyBadges policy={channel.policy} now={now} />
+      </div>
+      <div className="channel-header__actions">
+        <button type="button" onClick={onInfo}>
+          {t('channel.info')}
+        </button>
+        {channel.can.pause && channel.status === 'active' && (
+          <button type="button" onClick={onPause}>
+            {t('channel.pause')}
+          </button>
+        )}
+        {channel.can.pause && channel.status === 'paused' && (
+          <button type="button" onClick={onResume}>
+            {t('channel.resume')}
+          </button>
+        )}
+        {channel.can.wipe && (
+          <button type="button" className="danger" onClick={onWipe}>
+            {t('channel.wipe')}
+          </button>
+        )}
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,124 @@
+/**
+ * The virtualised message list: only the rows in view (plus a few) are in the DOM, so a channel
+ * of 100k messages opens and scrolls like one of ten. When the policy forbids copying, selection,
+ * copy, cut and drag out of the list are blocked.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useLayoutEffect, useRef, type SyntheticEvent } from 'react';
+import type { DeliveryState, MessageView } from '../../shared/api/schemas.ts';
+import { formatTime } from '../i18n/catalogue.ts';
+import { useI18n } from '../i18n/I18n.tsx';
+
+export interface MessageListProps {
+  channelName: string;
+  messages: readonly MessageView[];
+  allowCopy: boolean;
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  onNearTop(): void;
+  onCopyBlocked?(): void;
+}
+
+const ESTIMATE = 56;
+
+export function MessageList({ channelName, messages, allowCopy, hasOlder, loadingOlder, onNearTop, onCopyBlocked }: MessageListProps) {
+  const { t, lang } = useI18n();
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: messages.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ESTIMATE,
+    overscan: 8,
+    getItemKey: (i) => messages[i]?.id ?? i,
+    initialRect: { width: 800, height: 600 },
+  });
+
+  // Stay pinned to the newest message when one arrives while the reader is at the bottom.
+  const atBottom = useRef(true);
+  const firstId = messages[0]?.id;
+  const prevFirst = useRef(firstId);
+  const prevCount = useRef(messages.length);
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    const grewAtTop = prevFirst.current !== firstId && prevCount.current > 0;
+    const added = messages.length - prevCount.current;
+    prevFirst.current = firstId;
+    prevCount.current = messages.length;
+    if (messages.length === 0) return;
+    if (grewAtTop && el && added > 0) {
+      // Older page prepended: keep the reader's place.
+      el.scrollTop += added * ESTIMATE;
+    } else if (atBottom.current) {
+      virtualizer.scrollToIndex(messages.length - 1, { align: 'end' });
+    }
+  }, [messages.length, firstId, virtualizer]);
+
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const onScroll = () => {
+      atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < ESTIMATE;
+      if (el.scrollTop < ESTIMATE * 10 && hasOlder && !loadingOlder) onNearTop();
+    };
+    el.addEventListener('scroll', onScroll, { passive: true });
+    return () => el.removeEventListener('scroll', onScroll);
+  }, [hasOlder, loadingOlder, onNearTop]);
+
+  const block = (e: SyntheticEvent) => {
+    if (allowCopy) return;
+    e.preventDefault();
+    onCopyBlocked?.();
+  };
+
+  return (
+    <div
+      ref={scrollRef}
+      className={`message-list${allowCopy ? '' : ' message-list--nocopy'}`}
+      role="log"
+      aria-live="polite"
+      aria-label={t('channel.messages', { name: channelName })}
+      tabIndex={0}
+      data-testid="message-list"
+      onCopy={block}
+      onCut={block}
+      onDragStart={block}
+      onContextMenu={allowCopy ? undefined : block}
+    >
+      {loadingOlder && <div className="message-list__loading muted">{t('channel.loadingOlder')}</div>}
+      {messages.length === 0 && <p className="muted message-list__empty">{t('channel.empty')}</p>}
+      <div className="message-list__inner" style={{ height: virtualizer.getTotalSize() }}>
+        {virtualizer.getVirtualItems().map((row) => {
+          const m = messages[row.index]!;
+          return (
+            <article
+              key={row.key}
+              data-index={row.index}
+              ref={virtualizer.measureElement}
+              className={`message${m.mine ? ' message--mine' : ''}`}
+              style={{ transform: `translateY(${row.start}px)` }}
+              aria-setsize={messages.length}
+              aria-posinset={row.index + 1}
+            >
+              <header className="message__meta">
+                <span className="message__sender">{m.mine ? t('message.you') : m.senderName}</span>
+                <time dateTime={new Date(m.sentAt).toISOString()}>{formatTime(lang, m.sentAt)}</time>
+                {m.mine && m.delivery && <DeliveryMark state={m.delivery} />}
+              </header>
+              <p className="message__text">{m.text}</p>
+            </article>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+function DeliveryMark({ state }: { state: DeliveryState }) {
+  const { t } = useI18n();
+  const label = t(`message.delivery.${state}`);
+  return (
+    <span className={`delivery delivery--${state}`} title={label} data-delivery={state}>
+      {label}
+    </span>
+  );
+}

@@ -1,0 +1,131 @@
+/** The screens before the workspace: first run, enrolment (comparison code) and unlock (pure). */
+import { useState, type FormEvent, type ReactNode } from 'react';
+import type { KeyProviderKind } from '../../shared/api/schemas.ts';
+import { useI18n } from '../i18n/I18n.tsx';
+
+function Centre({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <main className="centre">
+      <div className="card">
+        <p className="brand">Valise</p>
+        <h1>{title}</h1>
+        {children}
+      </div>
+    </main>
+  );
+}
+
+export function UnlockScreen({ provider, busy, error, onUnlock }: { provider: KeyProviderKind | null; busy: boolean; error: string | null; onUnlock(passphrase?: string): void }) {
+  const { t } = useI18n();
+  const [passphrase, setPassphrase] = useState('');
+  const needsPassphrase = provider === 'passphrase' || provider === null;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    onUnlock(needsPassphrase ? passphrase : undefined);
+  };
+  return (
+    <Centre title={t('unlock.title')}>
+      <p>{t('unlock.explain')}</p>
+      <form className="form" onSubmit={submit}>
+        {needsPassphrase && (
+          <label>
+            {t('unlock.passphrase')}
+            <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoFocus autoComplete="current-password" />
+          </label>
+        )}
+        {error && <p role="alert" className="error">{error}</p>}
+        <button type="submit" className="primary" disabled={busy || (needsPassphrase && !passphrase)}>
+          {busy ? t('unlock.busy') : needsPassphrase ? t('unlock.submit') : t('unlock.hardware', { provider: t(`keyProvider.${provider}`) })}
+        </button>
+      </form>
+    </Centre>
+  );
+}
+
+export interface FirstRunProps {
+  busy: boolean;
+  error: string | null;
+  onStartLocal(p: { orgName: string; displayName: string; passphrase: string }): void;
+  onJoin(p: { orgJson: string; relayUrl?: string; displayName: string; passphrase: string }): void;
+}
+
+export function FirstRunScreen({ busy, error, onStartLocal, onJoin }: FirstRunProps) {
+  const { t } = useI18n();
+  const [mode, setMode] = useState<'local' | 'join'>('local');
+  const [orgName, setOrgName] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [passphrase, setPassphrase] = useState('');
+  const [orgJson, setOrgJson] = useState('');
+  const [relayUrl, setRelayUrl] = useState('');
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (mode === 'local') onStartLocal({ orgName, displayName, passphrase });
+    else onJoin({ orgJson, relayUrl: relayUrl || undefined, displayName, passphrase });
+  };
+  return (
+    <Centre title={t('firstRun.title')}>
+      <p>{t('firstRun.explain')}</p>
+      <div className="segmented" role="radiogroup">
+        <button type="button" role="radio" aria-checked={mode === 'local'} onClick={() => setMode('local')}>
+          {t('firstRun.local')}
+        </button>
+        <button type="button" role="radio" aria-checked={mode === 'join'} onClick={() => setMode('join')}>
+          {t('firstRun.join')}
+        </button>
+      </div>
+      <form className="form" onSubmit={submit}>
+        {mode === 'local' ? (
+          <label>
+            {t('firstRun.orgName')}
+            <input value={orgName} onChange={(e) => setOrgName(e.target.value)} required maxLength={100} />
+          </label>
+        ) : (
+          <>
+            <label>
+              {t('firstRun.orgFile')}
+              <input
+                type="file"
+                accept="application/json,.json"
+                onChange={(e) => {
+                  const f = e.target.files?.[0];
+                  if (f) void f.text().then(setOrgJson);
+                }}
+              />
+            </label>
+            <label>
+              {t('firstRun.relay')}
+              <input value={relayUrl} onChange={(e) => setRelayUrl(e.target.value)} placeholder="wss://" />
+            </label>
+          </>
+        )}
+        <label>
+          {t('firstRun.displayName')}
+          <input value={displayName} onChange={(e) => setDisplayName(e.target.value)} required maxLength={100} />
+        </label>
+        <label>
+          {t('firstRun.passphrase')}
+          <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} required minLength={8} autoComplete="new-password" />
+        </label>
+        {error && <p role="alert" className="error">{error}</p>}
+        <button type="submit" className="primary" disabled={busy}>
+          {mode === 'local' ? t('firstRun.submitLocal') : t('firstRun.submitJoin')}
+        </button>
+      </form>
+    </Centre>
+  );
+}
+
+export function EnrolmentScreen({ code }: { code: string | null }) {
+  const { t } = useI18n();
+  return (
+    <Centre title={t('enrol.title')}>
+      <p>{t('enrol.explain')}</p>
+      <p className="comparison-code" aria-label={t('enrol.code')} data-testid="comparison-code">
+        {code ?? '…'}
+      </p>
+      <p className="muted" role="status">
+        {t('enrol.waiting')}
+      </p>
+    </Centre>
+  );
+}

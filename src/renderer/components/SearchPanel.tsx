@@ -1,0 +1,51 @@
+/** Full-text search across my channels; a hit opens its channel. */
+import { useState, type FormEvent } from 'react';
+import type { MessageView } from '../../shared/api/schemas.ts';
+import { useI18n } from '../i18n/I18n.tsx';
+import { Dialog } from './Dialog.tsx';
+
+export interface SearchPanelProps {
+  search(query: string): Promise<{ message: MessageView; snippet: string }[]>;
+  channelName(id: string): string;
+  onOpen(channelId: string): void;
+  onClose(): void;
+}
+
+export function SearchPanel({ search, channelName, onOpen, onClose }: SearchPanelProps) {
+  const { t } = useI18n();
+  const [query, setQuery] = useState('');
+  const [hits, setHits] = useState<{ message: MessageView; snippet: string }[] | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (query.trim()) setHits(await search(query.trim()));
+  };
+  return (
+    <Dialog title={t('search.label')} onClose={onClose} wide>
+      <form className="form" role="search" onSubmit={submit}>
+        <input type="search" aria-label={t('search.label')} placeholder={t('search.placeholder')} value={query} onChange={(e) => setQuery(e.target.value)} autoFocus />
+      </form>
+      {hits && (
+        <>
+          <p className="muted" role="status">
+            {hits.length === 0 ? t('search.noResults') : t('search.results', { n: hits.length })}
+          </p>
+          <ul className="search-hits">
+            {hits.map((h) => (
+              <li key={h.message.id}>
+                <button type="button" onClick={() => onOpen(h.message.channelId)}>
+                  <strong>{channelName(h.message.channelId)}</strong> · {h.message.senderName}
+                  <span className="search-hits__snippet">{h.snippet}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <div className="form__actions">
+        <button type="button" onClick={onClose}>
+          {t('info.close')}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
