@@ -104,6 +104,8 @@ export class TestOrg {
 /** A connected, authenticated device that records what it receives. */
 export class Peer {
   readonly deliveries: Delivery[] = [];
+  /** Every push received, by kind, in order. */
+  readonly pushes: string[] = [];
   private waiters: (() => void)[] = [];
   autoAck = true;
 
@@ -112,6 +114,7 @@ export class Peer {
     readonly client: RelayClient,
   ) {
     client.onPush((p) => {
+      this.pushes.push(p.case ?? 'unknown');
       if (p.case === 'delivery') {
         this.deliveries.push(p.value);
         if (this.autoAck) client.ack([p.value.id]);
@@ -120,9 +123,10 @@ export class Peer {
     });
   }
 
-  static async connect(url: string, device: Device): Promise<Peer> {
+  static async connect(url: string, device: Device, o: { autoAck?: boolean } = {}): Promise<Peer> {
     const client = await RelayClient.connect(url);
     const peer = new Peer(device, client);
+    peer.autoAck = o.autoAck ?? true;
     await client.authenticate(device.certificate, (ch) => signAuthChallenge(device.identity.privateKey, ch));
     return peer;
   }
@@ -149,7 +153,7 @@ export class Peer {
 }
 
 export function envelope(from: Device, o: { channelId?: Uint8Array; to?: Device; body?: string; expiresAtMs?: number; id?: Uint8Array } = {}): { id: Uint8Array; bytes: Uint8Array } {
-  const id = o.id ?? randomBytes(16);
+  const id = o.id ?? new Uint8Array(randomBytes(16));
   const e = create(EnvelopeSchema, {
     id,
     channelId: o.channelId ?? new Uint8Array(),
