@@ -2,7 +2,7 @@
 import type { ChannelSummary, MessageView } from '../../shared/api/schemas.ts';
 import { DEFAULT_POLICY, type ChannelPolicy } from '../../shared/model/policy.ts';
 
-export function channel(over: Partial<ChannelSummary> & { policy?: Partial<ChannelPolicy> } = {}): ChannelSummary {
+export function channel(over: Partial<Omit<ChannelSummary, 'policy'>> & { policy?: Partial<ChannelPolicy> } = {}): ChannelSummary {
   const { policy, ...rest } = over;
   return {
     id: 'c1',
