@@ -84,7 +84,7 @@ describe('enrolment', () => {
   it('refuses an admin login signed by another key', async () => {
     const c = await RelayClient.connect(org.relay.url);
     const fake = IdentityKeyPair.generate();
-    expect(await refusal(c.authenticateAdmin((ch) => fake.privateKey.sign(ch)))).toBe('AUTH_BAD_SIGNATURE');
+    expect(await refusal(c.authenticateAdmin((ch) => fake.privateKey.sign(new Uint8Array(ch))))).toBe('AUTH_BAD_SIGNATURE');
     expect((await c.closed).code).toBe(4001);
   });
 });
