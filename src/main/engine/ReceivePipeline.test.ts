@@ -8,31 +8,33 @@ import { ReceivePipeline, type Delivery, type ReceiveUnit } from './ReceivePipel
  */
 class ToyDb {
   durable = { ratchet: 0, messages: [] as string[], markers: new Set<string>() };
-  staged: number | null = null;
   crashAt: 'open' | 'commit' | null = null;
 
   unit(): ReceiveUnit<string> {
     return {
       seen: (id) => this.durable.markers.has(id),
-      open: (d) => {
-        if (this.crashAt === 'open') return Promise.reject(new CrashError());
-        const r = (this.staged ?? this.durable.ratchet) + 1;
-        // A message can be decrypted only with the state it was encrypted for.
-        const text = new TextDecoder().decode(d.payload);
-        if (Number(text.split(':')[0]) !== r) return Promise.reject(new Error('bad mac'));
-        this.staged = r;
-        return Promise.resolve(text);
-      },
-      commit: (items) => {
+      batch: async (work) => {
+        let staged: number | null = null;
+        const kept: { id: string; value: string | null }[] = [];
+        await work({
+          open: (d) => {
+            if (this.crashAt === 'open') return Promise.reject(new CrashError());
+            const r = (staged ?? this.durable.ratchet) + 1;
+            // A message can be decrypted only with the state it was encrypted for.
+            const text = new TextDecoder().decode(d.payload);
+            if (Number(text.split(':')[0]) !== r) return Promise.reject(new Error('bad mac'));
+            staged = r;
+            return Promise.resolve(text);
+          },
+          keep: (id, value) => kept.push({ id, value }),
+        });
         if (this.crashAt === 'commit') throw new CrashError();
-        if (this.staged !== null) this.durable.ratchet = this.staged;
-        for (const i of items) {
+        if (staged !== null) this.durable.ratchet = staged;
+        for (const i of kept) {
           if (i.value !== null) this.durable.messages.push(i.value);
           this.durable.markers.add(i.id);
         }
-        this.staged = null;
       },
-      rollback: () => void (this.staged = null),
     };
   }
 }

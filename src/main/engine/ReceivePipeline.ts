@@ -16,15 +16,21 @@ export interface Delivery {
   payload: Uint8Array;
 }
 
-/** The storage + crypto side of one batch; `open` may stage protocol writes that `commit` applies. */
+/**
+ * The storage + crypto side. `batch` runs `work` in one unit of work: every protocol-state write
+ * that `open` makes is staged, every `keep` is queued, and all of it commits in ONE transaction
+ * when `work` resolves — or none of it when it throws.
+ */
 export interface ReceiveUnit<T> {
   seen(id: string): boolean;
+  batch(work: (scope: BatchScope<T>) => Promise<void>): Promise<void>;
+}
+
+export interface BatchScope<T> {
   /** Decrypts or verifies one item; null drops it (undecryptable, stale, not for us). */
   open(d: Delivery): Promise<T | null>;
-  /** One transaction: staged protocol writes + stored results + a dedupe marker per id. */
-  commit(items: readonly { id: string; value: T | null }[]): void;
-  /** Discards staged protocol writes (the batch failed before commit). */
-  rollback(): void;
+  /** Queues the stored result (if any) and the dedupe marker of `id`. */
+  keep(id: string, value: T | null): void;
 }
 
 export interface ReceiveOptions<T> {
@@ -86,28 +92,29 @@ export class ReceivePipeline<T> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.batchSize);
       const items: { id: string; value: T | null }[] = [];
-      const seenInBatch = new Set<string>();
       try {
-        for (const d of batch) {
-          if (seenInBatch.has(d.id) || this.o.unit.seen(d.id)) continue;
-          seenInBatch.add(d.id);
-          let value: T | null = null;
-          try {
-            value = await this.o.unit.open(d);
-          } catch (e) {
-            this.o.dropped?.(d, e);
+        await this.o.unit.batch(async (scope) => {
+          const seenInBatch = new Set<string>();
+          for (const d of batch) {
+            if (seenInBatch.has(d.id) || this.o.unit.seen(d.id)) continue;
+            seenInBatch.add(d.id);
+            let value: T | null = null;
+            try {
+              value = await scope.open(d);
+            } catch (e) {
+              this.o.dropped?.(d, e);
+            }
+            scope.keep(d.id, value);
+            items.push({ id: d.id, value });
+            if (performance.now() - sliceStart > this.sliceMs) {
+              await yieldToLoop();
+              sliceStart = performance.now();
+            }
           }
-          items.push({ id: d.id, value });
-          if (performance.now() - sliceStart > this.sliceMs) {
-            await yieldToLoop();
-            sliceStart = performance.now();
-          }
-        }
-        this.o.unit.commit(items);
+        });
       } catch (e) {
         // The commit failed (disk full, store closed): nothing of this batch is stored or acked;
         // the relay delivers it again after the next connect.
-        this.o.unit.rollback();
         this.queue = [];
         throw e;
       }
