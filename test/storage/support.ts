@@ -5,6 +5,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { openDatabase } from '../../src/storage/Database.ts';
+import { LocalStore } from '../../src/storage/LocalStore.ts';
+import { migrate } from '../../src/storage/migrations/index.ts';
 
 export function tempDir(prefix = 'valise-storage-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -130,3 +133,11 @@ export function setUpSoftHsm(tokenLabel = 'valise-test'): SoftHsm {
 
 /** Small Argon2 costs for tests (the key file records them; production uses DEFAULT_ARGON2). */
 export const FAST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+
+/** A migrated LocalStore on a fresh encrypted database in `dir` (no key provider involved). */
+export async function openTestStore(dir: string): Promise<LocalStore> {
+  fs.mkdirSync(dir, { recursive: true });
+  const db = openDatabase(path.join(dir, 'valise.db'), crypto.randomBytes(32), { create: true });
+  migrate(db);
+  return new LocalStore(db);
+}
