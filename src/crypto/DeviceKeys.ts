@@ -26,6 +26,11 @@ export function generateDeviceIdentity(): DeviceIdentity {
   return { identityKeyPair: IdentityKeyPair.generate(), registrationId: randomInt(1, 16381) };
 }
 
+/** The identity of an existing device, rebuilt from its stored private key (after a restart). */
+export function deviceIdentityFrom(privateKey: PrivateKey, registrationId: number): DeviceIdentity {
+  return { identityKeyPair: new IdentityKeyPair(privateKey.getPublicKey(), privateKey), registrationId };
+}
+
 export interface OneTimeUpload {
   id: number;
   /** Encoded PublicOneTimePrekey or PublicKyberPrekey. */
