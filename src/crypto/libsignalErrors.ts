@@ -3,13 +3,15 @@
  */
 import { ErrorCode, LibSignalErrorBase } from '@signalapp/libsignal-client';
 import { isValiseError, InternalError, type ValiseError } from '../shared/errors.ts';
-import { DecryptionError, DuplicateMessage, UntrustedIdentity } from './errors.ts';
+import { DecryptionError, DuplicateMessage, KyberPrekeyReuse, UntrustedIdentity } from './errors.ts';
 
 export function fromLibsignal(e: unknown, address: string): ValiseError {
   if (isValiseError(e)) return e;
   if (e instanceof LibSignalErrorBase) {
     // A store callback that threw one of ours comes back wrapped; keep ours.
     if (isValiseError(e.cause)) return e.cause;
+    // libsignal reports a store callback's exception only as text naming the callback.
+    if (e.message.includes("'markKyberPreKeyUsed'") && e.message.includes('replayed')) return new KyberPrekeyReuse();
     switch (e.code) {
       case ErrorCode.DuplicatedMessage:
         return new DuplicateMessage({ cause: e });

@@ -1,0 +1,124 @@
+/**
+ * Channel messages with sender keys (DESIGN.md §5). Each (channel, epoch) has its own libsignal
+ * distribution id, so a state change that removes a member starts fresh sender keys that are
+ * distributed, over 1:1 sessions, only to the devices still in the channel.
+ */
+import { createHash } from 'node:crypto';
+import {
+  ProtocolAddress,
+  SenderKeyDistributionMessage,
+  SenderKeyMessage,
+  groupDecrypt,
+  groupEncrypt,
+  processSenderKeyDistributionMessage,
+  type SenderKeyStore,
+} from '@signalapp/libsignal-client';
+import { create } from '@bufbuild/protobuf';
+import { SenderKeyDistributionSchema, type SenderKeyDistribution } from '../gen/valise/v1/content_pb.ts';
+import { bytesEqual, type DeviceRef } from './ChannelState.ts';
+import { LIMITS } from './codec.ts';
+import { CodecError, DecryptionError } from './errors.ts';
+import { fromLibsignal } from './libsignalErrors.ts';
+import { copy } from './signing.ts';
+
+/** The libsignal distribution id (a UUID string) of a channel at an epoch. */
+export function distributionId(channelId: Uint8Array, epoch: number): string {
+  const h = createHash('sha256').update('valise/v1/distribution').update(channelId).update(String(epoch)).digest();
+  // Shape it as a version-4 UUID (libsignal accepts any UUID; this keeps the format regular).
+  h[6] = (h[6]! & 0x0f) | 0x40;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+function uuidBytes(uuid: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(uuid.replaceAll('-', ''), 'hex'));
+}
+
+export class ChannelCipher {
+  private readonly addresses = new Map<string, ProtocolAddress>();
+  readonly localAddress: ProtocolAddress;
+
+  constructor(private readonly store: SenderKeyStore, local: DeviceRef) {
+    this.localAddress = ProtocolAddress.new(local.userId, local.deviceId);
+  }
+
+  /**
+   * This device's sender key for (channel, epoch), as a SenderKeyDistribution to put in a Content
+   * and send over the 1:1 session to each member device. Creates the key on first use.
+   */
+  async distribution(channelId: Uint8Array, epoch: number): Promise<SenderKeyDistribution> {
+    const id = distributionId(channelId, epoch);
+    try {
+      const skdm = await SenderKeyDistributionMessage.create(this.localAddress, id, this.store);
+      return create(SenderKeyDistributionSchema, { channelId, epoch: BigInt(epoch), distributionId: uuidBytes(id), message: skdm.serialize() });
+    } catch (e) {
+      throw fromLibsignal(e, this.localAddress.toString());
+    }
+  }
+
+  /**
+   * Stores a sender's key received over an authenticated 1:1 session. The caller must pass the
+   * channel's current epoch: a distribution for any other (channel, epoch) is refused.
+   */
+  async processDistribution(sender: DeviceRef, d: SenderKeyDistribution, channelId: Uint8Array, epoch: number): Promise<void> {
+    const what = 'sender key distribution';
+    const expected = distributionId(channelId, epoch);
+    if (!bytesEqual(d.channelId, channelId) || d.epoch !== BigInt(epoch) || !bytesEqual(d.distributionId, uuidBytes(expected))) {
+      throw new CodecError(what, 'for another channel or epoch');
+    }
+    let skdm: SenderKeyDistributionMessage;
+    try {
+      skdm = SenderKeyDistributionMessage.deserialize(copy(d.message));
+    } catch (e) {
+      throw new CodecError(what, 'malformed', { cause: e });
+    }
+    if (String(skdm.distributionId()) !== expected) throw new CodecError(what, 'distribution id mismatch');
+    const address = this.address(sender);
+    try {
+      await processSenderKeyDistributionMessage(address, skdm, this.store);
+    } catch (e) {
+      throw fromLibsignal(e, address.toString());
+    }
+  }
+
+  async encrypt(channelId: Uint8Array, epoch: number, plaintext: Uint8Array): Promise<Uint8Array> {
+    try {
+      const msg = await groupEncrypt(this.localAddress, distributionId(channelId, epoch), this.store, copy(plaintext));
+      return msg.serialize();
+    } catch (e) {
+      throw fromLibsignal(e, this.localAddress.toString());
+    }
+  }
+
+  /**
+   * Decrypts a channel message from `sender`, accepting only the channel's given epochs (normally
+   * the current one, plus the previous one briefly for messages in flight when no one was removed).
+   */
+  async decrypt(sender: DeviceRef, channelId: Uint8Array, epochs: readonly number[], ciphertext: Uint8Array): Promise<Uint8Array> {
+    if (ciphertext.length > LIMITS.envelope) throw new CodecError('channel message', 'too large');
+    let id: string;
+    try {
+      id = String(SenderKeyMessage.deserialize(copy(ciphertext)).distributionId());
+    } catch (e) {
+      throw new DecryptionError('corrupt', { cause: e });
+    }
+    if (!epochs.some((ep) => distributionId(channelId, ep) === id)) throw new DecryptionError('no-sender-key');
+    const address = this.address(sender);
+    try {
+      return await groupDecrypt(address, this.store, copy(ciphertext));
+    } catch (e) {
+      throw fromLibsignal(e, address.toString());
+    }
+  }
+
+  private address(d: DeviceRef): ProtocolAddress {
+    const key = `${d.userId}.${d.deviceId}`;
+    let a = this.addresses.get(key);
+    if (!a) {
+      a = ProtocolAddress.new(d.userId, d.deviceId);
+      this.addresses.set(key, a);
+    }
+    return a;
+  }
+}
