@@ -408,7 +408,7 @@ export class Relay {
     await this.place(to.filter((d) => !(d.userId === from.userId && d.deviceId === from.deviceId)), {
       id: digest(wipe), kind: 'wipe', channelId: ch.channelId, payload: wipe, expiresMs: this.now() + this.limits.maxQueueAgeMs,
     });
-    await this.audit('channel.wiped', `${from.userId}:${from.deviceId}`, hex(ch.channelId), `${dropped} queued envelopes dropped, ${to.length} devices`);
+    await this.audit('channel.wiped', `${from.userId}:${from.deviceId}`, hex(ch.channelId), `${dropped} queued items dropped, ${to.length} devices`);
     return to.length;
   }
 

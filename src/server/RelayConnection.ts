@@ -123,7 +123,11 @@ export class RelayConnection implements DeviceSink {
       result = await this.dispatch(req);
     } catch (e) {
       const err = e instanceof RelayError ? e : toValiseError(e);
-      if (!(e instanceof RelayError)) this.relay.log.warn({ err: err.toLog(), op: req.op.case }, 'request failed');
+      if (!(e instanceof RelayError)) {
+        // Our own failure: its name and message help fix it and hold no content (frames are not logged).
+        const cause = e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 300) : 'unknown';
+        this.relay.log.warn({ err: err.toLog(), cause, op: req.op.case }, 'request failed');
+      }
       result = { case: 'error', value: { code: err.code, message: err.userMessage } };
     }
     this.send({ case: 'response', value: { id: req.id, result } });

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { create, toBinary } from '@bufbuild/protobuf';
+import pino from 'pino';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import {
   createEnrolmentRequest,
@@ -47,7 +48,9 @@ export class TestOrg {
   readonly members = new Map<string, { serial: number; certificate: Uint8Array }>();
 
   async start(o: Partial<RelayOptions> = {}): Promise<this> {
-    this.relay = await startRelay({ orgId: this.orgId, orgPublicKey: this.root.publicKey.serialize(), ...o });
+    // VALISE_TEST_LOG=debug shows the relay's log while debugging a test.
+    const logger = process.env.VALISE_TEST_LOG ? pino({ level: process.env.VALISE_TEST_LOG }) : undefined;
+    this.relay = await startRelay({ orgId: this.orgId, orgPublicKey: this.root.publicKey.serialize(), ...(logger ? { logger } : {}), ...o });
     this.admin = await this.adminClient();
     return this;
   }

@@ -136,7 +136,7 @@ export class SqliteRelayStore implements RelayStore {
       expireSeen: db.prepare('DELETE FROM seen WHERE until_ms <= ?'),
       getChanges: db.prepare('SELECT change FROM channel_changes WHERE channel_id = ? ORDER BY n'),
       appendChange: db.prepare(
-        `INSERT INTO channel_changes VALUES (?1, (SELECT coalesce(max(n), 0) + 1 FROM channel_changes WHERE channel_id = ?1), ?2)`,
+        `INSERT INTO channel_changes VALUES (@id, (SELECT coalesce(max(n), 0) + 1 FROM channel_changes WHERE channel_id = @id), @change)`,
       ),
       dropChanges: db.prepare('DELETE FROM channel_changes WHERE channel_id = ?'),
       tombstone: db.prepare('INSERT OR IGNORE INTO wiped_channels VALUES (?, ?)'),
@@ -316,7 +316,7 @@ export class SqliteRelayStore implements RelayStore {
   }
 
   appendChannelChange(channelId: Uint8Array, change: Uint8Array): void {
-    this.st.appendChange.run(channelId, change);
+    this.st.appendChange.run({ id: channelId, change });
   }
 
   listChannelIds(): Uint8Array[] {
