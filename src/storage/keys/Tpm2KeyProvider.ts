@@ -7,7 +7,10 @@
  *
  * Without a resource manager (swtpm, /dev/tpm0) every tool invocation leaves its transient objects
  * loaded, and the TPM runs out of slots after a few; so we flush transient contexts after each step.
- * The PIN reaches the tools through an extra pipe (fd 3), never the command line.
+ * Secrets never appear on a command line (readable by every user in /proc): the key to seal goes
+ * to tpm2_create on stdin, the PIN to tpm2_unseal on stdin. tpm2_create needs the PIN as a seekable
+ * file, so at sealing time it sits for one tool run in a private 0700 directory, on /dev/shm (RAM)
+ * where that exists.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -41,8 +44,14 @@ export class Tpm2KeyProvider implements KeyProvider {
   async wrap(dbKey: Buffer): Promise<WrappedFields> {
     return this.inTempDir(async (dir) => {
       await this.createPrimary(dir);
-      const auth = this.opts.pin === undefined ? [] : ['-p', 'file:/dev/fd/3'];
-      await this.step(['tpm2_create', '-C', path.join(dir, 'primary.ctx'), '-i', '-', '-u', path.join(dir, 'seal.pub'), '-r', path.join(dir, 'seal.priv'), ...auth], dbKey);
+      const pinFile = path.join(dir, 'pin');
+      if (this.opts.pin !== undefined) fs.writeFileSync(pinFile, this.opts.pin, { mode: 0o600 });
+      const auth = this.opts.pin === undefined ? [] : ['-p', `file:${pinFile}`];
+      try {
+        await this.step(['tpm2_create', '-C', path.join(dir, 'primary.ctx'), '-i', '-', '-u', path.join(dir, 'seal.pub'), '-r', path.join(dir, 'seal.priv'), ...auth], dbKey);
+      } finally {
+        fs.rmSync(pinFile, { force: true });
+      }
       return {
         parent: 'owner-ecc256',
         pin: this.opts.pin !== undefined,
@@ -71,8 +80,8 @@ export class Tpm2KeyProvider implements KeyProvider {
       if (load.code !== 0) {
         throw new KeyProviderUnavailable('The TPM refused this profile\'s sealed key: it was sealed on another machine, or the TPM was cleared. Unlock with a recovery method.', { cause: new Error(load.stderr) });
       }
-      const auth = f['pin'] === true ? ['-p', 'file:/dev/fd/3'] : [];
-      const unseal = await this.run(['tpm2_unseal', '-c', path.join(dir, 'seal.ctx'), ...auth]);
+      const auth = f['pin'] === true ? ['-p', 'file:-'] : [];
+      const unseal = await this.run(['tpm2_unseal', '-c', path.join(dir, 'seal.ctx'), ...auth], f['pin'] === true ? this.pinInput() : undefined);
       await this.flush();
       if (unseal.code !== 0) {
         if (/0x9a2|0x98e|auth/i.test(unseal.stderr)) throw new WrongKey('The TPM PIN is wrong.', { cause: new Error(unseal.stderr) });
@@ -82,6 +91,10 @@ export class Tpm2KeyProvider implements KeyProvider {
       if (unseal.stdout.length !== 32) throw new KeyFileTampered('TPM returned a key of the wrong length');
       return unseal.stdout;
     });
+  }
+
+  private pinInput(): Buffer | undefined {
+    return this.opts.pin === undefined ? undefined : Buffer.from(this.opts.pin, 'utf8');
   }
 
   private async createPrimary(dir: string): Promise<void> {
@@ -104,7 +117,7 @@ export class Tpm2KeyProvider implements KeyProvider {
     return new Promise((resolve, reject) => {
       const child = spawn(argv[0]!, argv.slice(1), {
         env: { ...process.env, TPM2TOOLS_TCTI: this.tcti },
-        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       });
       const out: Buffer[] = [];
       let err = '';
@@ -114,17 +127,14 @@ export class Tpm2KeyProvider implements KeyProvider {
         reject(new KeyProviderUnavailable('The TPM tools (tpm2-tools) are not installed.', { cause: e }));
       });
       child.on('close', (code) => resolve({ stdout: Buffer.concat(out), stderr: err, code: code ?? -1 }));
-      const pinPipe = child.stdio[3] as NodeJS.WritableStream | null;
-      pinPipe?.on('error', () => undefined);
-      if (this.opts.pin !== undefined && argv.includes('file:/dev/fd/3')) pinPipe?.end(this.opts.pin);
-      else pinPipe?.end();
       child.stdin!.on('error', () => undefined);
       child.stdin!.end(input ?? Buffer.alloc(0));
     });
   }
 
   private async inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-tpm-'));
+    const base = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+    const dir = fs.mkdtempSync(path.join(base, 'valise-tpm-'));
     try {
       return await fn(dir);
     } finally {
@@ -132,3 +142,4 @@ export class Tpm2KeyProvider implements KeyProvider {
     }
   }
 }
+
