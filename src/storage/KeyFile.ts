@@ -16,6 +16,7 @@ const schema = z.strictObject({
   format: z.literal(KEY_FILE_FORMAT),
   provider: z.enum(KEY_PROVIDER_KINDS),
   created: z.string().max(64),
+  database: z.string().regex(/^[A-Za-z0-9+/]{22}==$/),
   wrapped: z.record(z.string().max(64), z.union([z.string().max(65536), z.number(), z.boolean()])),
   mac: z.string().regex(/^[A-Za-z0-9+/]{43}=$/),
 });
@@ -24,6 +25,8 @@ export interface KeyFile {
   format: typeof KEY_FILE_FORMAT;
   provider: KeyProviderKind;
   created: string;
+  /** The database file's SQLCipher salt (its first 16 bytes), tying this key file to that file. */
+  database: string;
   wrapped: WrappedFields;
   mac: string;
 }
@@ -44,8 +47,8 @@ function macOf(dbKey: Buffer, body: Omit<KeyFile, 'mac'>): Buffer {
   return crypto.createHmac('sha256', macKey).update(canonical(body)).digest();
 }
 
-export function sealKeyFile(dbKey: Buffer, provider: KeyProviderKind, wrapped: WrappedFields): KeyFile {
-  const body = { format: KEY_FILE_FORMAT, provider, created: new Date().toISOString(), wrapped } as const;
+export function sealKeyFile(dbKey: Buffer, provider: KeyProviderKind, wrapped: WrappedFields, dbSalt: Buffer): KeyFile {
+  const body = { format: KEY_FILE_FORMAT, provider, created: new Date().toISOString(), database: dbSalt.toString('base64'), wrapped } as const;
   return { ...body, mac: macOf(dbKey, body).toString('base64') };
 }
 

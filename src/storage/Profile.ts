@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DB_KEY_BYTES, openDatabase } from './Database.ts';
 import { KeyProviderUnavailable, KeyFileTampered, StorageUsageError } from './errors.ts';
-import { keyFileMatches, readKeyFile, sealKeyFile, writeKeyFile } from './KeyFile.ts';
+import { keyFileMatches, readKeyFile, sealKeyFile, writeKeyFile, type KeyFile } from './KeyFile.ts';
 import type { KeyProvider, KeyProviderKind } from './keys/KeyProvider.ts';
 import { LocalStore } from './LocalStore.ts';
 import { migrate } from './migrations/index.ts';
@@ -54,15 +54,35 @@ export async function createProfile(dir: string, provider: KeyProvider, opts: Op
       throw e;
     }
     // The key file comes last: its presence means the profile is complete.
-    writeKeyFile(p.key, sealKeyFile(dbKey, provider.kind, wrapped));
+    writeKeyFile(p.key, sealKeyFile(dbKey, provider.kind, wrapped, databaseSalt(p.db)!));
     return new LocalStore(db, opts.trustHook);
   } finally {
     dbKey.fill(0);
   }
 }
 
+/** The SQLCipher salt: the first 16 bytes of the database file, stored in the clear by design. */
+function databaseSalt(dbFile: string): Buffer | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(dbFile, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const salt = Buffer.alloc(16);
+    return fs.readSync(fd, salt, 0, 16, 0) === 16 ? salt : null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Reads the key file and unwraps the database key with `provider`, checking the file's MAC. */
 export async function unlockKey(dir: string, provider: KeyProvider): Promise<Buffer> {
+  return (await unlock(dir, provider)).dbKey;
+}
+
+async function unlock(dir: string, provider: KeyProvider): Promise<{ dbKey: Buffer; file: KeyFile }> {
   const file = readKeyFile(profilePaths(dir).key);
   if (file.provider !== provider.kind) {
     throw new KeyProviderUnavailable(`This profile is locked with the "${file.provider}" key provider, not "${provider.kind}".`);
@@ -72,13 +92,15 @@ export async function unlockKey(dir: string, provider: KeyProvider): Promise<Buf
     dbKey.fill(0);
     throw new KeyFileTampered('its integrity check failed');
   }
-  return dbKey;
+  return { dbKey, file };
 }
 
 /** Opens an existing profile. Wrong secrets, damaged files and newer schemas are typed errors. */
 export async function openProfile(dir: string, provider: KeyProvider, opts: OpenProfileOptions = {}): Promise<LocalStore> {
-  const dbKey = await unlockKey(dir, provider);
+  const { dbKey, file } = await unlock(dir, provider);
   try {
+    const salt = databaseSalt(profilePaths(dir).db);
+    if (salt && salt.toString('base64') !== file.database) throw new KeyFileTampered('it belongs to another profile');
     const db = openDatabase(profilePaths(dir).db, dbKey, { keyVerified: true });
     try {
       migrate(db);
@@ -97,10 +119,10 @@ export async function openProfile(dir: string, provider: KeyProvider, opts: Open
  * stays readable; only the key file is replaced (atomically). The old provider must unlock first.
  */
 export async function changeKeyProvider(dir: string, current: KeyProvider, next: KeyProvider): Promise<void> {
-  const dbKey = await unlockKey(dir, current);
+  const { dbKey, file } = await unlock(dir, current);
   try {
     const wrapped = await next.wrap(dbKey);
-    writeKeyFile(profilePaths(dir).key, sealKeyFile(dbKey, next.kind, wrapped));
+    writeKeyFile(profilePaths(dir).key, sealKeyFile(dbKey, next.kind, wrapped, Buffer.from(file.database, 'base64')));
   } finally {
     dbKey.fill(0);
   }
