@@ -89,7 +89,6 @@ function Workspace() {
       stores.channels.getState().select(id);
       const c = stores.channels.getState().byId[id];
       if (c && c.unread > 0) stores.channels.setState((s) => ({ byId: { ...s.byId, [id]: { ...c, unread: 0 } } }));
-      void stores.messages.getState().open(id).then(() => stores.messages.getState().markRead(id));
     },
     [stores],
   );
@@ -184,6 +183,9 @@ function ChannelView({ channelId }: { channelId: string }) {
   const entry = useMessages((s) => s.byChannel[channelId]);
   const level = levelOf(classificationsOf(status), channel.classification);
   const loadOlder = useCallback(() => void stores.messages.getState().loadOlder(channelId), [stores, channelId]);
+  useEffect(() => {
+    void stores.messages.getState().open(channelId).then(() => stores.messages.getState().markRead(channelId));
+  }, [stores, channelId]);
   return (
     <section className="channel" aria-label={channel.name} data-classification={level.label}>
       <ClassificationBanner level={level} position="top" />

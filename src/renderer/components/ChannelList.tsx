@@ -4,7 +4,6 @@ import type { ChannelSummary } from '../../shared/api/schemas.ts';
 import { classificationByLevel, type ClassificationLevel } from '../../shared/model/classification.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { groupByClassification } from '../stores/channels.ts';
-import { textColourOn } from '../ui/contrast.ts';
 import { ClassificationTag } from './ClassificationBanner.tsx';
 
 export interface ChannelListProps {
@@ -39,10 +38,7 @@ export function ChannelList({ channels, levels, selectedId, onSelect }: ChannelL
         const level = levelOf(levels, g.level);
         return (
           <section key={g.level} className="channel-group" aria-label={level.label}>
-            <h2 className="channel-group__title" style={{ borderColor: level.colour }}>
-              <span className="channel-group__swatch" style={{ background: level.colour, color: textColourOn(level.colour) }}>
-                {level.short}
-              </span>
+            <h2 className="channel-group__title">
               {level.label}
             </h2>
             <ul>
