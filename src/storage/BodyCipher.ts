@@ -25,12 +25,15 @@ export function sealBody(key: KeyObject, purpose: BodyPurpose, channelId: string
 
 export function openBody(key: KeyObject, purpose: BodyPurpose, channelId: string, id: string, sealed: Uint8Array): Buffer {
   try {
-    const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+    const buf = Buffer.isBuffer(sealed) ? sealed : Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
     if (buf.length < IV_BYTES + TAG_BYTES) throw new Error('sealed body too short');
     const d = crypto.createDecipheriv('aes-256-gcm', key, buf.subarray(0, IV_BYTES));
     d.setAAD(aad(purpose, channelId, id));
     d.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
-    return Buffer.concat([d.update(buf.subarray(IV_BYTES, buf.length - TAG_BYTES)), d.final()]);
+    const out = d.update(buf.subarray(IV_BYTES, buf.length - TAG_BYTES));
+    // GCM's final() returns no bytes; it only checks the tag.
+    d.final();
+    return out;
   } catch (e) {
     throw new MessageUnreadable({ cause: e });
   }

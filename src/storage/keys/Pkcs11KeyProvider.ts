@@ -4,7 +4,8 @@
  * user types; the key file keeps the token label, the key label, the IV and the ciphertext.
  */
 import crypto from 'node:crypto';
-import * as pkcs11js from 'pkcs11js';
+import { createRequire } from 'node:module';
+import type * as Pkcs11Module from 'pkcs11js';
 import { KeyFileTampered, KeyProviderUnavailable, WrongKey } from '../errors.ts';
 import { str, type KeyProvider, type WrappedFields } from './KeyProvider.ts';
 
@@ -16,6 +17,10 @@ export interface Pkcs11Options {
   /** Label of the AES key on the token; created (non-extractable) on first wrap if missing. */
   keyLabel?: string;
 }
+
+// pkcs11js defines its constants at run time, so Node's ESM loader sees only two named exports.
+const pkcs11js = createRequire(import.meta.url)('pkcs11js') as typeof Pkcs11Module;
+type PKCS11 = Pkcs11Module.PKCS11;
 
 const AAD = Buffer.from('valise-pkcs11-v1');
 
@@ -61,7 +66,7 @@ export class Pkcs11KeyProvider implements KeyProvider {
     });
   }
 
-  private withSession<T>(tokenLabel: string, fn: (p: pkcs11js.PKCS11, s: Buffer) => T): T {
+  private withSession<T>(tokenLabel: string, fn: (p: PKCS11, s: Buffer) => T): T {
     const p = new pkcs11js.PKCS11();
     try {
       p.load(this.opts.library);
@@ -95,7 +100,7 @@ export class Pkcs11KeyProvider implements KeyProvider {
     }
   }
 
-  private findKey(p: pkcs11js.PKCS11, s: Buffer): Buffer | null {
+  private findKey(p: PKCS11, s: Buffer): Buffer | null {
     p.C_FindObjectsInit(s, [
       { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
       { type: pkcs11js.CKA_LABEL, value: this.keyLabel },
@@ -107,7 +112,7 @@ export class Pkcs11KeyProvider implements KeyProvider {
     }
   }
 
-  private generateKey(p: pkcs11js.PKCS11, s: Buffer): Buffer {
+  private generateKey(p: PKCS11, s: Buffer): Buffer {
     return p.C_GenerateKey(s, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
       { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
       { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
@@ -124,6 +129,6 @@ export class Pkcs11KeyProvider implements KeyProvider {
   }
 }
 
-function gcm(iv: Buffer): pkcs11js.Mechanism {
-  return { mechanism: pkcs11js.CKM_AES_GCM, parameter: { type: pkcs11js.CK_PARAMS_AES_GCM, iv, aad: AAD, ivBits: 96, tagBits: 128 } as pkcs11js.AesGCM };
+function gcm(iv: Buffer): Pkcs11Module.Mechanism {
+  return { mechanism: pkcs11js.CKM_AES_GCM, parameter: { type: pkcs11js.CK_PARAMS_AES_GCM, iv, aad: AAD, ivBits: 96, tagBits: 128 } as Pkcs11Module.AesGCM };
 }

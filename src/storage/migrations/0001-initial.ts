@@ -28,17 +28,21 @@ export const m0001: Migration = {
       -- Local-only AES-256-GCM keys for message bodies; deleting a row crypto-shreds the channel.
       CREATE TABLE channel_keys (channel_id TEXT PRIMARY KEY, key BLOB NOT NULL) STRICT;
 
+      -- Clustered by channel and time: the newest page of a channel is a few adjacent pages, so
+      -- reading it decrypts few database pages even when none is cached. seq is the FTS rowid.
       CREATE TABLE messages (
-        rowid INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
         channel_id TEXT NOT NULL,
-        sender TEXT NOT NULL,
         sent_at INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        sender TEXT NOT NULL,
         received_at INTEGER NOT NULL,
         expires_at INTEGER,
-        body BLOB NOT NULL
-      ) STRICT;
-      CREATE INDEX messages_by_channel ON messages (channel_id, sent_at, rowid);
+        body BLOB NOT NULL,
+        PRIMARY KEY (channel_id, sent_at, seq)
+      ) STRICT, WITHOUT ROWID;
+      CREATE UNIQUE INDEX messages_by_id ON messages (id);
+      CREATE UNIQUE INDEX messages_by_seq ON messages (seq);
       CREATE INDEX messages_by_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL;
 
       -- Contentless: the index keeps tokens only, never a second copy of the text.

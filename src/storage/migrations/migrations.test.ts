@@ -28,7 +28,7 @@ describe('migrations', () => {
   it('0001 creates a working schema with FTS5 secure-delete on', () => {
     const db = fresh();
     expect(migrate(db, 1)).toBe(1);
-    db.prepare("INSERT INTO messages (id, channel_id, sender, sent_at, received_at, body) VALUES ('a', 'c', 's', 1, 1, x'00')").run();
+    db.prepare("INSERT INTO messages (channel_id, sent_at, seq, id, sender, received_at, body) VALUES ('c', 1, 1, 'a', 's', 1, x'00')").run();
     db.prepare("INSERT INTO message_fts (rowid, text) VALUES (1, 'hello there')").run();
     expect(db.prepare("SELECT rowid FROM message_fts WHERE message_fts MATCH 'hello'").all()).toEqual([{ rowid: 1 }]);
     const cfg = db.prepare("SELECT v FROM message_fts_config WHERE k = 'secure-delete'").get() as { v: number };
@@ -39,7 +39,7 @@ describe('migrations', () => {
   it('0002 keeps version-1 data and adds the protocol tables', () => {
     const db = fresh();
     migrate(db, 1);
-    db.prepare("INSERT INTO messages (id, channel_id, sender, sent_at, received_at, body) VALUES ('a', 'c', 's', 1, 1, x'01')").run();
+    db.prepare("INSERT INTO messages (channel_id, sent_at, seq, id, sender, received_at, body) VALUES ('c', 1, 1, 'a', 's', 1, x'01')").run();
     db.prepare("INSERT INTO settings (key, value) VALUES ('k', '1')").run();
     expect(migrate(db, 2)).toBe(2);
     expect(db.prepare('SELECT id FROM messages').all()).toEqual([{ id: 'a' }]);
@@ -53,7 +53,7 @@ describe('migrations', () => {
     const db = fresh();
     migrate(db, 2);
     db.prepare("INSERT INTO sessions (name, device_id, record) VALUES ('bob', 1, x'02')").run();
-    db.prepare("INSERT INTO messages (id, channel_id, sender, sent_at, received_at, body) VALUES ('a', 'c', 's', 1, 1, x'01')").run();
+    db.prepare("INSERT INTO messages (channel_id, sent_at, seq, id, sender, received_at, body) VALUES ('c', 1, 1, 'a', 's', 1, x'01')").run();
     expect(migrate(db, 3)).toBe(3);
     expect(db.prepare('SELECT name FROM sessions').all()).toEqual([{ name: 'bob' }]);
     expect(db.prepare('SELECT count(*) AS n FROM messages').get()).toEqual({ n: 1 });

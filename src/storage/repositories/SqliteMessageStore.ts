@@ -10,7 +10,7 @@ import { MessageUnreadable } from '../errors.ts';
 import { searchTerms, type MessagePage, type MessageStore, type NewMessage, type SearchOptions, type StoredMessage } from './MessageStore.ts';
 
 interface Row {
-  rowid: number;
+  seq: number;
   id: string;
   channel_id: string;
   sender: string;
@@ -20,7 +20,7 @@ interface Row {
   body: Buffer;
 }
 
-const COLS = 'm.rowid, m.id, m.channel_id, m.sender, m.sent_at, m.received_at, m.expires_at, m.body';
+const COLS = 'm.seq, m.id, m.channel_id, m.sender, m.sent_at, m.received_at, m.expires_at, m.body';
 
 export class SqliteMessageStore implements MessageStore {
   private readonly s;
@@ -30,29 +30,30 @@ export class SqliteMessageStore implements MessageStore {
     private readonly keys: ChannelKeys,
   ) {
     this.s = {
+      exists: db.prepare<[string], { seq: number }>('SELECT seq FROM messages WHERE id = ?'),
+      nextSeq: db.prepare<[], { n: number }>('SELECT coalesce(max(seq), 0) + 1 AS n FROM messages'),
       insert: db.prepare(
-        'INSERT OR IGNORE INTO messages (id, channel_id, sender, sent_at, received_at, expires_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO messages (channel_id, sent_at, seq, id, sender, received_at, expires_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       fts: db.prepare('INSERT INTO message_fts (rowid, text) VALUES (?, ?)'),
       get: db.prepare<[string], Row>(`SELECT ${COLS} FROM messages m WHERE m.id = ?`),
       latest: db.prepare<[string, number], Row>(
-        `SELECT * FROM (SELECT ${COLS} FROM messages m WHERE m.channel_id = ? ORDER BY m.sent_at DESC, m.rowid DESC LIMIT ?) ORDER BY sent_at, rowid`,
+        `SELECT * FROM (SELECT ${COLS} FROM messages m WHERE m.channel_id = ? ORDER BY m.sent_at DESC, m.seq DESC LIMIT ?) ORDER BY sent_at, seq`,
       ),
       latestBefore: db.prepare<[string, number, number, number, number], Row>(
-        `SELECT * FROM (SELECT ${COLS} FROM messages m WHERE m.channel_id = ? AND (m.sent_at < ? OR (m.sent_at = ? AND m.rowid < ?))
-         ORDER BY m.sent_at DESC, m.rowid DESC LIMIT ?) ORDER BY sent_at, rowid`,
+        `SELECT * FROM (SELECT ${COLS} FROM messages m WHERE m.channel_id = ? AND (m.sent_at < ? OR (m.sent_at = ? AND m.seq < ?))
+         ORDER BY m.sent_at DESC, m.seq DESC LIMIT ?) ORDER BY sent_at, seq`,
       ),
-      rowidOf: db.prepare<[string], { rowid: number }>('SELECT rowid FROM messages WHERE id = ?'),
       search: db.prepare<[string, number], Row>(
-        `SELECT ${COLS} FROM message_fts f JOIN messages m ON m.rowid = f.rowid WHERE message_fts MATCH ? ORDER BY m.rowid DESC LIMIT ?`,
+        `SELECT ${COLS} FROM message_fts f JOIN messages m ON m.seq = f.rowid WHERE message_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?`,
       ),
       searchIn: db.prepare<[string, string, number], Row>(
-        `SELECT ${COLS} FROM message_fts f JOIN messages m ON m.rowid = f.rowid WHERE message_fts MATCH ? AND m.channel_id = ? ORDER BY m.rowid DESC LIMIT ?`,
+        `SELECT ${COLS} FROM message_fts f JOIN messages m ON m.seq = f.rowid WHERE message_fts MATCH ? AND m.channel_id = ? ORDER BY f.rowid DESC LIMIT ?`,
       ),
       delFts: db.prepare('DELETE FROM message_fts WHERE rowid = ?'),
-      del: db.prepare('DELETE FROM messages WHERE rowid = ?'),
-      expired: db.prepare<[number], { rowid: number }>('SELECT rowid FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?'),
-      delChannelFts: db.prepare('DELETE FROM message_fts WHERE rowid IN (SELECT rowid FROM messages WHERE channel_id = ?)'),
+      del: db.prepare('DELETE FROM messages WHERE seq = ?'),
+      expired: db.prepare<[number], { seq: number }>('SELECT seq FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+      delChannelFts: db.prepare('DELETE FROM message_fts WHERE rowid IN (SELECT seq FROM messages WHERE channel_id = ?)'),
       delChannel: db.prepare('DELETE FROM messages WHERE channel_id = ?'),
       count: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM messages WHERE channel_id = ?'),
     };
@@ -61,9 +62,11 @@ export class SqliteMessageStore implements MessageStore {
   insert(m: NewMessage): boolean {
     const key = this.keys.forWrite(m.channelId);
     const body = sealBody(key, 'message', m.channelId, m.id, Buffer.from(m.text, 'utf8'));
-    const r = this.s.insert.run(m.id, m.channelId, m.sender, m.sentAt, m.receivedAt ?? Date.now(), m.expiresAt ?? null, body);
+    const seq = this.s.nextSeq.get()!.n;
+    // OR IGNORE: a redelivered message (same id) is not stored twice, and not indexed twice.
+    const r = this.s.insert.run(m.channelId, m.sentAt, seq, m.id, m.sender, m.receivedAt ?? Date.now(), m.expiresAt ?? null, body);
     if (r.changes === 0) return false;
-    this.s.fts.run(r.lastInsertRowid, m.text);
+    this.s.fts.run(seq, m.text);
     return true;
   }
 
@@ -74,9 +77,9 @@ export class SqliteMessageStore implements MessageStore {
 
   latest(channelId: string, limit: number, page?: MessagePage): StoredMessage[] {
     if (!page?.before) return this.s.latest.all(channelId, limit).map((r) => this.decode(r));
-    const anchor = this.s.rowidOf.get(page.before.id);
-    const rowid = anchor?.rowid ?? Number.MAX_SAFE_INTEGER;
-    return this.s.latestBefore.all(channelId, page.before.sentAt, page.before.sentAt, rowid, limit).map((r) => this.decode(r));
+    const anchor = this.s.exists.get(page.before.id);
+    const seq = anchor?.seq ?? Number.MAX_SAFE_INTEGER;
+    return this.s.latestBefore.all(channelId, page.before.sentAt, page.before.sentAt, seq, limit).map((r) => this.decode(r));
   }
 
   search(query: string, opts: SearchOptions = {}): StoredMessage[] {
@@ -89,18 +92,18 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   delete(id: string): boolean {
-    const row = this.s.rowidOf.get(id);
+    const row = this.s.exists.get(id);
     if (!row) return false;
-    this.s.delFts.run(row.rowid);
-    this.s.del.run(row.rowid);
+    this.s.delFts.run(row.seq);
+    this.s.del.run(row.seq);
     return true;
   }
 
   deleteExpired(now: number): number {
     const rows = this.s.expired.all(now);
     for (const r of rows) {
-      this.s.delFts.run(r.rowid);
-      this.s.del.run(r.rowid);
+      this.s.delFts.run(r.seq);
+      this.s.del.run(r.seq);
     }
     return rows.length;
   }

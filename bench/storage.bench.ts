@@ -1,0 +1,247 @@
+/**
+ * Storage benchmark (issue 4). Every Valise figure sits next to plain SQLite measured in the same
+ * run: same better-sqlite3 build, same pragmas (WAL, synchronous=FULL, secure_delete), same schema
+ * and FTS5 index, but no page cipher and plaintext bodies. So the ratio shows what the SQLCipher
+ * pages plus the per-message AES-GCM cost.
+ *
+ * Sizes: 100k inserts in transactions of 100 (timed) go into one channel, which is later wiped;
+ * the database is then filled to BENCH_STORAGE_MESSAGES (default 1,000,000) across 100 channels
+ * for the read and search figures. Set the variable lower on a slow machine; the figure names carry
+ * the size actually used.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { percentile, withRatio, type Figure } from './lib/report.ts';
+import { openDatabase, type Db } from '../src/storage/Database.ts';
+import { LocalStore } from '../src/storage/LocalStore.ts';
+import { migrate } from '../src/storage/migrations/index.ts';
+import { changeKeyProvider, createProfile, openProfile } from '../src/storage/Profile.ts';
+import { PassphraseKeyProvider } from '../src/storage/keys/PassphraseKeyProvider.ts';
+import { OsKeystoreKeyProvider, type SafeStorageLike } from '../src/storage/keys/OsKeystoreKeyProvider.ts';
+import { Tpm2KeyProvider } from '../src/storage/keys/Tpm2KeyProvider.ts';
+import { Pkcs11KeyProvider } from '../src/storage/keys/Pkcs11KeyProvider.ts';
+import type { KeyProvider } from '../src/storage/keys/KeyProvider.ts';
+import { SOFTHSM_LIB, setUpSoftHsm, startSwtpm } from '../test/storage/support.ts';
+
+const TOTAL = Number(process.env['BENCH_STORAGE_MESSAGES'] ?? 1_000_000);
+const WIPE_SIZE = 100_000;
+const BATCH = 100;
+const CHANNELS = 100;
+const size = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${Math.round(n / 1000)}k`);
+
+/** A deterministic Zipf-like vocabulary, so the plain and encrypted runs index the same text. */
+const WORDS = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}${'aeiou'[i % 5]}`);
+function textFor(i: number): string {
+  let x = (i * 2654435761) >>> 0;
+  const n = 6 + (x % 10);
+  const out: string[] = [];
+  for (let k = 0; k < n; k++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out.push(WORDS[Math.floor(Math.pow((x % 10000) / 10000, 2.5) * WORDS.length)]!);
+  }
+  return out.join(' ');
+}
+
+interface Target {
+  label: string;
+  db: Db;
+  insert(channel: string, i: number): void;
+  latest(channel: string): unknown[];
+  search(q: string): unknown[];
+  wipe(channel: string): void;
+}
+
+function ours(dir: string): Target {
+  const db = openDatabase(path.join(dir, 'valise.db'), crypto.randomBytes(32), { create: true });
+  migrate(db);
+  const store = new LocalStore(db);
+  return {
+    label: 'valise',
+    db,
+    insert: (channel, i) => store.messages.insert({ id: `m${i}`, channelId: channel, sender: 'bench', sentAt: i, text: textFor(i) }),
+    latest: (channel) => store.messages.latest(channel, 50),
+    search: (q) => store.messages.search(q, { limit: 50 }),
+    wipe: (channel) => store.wipeChannel(channel),
+  };
+}
+
+function plain(dir: string): Target {
+  const db = new Database(path.join(dir, 'plain.db'));
+  for (const p of ['journal_mode = WAL', 'synchronous = FULL', 'secure_delete = ON', 'foreign_keys = ON', 'temp_store = MEMORY']) db.pragma(p);
+  migrate(db);
+  const ins = db.prepare('INSERT INTO messages (channel_id, sent_at, seq, id, sender, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const nextSeq = db.prepare('SELECT coalesce(max(seq), 0) + 1 AS n FROM messages');
+  const fts = db.prepare('INSERT INTO message_fts (rowid, text) VALUES (?, ?)');
+  const latest = db.prepare('SELECT * FROM (SELECT * FROM messages WHERE channel_id = ? ORDER BY sent_at DESC, seq DESC LIMIT 50) ORDER BY sent_at, seq');
+  const search = db.prepare('SELECT m.* FROM message_fts f JOIN messages m ON m.seq = f.rowid WHERE message_fts MATCH ? ORDER BY f.rowid DESC LIMIT 50');
+  const delFts = db.prepare('DELETE FROM message_fts WHERE rowid IN (SELECT seq FROM messages WHERE channel_id = ?)');
+  const del = db.prepare('DELETE FROM messages WHERE channel_id = ?');
+  return {
+    label: 'plain',
+    db,
+    insert: (channel, i) => {
+      const text = textFor(i);
+      const seq = (nextSeq.get() as { n: number }).n;
+      ins.run(channel, i, seq, `m${i}`, 'bench', i, Buffer.from(text));
+      fts.run(seq, text);
+    },
+    latest: (channel) => latest.all(channel).map((r) => ({ ...(r as object) })),
+    search: (q) => search.all(`"${q}"`).map((r) => ({ ...(r as object) })),
+    wipe: (channel) => {
+      db.transaction(() => {
+        delFts.run(channel);
+        del.run(channel);
+      })();
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    },
+  };
+}
+
+interface Measured {
+  insertsPerS: number;
+  latestP50: number;
+  latestP99: number;
+  searchP50: number;
+  wipeMs: number;
+}
+
+function measure(t: Target): Measured {
+  let i = 0;
+  const start = performance.now();
+  while (i < WIPE_SIZE) {
+    t.db.transaction(() => {
+      for (let k = 0; k < BATCH; k++, i++) t.insert('wipe-me', i);
+    })();
+  }
+  const insertsPerS = (WIPE_SIZE * 1000) / (performance.now() - start);
+  while (i < TOTAL) {
+    const end = Math.min(TOTAL, i + 20_000);
+    t.db.transaction(() => {
+      for (; i < end; i++) t.insert(`c${i % (CHANNELS - 1)}`, i);
+    })();
+  }
+  t.db.pragma('wal_checkpoint(TRUNCATE)');
+  const lat: number[] = [];
+  for (let q = 0; q < 2000; q++) {
+    const ch = `c${(q * 37) % (CHANNELS - 1)}`;
+    const s = performance.now();
+    const rows = t.latest(ch);
+    lat.push(performance.now() - s);
+    if (rows.length !== 50) throw new Error(`${t.label}: expected 50 rows`);
+  }
+  const searches: number[] = [];
+  for (let q = 0; q < 300; q++) {
+    const word = WORDS[(q * 131) % 2000]!;
+    const s = performance.now();
+    t.search(word);
+    searches.push(performance.now() - s);
+  }
+  const w = performance.now();
+  t.wipe('wipe-me');
+  const wipeMs = performance.now() - w;
+  lat.sort((a, b) => a - b);
+  searches.sort((a, b) => a - b);
+  return { insertsPerS, latestP50: percentile(lat, 50), latestP99: percentile(lat, 99), searchP50: percentile(searches, 50), wipeMs };
+}
+
+const fakeSafeStorage = (): SafeStorageLike => {
+  const secret = crypto.randomBytes(32);
+  return {
+    isEncryptionAvailable: () => true,
+    getSelectedStorageBackend: () => 'gnome_libsecret',
+    encryptString: (t) => {
+      const iv = crypto.randomBytes(12);
+      const c = crypto.createCipheriv('aes-256-gcm', secret, iv);
+      return Buffer.concat([iv, c.update(t), c.final(), c.getAuthTag()]);
+    },
+    decryptString: (b) => {
+      const d = crypto.createDecipheriv('aes-256-gcm', secret, b.subarray(0, 12));
+      d.setAuthTag(b.subarray(b.length - 16));
+      return Buffer.concat([d.update(b.subarray(12, b.length - 16)), d.final()]).toString();
+    },
+  };
+};
+
+async function unlockFigures(root: string): Promise<Figure[]> {
+  const dir = path.join(root, 'profile');
+  const pass = new PassphraseKeyProvider('benchmark passphrase');
+  (await createProfile(dir, pass)).close();
+  const plainFile = path.join(root, 'plain-unlock.db');
+  const p = new Database(plainFile);
+  p.pragma('journal_mode = WAL');
+  migrate(p);
+  p.close();
+  const plainMs = median(5, () => {
+    const s = performance.now();
+    const db = new Database(plainFile);
+    db.pragma('journal_mode = WAL');
+    migrate(db);
+    db.close();
+    return performance.now() - s;
+  });
+
+  const tpm = await startSwtpm();
+  const hsm = setUpSoftHsm('valise-bench');
+  try {
+    const providers: [string, KeyProvider][] = [
+      ['passphrase (Argon2id 64 MiB, t=3)', pass],
+      ['os-keystore (safeStorage stand-in)', new OsKeystoreKeyProvider(fakeSafeStorage())],
+      ['tpm2 (swtpm, PIN)', new Tpm2KeyProvider({ tcti: tpm.tcti, pin: '2468' })],
+      ['pkcs11 (SoftHSM2)', new Pkcs11KeyProvider({ library: SOFTHSM_LIB, tokenLabel: hsm.tokenLabel, pin: hsm.pin })],
+    ];
+    const figures: Figure[] = [];
+    let current: KeyProvider = pass;
+    for (const [label, provider] of providers) {
+      if (provider !== current) await changeKeyProvider(dir, current, provider);
+      current = provider;
+      const times: number[] = [];
+      for (let k = 0; k < 5; k++) {
+        const s = performance.now();
+        (await openProfile(dir, provider)).close();
+        times.push(performance.now() - s);
+      }
+      times.sort((a, b) => a - b);
+      figures.push(
+        withRatio(
+          { name: `unlock: ${label}`, value: times[2]!, unit: 'ms', limit: plainMs, target: provider.kind === 'passphrase' ? 'slow on purpose' : '< 300 ms' },
+          true,
+        ),
+      );
+    }
+    return figures;
+  } finally {
+    await tpm.stop();
+    hsm.cleanup();
+  }
+}
+
+function median(n: number, fn: () => number): number {
+  const xs = Array.from({ length: n }, fn).sort((a, b) => a - b);
+  return xs[Math.floor(n / 2)]!;
+}
+
+export async function run(): Promise<Figure[]> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-bench-storage-'));
+  try {
+    const p = plain(root);
+    const pm = measure(p);
+    p.db.close();
+    const v = ours(root);
+    const vm = measure(v);
+    v.db.close();
+    const n = size(TOTAL);
+    return [
+      withRatio({ name: `insert ${size(WIPE_SIZE)} messages with FTS (batches of ${BATCH})`, value: vm.insertsPerS, unit: 'msg/s', limit: pm.insertsPerS, target: '>= 15,000 msg/s' }),
+      withRatio({ name: `last 50 of a channel at ${n} messages, p50`, value: vm.latestP50, unit: 'ms', limit: pm.latestP50 }, true),
+      withRatio({ name: `last 50 of a channel at ${n} messages, p99`, value: vm.latestP99, unit: 'ms', limit: pm.latestP99, target: '< 1 ms' }, true),
+      withRatio({ name: `FTS search (newest 50 hits) at ${n} messages, p50`, value: vm.searchP50, unit: 'ms', limit: pm.searchP50, target: '< 20 ms' }, true),
+      withRatio({ name: `wipe a ${size(WIPE_SIZE)}-message channel (key, rows, FTS, WAL truncate)`, value: vm.wipeMs, unit: 'ms', limit: pm.wipeMs, target: '< 2,000 ms' }, true),
+      ...(await unlockFigures(root)),
+    ];
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
