@@ -1,15 +1,61 @@
 /**
- * `npm run build`: the renderer with Vite into dist/renderer. (The Electron main and preload
- * bundles are added by the desktop shell.)
+ * `npm run build [-- --electron]`: the renderer with Vite into dist/renderer, and the Electron
+ * bundles with esbuild: dist/main/electron/main.js (ESM, native packages left external) and
+ * dist/electron/preload.cjs (CommonJS, as a sandboxed preload must be). With --electron it also
+ * builds the SQLite module for Electron's ABI into .native/ (the Node build in node_modules stays
+ * for `npm test`).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { build } from 'esbuild';
+import { buildRenderer } from './rendererBuild.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
-if (fs.existsSync(path.join(root, 'src', 'renderer', 'index.html'))) {
-  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-} else {
-  console.log('No renderer yet (src/renderer/index.html); nothing to build.');
+const NATIVE = ['electron', 'better-sqlite3-multiple-ciphers', '@signalapp/libsignal-client', 'pkcs11js', '@node-rs/argon2', 'pino', 'ws'];
+
+export async function buildElectron(): Promise<void> {
+  await build({
+    entryPoints: [path.join(root, 'src/main/electron/main.ts')],
+    outfile: path.join(root, 'dist/main/electron/main.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    external: NATIVE,
+    logLevel: 'warning',
+  });
+  await build({
+    entryPoints: [path.join(root, 'src/main/electron/preload.ts')],
+    outfile: path.join(root, 'dist/electron/preload.cjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    external: ['electron'],
+    logLevel: 'warning',
+  });
+}
+
+/** SQLite for Electron's ABI in .native/, leaving node_modules (Node's ABI) untouched. */
+export function buildNativeForElectron(): boolean {
+  const target = path.join(root, '.native');
+  const pkg = path.join(root, 'node_modules', 'better-sqlite3-multiple-ciphers');
+  const out = path.join(target, 'better-sqlite3-multiple-ciphers');
+  if (fs.existsSync(path.join(out, 'build', 'Release', 'better_sqlite3.node'))) return true;
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(target, { recursive: true });
+  fs.cpSync(pkg, out, { recursive: true, filter: (p) => !p.includes(`${path.sep}build${path.sep}`) });
+  const electronVersion = (JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', '@electron', 'rebuild', 'lib', 'cli.js'), '--version', electronVersion, '--module-dir', out, '--only', 'better-sqlite3-multiple-ciphers', '--force'], { cwd: root, stdio: 'inherit' });
+  return r.status === 0;
+}
+
+if (import.meta.main || process.argv[1] === import.meta.filename) {
+  buildRenderer(root);
+  await buildElectron();
+  if (process.argv.includes('--electron') && !buildNativeForElectron()) {
+    console.error('Could not build SQLite for Electron (needs Electron headers); the Electron run will not open profiles.');
+    process.exit(1);
+  }
 }

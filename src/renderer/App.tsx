@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ChannelDetails } from '../shared/api/schemas.ts';
 import { DEFAULT_SETTINGS } from '../shared/api/schemas.ts';
+import { reportVisibleChannel } from './api/connect.ts';
 import { ChannelHeader } from './components/ChannelHeader.tsx';
 import { ChannelInfo } from './components/ChannelInfo.tsx';
 import { ChannelList, levelOf } from './components/ChannelList.tsx';
@@ -185,6 +186,8 @@ function ChannelView({ channelId }: { channelId: string }) {
   const loadOlder = useCallback(() => void stores.messages.getState().loadOlder(channelId), [stores, channelId]);
   useEffect(() => {
     void stores.messages.getState().open(channelId).then(() => stores.messages.getState().markRead(channelId));
+    reportVisibleChannel(channelId);
+    return () => reportVisibleChannel(null);
   }, [stores, channelId]);
   return (
     <section className="channel" aria-label={channel.name} data-classification={level.label}>

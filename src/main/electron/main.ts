@@ -1,9 +1,81 @@
 /**
- * Electron shell entry: the thin layer that owns windows, the preload and IPC wiring. Everything
- * else runs in plain Node (src/main/engine) and is tested without Electron.
+ * Electron shell entry (composition root of the desktop process): single instance, hardened
+ * session and window, the API over IPC to the engine of the chosen profile, idle auto-lock, and
+ * the OS key store (safeStorage) handed to storage as the `os-keystore` key provider.
  */
-import { app } from 'electron';
+import path from 'node:path';
+import { app, powerMonitor, safeStorage } from 'electron';
+import pino from 'pino';
+import { OsKeystoreKeyProvider } from '../../storage/keys/OsKeystoreKeyProvider.ts';
+import type { ApiService } from '../host/ApiService.ts';
+import { composeEngine } from './composeEngine.ts';
+import { IdleLock } from './IdleLock.ts';
+import { wireIpc } from './ipc.ts';
+import { createMainWindow, hardenSession, lockDownContents, registerAppScheme } from './window.ts';
 
-app.whenReady().then(() => {
+const log = pino({ name: 'valise-electron' });
+
+if (!app.requestSingleInstanceLock()) {
   app.quit();
-});
+} else {
+  registerAppScheme();
+  app.enableSandbox();
+  app.on('web-contents-created', (_e, contents) => lockDownContents(contents));
+  void app.whenReady().then(start, (e: unknown) => {
+    log.error({ err: String(e) }, 'could not start');
+    app.exit(1);
+  });
+}
+
+function profileName(): string {
+  const arg = process.argv.find((a) => a.startsWith('--profile='));
+  const name = arg ? arg.slice('--profile='.length) : 'default';
+  return /^[\w-]{1,64}$/.test(name) ? name : 'default';
+}
+
+async function start(): Promise<void> {
+  const appRoot = app.getAppPath();
+  const rendererDir = path.join(appRoot, 'dist', 'renderer');
+  hardenSession(rendererDir);
+  const profileDir = path.join(app.getPath('userData'), 'profiles', profileName());
+  const keyProvider = new OsKeystoreKeyProvider(safeStorage);
+  const service: ApiService = await composeEngine({ profileDir, keyProvider, appRoot, log });
+
+  const win = createMainWindow(path.join(appRoot, 'dist', 'electron', 'preload.cjs'));
+  const lang = app.getLocale().startsWith('fr') ? 'fr' : 'en';
+  const unwire = wireIpc(win, service, log, lang);
+
+  let autoLockMinutes = 10;
+  const refreshSettings = () =>
+    service.handle('getSettings', {}).then(
+      (s) => (autoLockMinutes = (s as { autoLockMinutes: number }).autoLockMinutes),
+      () => undefined,
+    );
+  void refreshSettings();
+  const lockNow = async () => {
+    await service.handle('lock', {}).catch(() => undefined);
+  };
+  const idle = new IdleLock({
+    source: { idleSeconds: () => powerMonitor.getSystemIdleTime() },
+    minutes: () => autoLockMinutes,
+    lock: lockNow,
+    setInterval: (fn, ms) => setInterval(fn, ms),
+    clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+  });
+  idle.start();
+  service.onEvent((e) => {
+    if (e.type === 'locked') idle.unlocked();
+  });
+  powerMonitor.on('lock-screen', () => void lockNow());
+  powerMonitor.on('suspend', () => void lockNow());
+
+  app.on('second-instance', () => {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+  app.on('window-all-closed', () => {
+    idle.stop();
+    unwire();
+    app.quit();
+  });
+}

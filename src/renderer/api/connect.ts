@@ -10,6 +10,13 @@ import type { RequestFrame } from '../../shared/api/frames.ts';
 export interface PreloadBridge {
   send(frame: RequestFrame): void;
   onFrame(listener: (frame: unknown) => void): void;
+  /** Which channel is on screen, so main can turn on screen-capture protection (Electron only). */
+  showing?(channelId: string | null): void;
+}
+
+/** Tells the shell which channel is visible; browser mode has no capture protection to drive. */
+export function reportVisibleChannel(channelId: string | null): void {
+  window.valise?.showing?.(channelId);
 }
 
 declare global {

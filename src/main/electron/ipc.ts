@@ -1,0 +1,83 @@
+/**
+ * IPC wiring of the API contract in Electron: request frames from our own page only, each
+ * validated and dispatched to the engine; engine events forwarded as event frames; the visible
+ * channel drives content protection; incoming messages raise content-free notifications.
+ */
+import { ipcMain, Notification, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import type { Logger } from 'pino';
+import { errorBody } from '../../shared/api/dispatch.ts';
+import { RequestFrameSchema, type ResponseFrame } from '../../shared/api/frames.ts';
+import type { ChannelSummary, Settings } from '../../shared/api/schemas.ts';
+import { DEFAULT_SETTINGS } from '../../shared/api/schemas.ts';
+import type { ApiService } from '../host/ApiService.ts';
+import { captureBlocked } from './contentProtection.ts';
+import { notificationFor } from './notifications.ts';
+import { isOwnUrl } from './security.ts';
+
+export function wireIpc(win: BrowserWindow, service: ApiService, log: Logger, lang: 'en' | 'fr'): () => void {
+  let visible: string | null = null;
+  const fromOurPage = (e: { senderFrame: { url: string } | null; sender: unknown }) => e.sender === win.webContents && !!e.senderFrame && isOwnUrl(e.senderFrame.url);
+
+  const channels = async (): Promise<ChannelSummary[] | null> => {
+    try {
+      return ((await service.handle('listChannels', {})) as { channels: ChannelSummary[] }).channels;
+    } catch {
+      return null;
+    }
+  };
+  const settings = async (): Promise<Settings> => {
+    try {
+      return (await service.handle('getSettings', {})) as Settings;
+    } catch {
+      return DEFAULT_SETTINGS;
+    }
+  };
+  const protect = async () => {
+    if (!win.isDestroyed()) win.setContentProtection(captureBlocked(visible, visible === null ? [] : await channels()));
+  };
+
+  ipcMain.handle('valise:call', async (e: IpcMainInvokeEvent, raw: unknown): Promise<ResponseFrame | undefined> => {
+    if (!fromOurPage(e)) {
+      log.warn('refused IPC from a foreign frame');
+      return undefined;
+    }
+    const frame = RequestFrameSchema.safeParse(raw);
+    if (!frame.success) return undefined;
+    const { id, method, params } = frame.data;
+    try {
+      const result = await service.handle(method, params);
+      if (method === 'unlock' || method === 'lock' || method === 'changePolicy') void protect();
+      return { id, result };
+    } catch (err) {
+      const body = errorBody(err);
+      log.info({ method, code: body.code }, 'API call failed');
+      return { id, error: body };
+    }
+  });
+
+  ipcMain.on('valise:showing', (e, channelId: unknown) => {
+    if (!fromOurPage(e)) return;
+    visible = typeof channelId === 'string' ? channelId : null;
+    // Protect at once; relax only after the policy lookup says capture is allowed.
+    if (visible !== null) win.setContentProtection(true);
+    void protect();
+  });
+
+  const unsubscribe = service.onEvent((event) => {
+    if (!win.isDestroyed()) win.webContents.send('valise:event', { event });
+    if (event.type === 'channelChanged' && event.channel.id === visible) void protect();
+    if (event.type === 'messageReceived' && (!win.isFocused() || visible !== event.message.channelId)) {
+      void Promise.all([channels(), settings()]).then(([list, s]) => {
+        const n = notificationFor(event.message, list?.find((c) => c.id === event.message.channelId), s, lang);
+        if (n && Notification.isSupported()) new Notification({ title: n.title, body: n.body, silent: false }).show();
+      });
+    }
+  });
+
+  return () => {
+    unsubscribe();
+    ipcMain.removeHandler('valise:call');
+    ipcMain.removeAllListeners('valise:showing');
+  };
+}
+
