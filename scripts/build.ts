@@ -51,7 +51,7 @@ export function buildNativeForElectron(): boolean {
   return r.status === 0;
 }
 
-if (import.meta.main || process.argv[1] === import.meta.filename) {
+if (process.argv[1] === import.meta.filename) {
   buildRenderer(root);
   await buildElectron();
   if (process.argv.includes('--electron') && !buildNativeForElectron()) {
