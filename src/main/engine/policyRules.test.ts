@@ -82,11 +82,10 @@ describe('policy rules', () => {
     expect(capabilities(channel({}, { recording: 'off-the-record', allowCopy: true }), bob, 0).copy).toBe(false);
   });
 
-  it('only leads and officers create channels; anyone starts a direct conversation', () => {
-    expect(mayCreateChannel(bob, false)).toBe(false);
-    expect(mayCreateChannel(bob, true)).toBe(true);
-    expect(mayCreateChannel(alice, false)).toBe(true);
-    expect(mayCreateChannel(officer, false)).toBe(true);
+  it('only leads create channels', () => {
+    expect(mayCreateChannel(bob)).toBe(false);
+    expect(mayCreateChannel(alice)).toBe(true);
+    expect(mayCreateChannel(officer)).toBe(false);
   });
 
   it('refuses uncleared or unknown people and removes them when the classification rises', () => {

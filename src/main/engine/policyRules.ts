@@ -50,8 +50,9 @@ export function mayPauseOrWipe(ch: ChannelView, me: Me): boolean {
   return mayManage(ch, me) || isOfficer(me);
 }
 
-export function mayCreateChannel(me: Me, direct: boolean): boolean {
-  return direct || me.orgRoles.includes('lead') || isOfficer(me);
+/** Creating a channel (direct ones included) is the lead's right; the signed state enforces it everywhere. */
+export function mayCreateChannel(me: Me): boolean {
+  return me.orgRoles.includes('lead');
 }
 
 /** Throws the reason a message cannot be sent now; returns when it can. */

@@ -1,0 +1,993 @@
+/**
+ * The engine while a profile is unlocked: the composition of the encrypted store, organisation
+ * trust, the relay connection, the receive pipeline, the outbox and retention, and the channel
+ * operations the API exposes. Built by Engine on unlock, closed on lock.
+ */
+import { randomBytes } from 'node:crypto';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { SignedRecordSchema, type SignedRecord } from '../../gen/valise/v1/common_pb.ts';
+import type { Logger } from 'pino';
+import {
+  ChannelCipher,
+  DeviceKeys,
+  OrgTrust,
+  applyChannelChange,
+  decodeContent,
+  decodeEnvelope,
+  decodeWipeCommand,
+  encodeContent,
+  encodeEnvelope,
+  formatSafetyNumber,
+  nextStateFields,
+  orgIdentity,
+  safetyNumber,
+  signAuthChallenge,
+  signChannelState,
+  signWipeCommand,
+  signWipeReceipt,
+  verifyWipeCommand,
+  verifyWipeReceipt,
+  decodeChannelState,
+  type ChannelState,
+  type ChannelStateFields,
+  type DeviceIdentity,
+  type DeviceRef,
+  type WipeCommand,
+} from '../../crypto/index.ts';
+import { MemoryMessageStore, type LocalStore, type MessageStore, type StoredMessage, type UnitOfWork } from '../../storage/index.ts';
+import type { RelayClient } from '../../server/client/RelayClient.ts';
+import type { RelayPush } from '../../gen/valise/v1/relay_pb.ts';
+import type { ApiEvent } from '../../shared/api/events.ts';
+import type { ApiInput, ApiResult } from '../../shared/api/methods.ts';
+import type { ChannelDetails, ChannelSummary, ConnectionState, DeliveryState, MessageView, Person } from '../../shared/api/schemas.ts';
+import { normalisePolicy, type ChannelPolicy } from '../../shared/model/policy.ts';
+import type { OrgRole } from '../../shared/model/roles.ts';
+import type { Clock } from './Clock.ts';
+import { Connection } from './Connection.ts';
+import { overall, visibleState } from './delivery.ts';
+import { ApiError, toApiError } from './errors.ts';
+import type { OrgConfig } from './OrgConfig.ts';
+import { MemoryOutboxStore, Outbox, type OutboxEntry, type OutboxStore } from './Outbox.ts';
+import { Peers } from './Peers.ts';
+import {
+  channelEnded,
+  checkCleared,
+  checkExport,
+  checkSend,
+  keepsOnDisk,
+  lifetimeExpiry,
+  mayCreateChannel,
+  mayManage,
+  mayPauseOrWipe,
+  splitByClearance,
+  withRecordsMember,
+  type ChannelMember,
+  type Me,
+} from './policyRules.ts';
+import { ReceivePipeline, type Delivery } from './ReceivePipeline.ts';
+import { RetentionScheduler } from './RetentionScheduler.ts';
+import { channelView, hex, messageView, summaryOf, unhex } from './views.ts';
+import { WipeTracker, type WipeRecord } from './WipeTracker.ts';
+
+export interface MeRecord {
+  userId: string;
+  deviceId: number;
+  displayName: string;
+  clearance: number;
+  orgRoles: OrgRole[];
+  deviceCertificate: string;
+  memberCertificate: string;
+}
+
+export interface SessionDeps {
+  dir: string;
+  store: LocalStore;
+  org: OrgConfig;
+  me: MeRecord;
+  identity: DeviceIdentity;
+  clock: Clock;
+  log: Logger;
+  emit: (e: ApiEvent) => void;
+  /** The device was revoked: the Engine wipes the profile. */
+  onRevoked: () => void;
+  /** How long a burned message stays visible after being read. */
+  burnGraceMs?: number;
+  /** Retention sweep interval for deadlines set before this run (ms). */
+  sweepEveryMs?: number;
+}
+
+type Received =
+  | { type: 'message'; channelId: string; message: StoredMessage; disk: boolean }
+  | { type: 'channel'; state: ChannelState; rotate: boolean }
+  | { type: 'receipt'; channelId: string; device: DeviceRef; at: number }
+  | { type: 'none' };
+
+interface ChannelEntry {
+  state: ChannelState;
+  pausedReason: string | null;
+}
+
+const SETTINGS = {
+  prekeysReady: 'engine.prekeysReady',
+  pausedReasons: 'engine.pausedReasons',
+  readUpTo: 'engine.readUpTo',
+  verified: 'engine.verified',
+  wipes: 'engine.wipes',
+  ui: 'ui.settings',
+} as const;
+
+const BURN_GRACE_MS = 10_000;
+
+export class Session {
+  readonly trust: OrgTrust;
+  private readonly channels = new Map<string, ChannelEntry>();
+  private readonly otr = new MemoryMessageStore();
+  private readonly otrOutbox = new MemoryOutboxStore();
+  private readonly peers: Peers;
+  private readonly channelCipher: ChannelCipher;
+  private readonly deviceKeys: DeviceKeys;
+  private readonly connection: Connection;
+  private readonly pipeline: ReceivePipeline<Received>;
+  private readonly outbox: Outbox;
+  private readonly otrSender: Outbox;
+  private readonly retention: RetentionScheduler;
+  private readonly wipes = new WipeTracker();
+  private readonly wipeCommands = new Map<string, WipeCommand>();
+  private readonly lastSeen = new Map<string, number>();
+  private readonly deliveries = new Map<string, Map<string, DeliveryState>>();
+  private readonly expiring = new Map<string, { channelId: string; at: number }>();
+  /** `${channel}:${epoch}:${user}.${device}`: my sender key went to that device. */
+  private readonly distributed = new Set<string>();
+  private control: Promise<void> = Promise.resolve();
+  private directoryAt = 0;
+  private closed = false;
+  private readonly meRef: DeviceRef;
+
+  constructor(private readonly d: SessionDeps) {
+    this.meRef = { userId: d.me.userId, deviceId: d.me.deviceId };
+    this.trust = new OrgTrust(orgIdentity(d.org.orgId, d.org.orgPublicKey));
+    const certs = d.store.repos.records.loadCertificatesSync();
+    for (const r of certs.revocations) this.tryTrust(() => this.trust.addRevocation(r));
+    for (const m of certs.members) this.tryTrust(() => this.trust.addMemberCertificate(m));
+    for (const dev of certs.devices) this.tryTrust(() => this.trust.addDeviceCertificate(dev));
+    this.tryTrust(() => this.trust.addMemberCertificate(unhex(d.me.memberCertificate)));
+    this.tryTrust(() => this.trust.addDeviceCertificate(unhex(d.me.deviceCertificate)));
+
+    const reasons = d.store.repos.settings.get<Record<string, string>>(SETTINGS.pausedReasons) ?? {};
+    for (const rec of d.store.repos.channels.list()) {
+      try {
+        const state = decodeChannelState(rec.state);
+        this.channels.set(rec.id, { state: { ...state, status: rec.status }, pausedReason: reasons[rec.id] ?? null });
+      } catch (e) {
+        d.log.warn({ err: toApiError(e).toLog() }, 'stored channel state unreadable');
+      }
+    }
+    const wipes = d.store.repos.settings.get<{ record: Omit<WipeRecord, 'confirmed'> & { confirmed: [string, number][] }; command: string }[]>(SETTINGS.wipes) ?? [];
+    this.wipes.restore(wipes.map((w) => ({ ...w.record, confirmed: new Map(w.record.confirmed) })));
+    for (const w of wipes) this.wipeCommands.set(w.record.channelId, { ...decodeWipeCommand(unhex(w.command)) });
+
+    this.peers = new Peers(d.store.protocol, this.meRef, this.trust, () => d.clock.now());
+    this.channelCipher = new ChannelCipher(d.store.protocol.senderKey, this.meRef);
+    this.deviceKeys = new DeviceKeys(d.store.protocol, d.identity);
+
+    this.pipeline = new ReceivePipeline<Received>({
+      unit: {
+        seen: (id) => d.store.repos.settings.wasReceived(id),
+        batch: (work) =>
+          d.store.unitOfWork(async (uow) => {
+            await work({ open: (del) => this.open(uow, del), keep: (id, v) => this.keep(uow, id, v) });
+          }),
+      },
+      ack: (ids) => this.connection.relay?.ack(ids.map(unhex)),
+      delivered: (values) => this.delivered(values),
+      progress: (done, total) => d.emit({ type: 'syncProgress', done, total }),
+      dropped: (del, e) => d.log.warn({ kind: del.kind, err: toApiError(e).toLog() }, 'delivery dropped'),
+      failed: (e) => {
+        d.log.error({ err: toApiError(e).toLog() }, 'receive batch failed; it will be delivered again');
+        this.connection.reconnectNow();
+      },
+    });
+
+    const transport = (entry: OutboxEntry) => this.transmit(entry);
+    const events = {
+      sent: (entry: OutboxEntry, devices: { userId: string; deviceId: string }[]) => this.onSent(entry, devices),
+      failed: (entry: OutboxEntry, e: unknown) => this.onSendFailed(entry, e),
+    };
+    this.outbox = new Outbox(this.diskOutbox(), transport, events);
+    this.otrSender = new Outbox(this.otrOutbox, transport, events);
+
+    this.retention = new RetentionScheduler(d.clock, (now) => this.sweep(now), (e) => d.log.error({ err: toApiError(e).toLog() }, 'retention sweep failed'));
+
+    this.connection = new Connection(
+      d.org.relayUrl,
+      {
+        authenticate: async (c) => {
+          const r = await c.authenticate(unhex(d.me.deviceCertificate), (ch) => signAuthChallenge(d.identity.identityKeyPair.privateKey, ch));
+          return { backlog: r.backlog };
+        },
+        connected: (c, backlog) => this.onConnected(c, backlog),
+        push: (p) => this.onPush(p),
+        state: (s, next) => this.onConnectionState(s, next),
+        revoked: () => d.onRevoked(),
+        error: (e) => d.log.info({ err: toApiError(e).toLog() }, 'relay connection failed'),
+      },
+      d.clock,
+    );
+  }
+
+  /** Deletes what expired while closed (before anything is shown), then connects. */
+  start(): void {
+    this.retention.start();
+    this.connection.start();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.retention.stop();
+    await this.connection.stop();
+    await this.pipeline.idle().catch(() => undefined);
+    await this.control.catch(() => undefined);
+  }
+
+  get connectionState(): ConnectionState {
+    return this.connection.state;
+  }
+
+  get meView(): Me {
+    return { userId: this.d.me.userId, clearance: this.d.me.clearance, orgRoles: this.d.me.orgRoles };
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  private async onConnected(c: RelayClient, backlog: number): Promise<void> {
+    this.pipeline.expect(backlog);
+    await this.refreshDirectory(c);
+    const s = this.d.store.repos.settings;
+    const now = this.d.clock.now();
+    const upload = s.get<boolean>(SETTINGS.prekeysReady)
+      ? await this.deviceKeys.topUp(await c.request({ case: 'prekeyCount', value: {} }, 'prekeyCount'), now)
+      : await this.deviceKeys.initialise(now);
+    await this.uploadPrekeys(c, upload);
+    s.set(SETTINGS.prekeysReady, true);
+    this.outbox.setConnected(true);
+    this.otrSender.setConnected(true);
+  }
+
+  private async uploadPrekeys(c: RelayClient, u: Awaited<ReturnType<DeviceKeys['topUp']>>): Promise<void> {
+    if (!u.signedPrekey && !u.kyberLastResort && u.oneTime.length === 0 && u.oneTimeKyber.length === 0) return;
+    await c.request(
+      {
+        case: 'uploadPrekeys',
+        value: {
+          ...(u.signedPrekey ? { signedPrekey: u.signedPrekey } : {}),
+          ...(u.kyberLastResort ? { kyberLastResort: u.kyberLastResort } : {}),
+          oneTime: u.oneTime,
+          oneTimeKyber: u.oneTimeKyber,
+        },
+      },
+      'ok',
+    );
+  }
+
+  private async refreshDirectory(c: RelayClient): Promise<void> {
+    this.directoryAt = this.d.clock.now();
+    const dir = await c.request({ case: 'fetchDirectory', value: { userIds: [] } }, 'directory');
+    const records = this.d.store.repos.records;
+    for (const r of dir.revocations) {
+      const rev = this.tryTrust(() => this.trust.addRevocation(r));
+      if (rev) await records.saveRevocation(r);
+    }
+    for (const e of dir.entries) {
+      const m = this.tryTrust(() => this.trust.addMemberCertificate(e.memberCertificate));
+      if (m) await records.saveMemberCertificate(m.userId, e.memberCertificate);
+      for (const dc of e.deviceCertificates) {
+        const dev = this.tryTrust(() => this.trust.addDeviceCertificate(dc));
+        if (dev) await records.saveDeviceCertificate(dev.userId, dev.deviceId, dc);
+      }
+    }
+  }
+
+  private onConnectionState(s: ConnectionState, next: number | null): void {
+    if (s !== 'online') {
+      this.outbox.setConnected(false);
+      this.otrSender.setConnected(false);
+    }
+    this.d.emit({ type: 'connection', state: s, nextAttemptAt: next });
+  }
+
+  private onPush(p: RelayPush['body']): void {
+    if (p.case === 'delivery') {
+      const kinds = { 1: 'envelope', 2: 'channelChange', 3: 'wipe', 4: 'revocation' } as const;
+      const kind = kinds[p.value.kind as 1 | 2 | 3 | 4];
+      if (!kind) return;
+      const del: Delivery = { id: hex(p.value.id), kind, payload: p.value.payload };
+      if (kind === 'wipe' || kind === 'revocation') {
+        // Applied outside the batch, after everything queued before it, and acked only once done.
+        this.control = this.control.then(() => this.pipeline.idle()).then(() => this.handleControl(del)).catch((e: unknown) => {
+          this.d.log.error({ err: toApiError(e).toLog() }, 'control delivery failed');
+        });
+      } else {
+        this.pipeline.push(del);
+      }
+    } else if (p.case === 'prekeysLow') {
+      const c = this.connection.relay;
+      if (c) void this.deviceKeys.topUp({ oneTime: p.value.oneTime, oneTimeKyber: p.value.oneTimeKyber }, this.d.clock.now()).then((u) => this.uploadPrekeys(c, u)).catch(() => undefined);
+    }
+  }
+
+  // ---------------------------------------------------------------- receive
+
+  private async open(uow: UnitOfWork, del: Delivery): Promise<Received | null> {
+    const now = this.d.clock.now();
+    if (del.kind === 'channelChange') {
+      const prevEntry = this.channels.get(hex(decodeChannelState(del.payload).channelId));
+      const r = applyChannelChange(prevEntry?.state ?? null, del.payload, this.trust.view(now));
+      if (r.kind === 'rejected') throw new ApiError('CONFLICT', { detail: r.reason });
+      return { type: 'channel', state: r.state, rotate: r.rotateSenderKeys };
+    }
+    const env = decodeEnvelope(del.payload);
+    this.lastSeen.set(`${env.sender.userId}/${env.sender.deviceId}`, now);
+    if (env.type === 'sender-key') {
+      const id = hex(env.channelId);
+      const entry = this.channels.get(id);
+      if (!entry || entry.state.status === 'wiped') return null;
+      const epochs = [entry.state.epoch, entry.state.epoch - 1].filter((e) => e >= 0);
+      const cipher = new ChannelCipher(uow.protocol.senderKey, this.meRef);
+      const content = decodeContent(await cipher.decrypt(env.sender, env.channelId, epochs, env.ciphertext));
+      if (content.body.case !== 'data') return null;
+      const data = content.body.value;
+      if (data.kind.case !== 'text') return null;
+      const sentAt = Number(data.sentAtMs);
+      const message: StoredMessage = {
+        id: hex(data.messageId),
+        channelId: id,
+        sender: `${env.sender.userId}.${env.sender.deviceId}`,
+        sentAt,
+        receivedAt: now,
+        expiresAt: lifetimeExpiry(entry.state.policy, sentAt),
+        text: data.kind.value.body,
+      };
+      return { type: 'message', channelId: id, message, disk: keepsOnDisk(entry.state.policy) };
+    }
+    const peers = new Peers(uow.protocol, this.meRef, this.trust, () => now);
+    const content = decodeContent(await peers.sessions.decrypt(env.sender, env.type, env.ciphertext));
+    const body = content.body;
+    if (body.case === 'senderKeyDistribution') {
+      const dist = body.value;
+      const entry = this.channels.get(hex(dist.channelId));
+      if (!entry) return { type: 'none' };
+      const epoch = Number(dist.epoch);
+      if (Math.abs(epoch - entry.state.epoch) > 1) return { type: 'none' };
+      await new ChannelCipher(uow.protocol.senderKey, this.meRef).processDistribution(env.sender, dist, dist.channelId, epoch);
+      uow.write(() => uow.protocol.senderKey.bindDistribution(distributionIdOf(dist.distributionId), hex(dist.channelId)));
+      return { type: 'none' };
+    }
+    if (body.case === 'control' && body.value.kind.case === 'wipeReceipt') {
+      const rec = body.value.kind.value;
+      const encoded = signedRecordBytes(rec);
+      for (const [channelId, cmd] of this.wipeCommands) {
+        try {
+          const r = verifyWipeReceipt(encoded, cmd, this.trust.view(now));
+          return { type: 'receipt', channelId, device: r.device, at: r.wipedAtMs };
+        } catch {
+          // Not for this wipe; try the next.
+        }
+      }
+    }
+    return { type: 'none' };
+  }
+
+  /** Inside the unit of work: what must commit together with the protocol state and the marker. */
+  private keep(uow: UnitOfWork, id: string, v: Received | null): void {
+    uow.write((r) => {
+      r.settings.markReceived(id, this.d.clock.now());
+      if (v?.type === 'message' && v.disk) r.messages.insert(v.message);
+      if (v?.type === 'channel') {
+        r.channels.save({
+          id: hex(v.state.channelId),
+          epoch: v.state.epoch,
+          status: v.state.status,
+          classification: v.state.classification,
+          policy: v.state.policy,
+          members: v.state.members,
+          state: v.state.encoded,
+          updatedAt: this.d.clock.now(),
+        });
+      }
+    });
+  }
+
+  private delivered(values: readonly Received[]): void {
+    for (const v of values) {
+      if (v.type === 'message') {
+        if (!v.disk) this.otr.insert(v.message);
+        if (v.message.expiresAt !== null) this.trackExpiry(v.message.id, v.channelId, v.message.expiresAt);
+        this.d.emit({ type: 'messageReceived', message: this.view(v.message) });
+      } else if (v.type === 'channel') {
+        this.acceptChannel(v.state);
+      } else if (v.type === 'receipt') {
+        this.countReceipt(v.channelId, v.device, v.at);
+      }
+    }
+  }
+
+  private acceptChannel(state: ChannelState): void {
+    const id = hex(state.channelId);
+    const prev = this.channels.get(id);
+    this.channels.set(id, { state, pausedReason: prev?.pausedReason ?? null });
+    const stillMember = state.members.some((m) => m.userId === this.d.me.userId);
+    if (!stillMember) {
+      this.wipeLocal(id, 'removed');
+      return;
+    }
+    if (state.policy.endsAtMs > 0 || state.policy.messageLifetimeMs > 0) this.retention.schedule(this.d.clock.now());
+    this.d.emit({ type: 'channelChanged', channel: this.summary(id) });
+  }
+
+  private async handleControl(del: Delivery): Promise<void> {
+    const relay = this.connection.relay;
+    const now = this.d.clock.now();
+    if (del.kind === 'revocation') {
+      const rev = this.tryTrust(() => this.trust.addRevocation(del.payload));
+      if (rev) await this.d.store.repos.records.saveRevocation(del.payload);
+      relay?.ack([unhex(del.id)]);
+      return;
+    }
+    const cmd = decodeWipeCommand(del.payload);
+    const id = hex(cmd.channelId);
+    const entry = this.channels.get(id);
+    if (entry && entry.state.status !== 'wiped') {
+      const verified = verifyWipeCommand(del.payload, entry.state, this.trust.view(now));
+      this.wipeLocal(id, 'wiped');
+      if (relay) {
+        const receipt = signWipeReceipt(this.d.identity.identityKeyPair.privateKey, this.meRef, verified, now);
+        await this.peers.send(relay, verified.issuer, new Uint8Array(0), { body: { case: 'control', value: { kind: { case: 'wipeReceipt', value: recordOf(receipt) } } } });
+      }
+    }
+    relay?.ack([unhex(del.id)]);
+  }
+
+  /** Crypto-shreds one channel on this device and tells the UI. */
+  private wipeLocal(id: string, reason: 'wiped' | 'ended' | 'removed'): void {
+    const entry = this.channels.get(id);
+    if (this.d.store.repos.channels.get(id)) this.d.store.wipeChannel(id);
+    this.otr.deleteChannel(id);
+    this.otrOutbox.removeChannel(id);
+    if (entry) this.channels.set(id, { state: { ...entry.state, status: 'wiped' }, pausedReason: null });
+    for (const [mid, e] of this.expiring) if (e.channelId === id) this.expiring.delete(mid);
+    this.d.emit({ type: 'channelRemoved', channelId: id, reason });
+  }
+
+  // ---------------------------------------------------------------- send
+
+  private diskOutbox(): OutboxStore {
+    const repo = this.d.store.repos.outbox;
+    return {
+      add: (e) => repo.enqueue(e.channelId, e.content, e.messageId, e.createdAt),
+      pending: (limit) =>
+        repo.due(Number.MAX_SAFE_INTEGER, limit).map((i) => ({ seq: i.id, channelId: i.channelId, messageId: i.messageId ?? '', content: i.payload, createdAt: i.createdAt, attempts: i.attempts })),
+      remove: (seq) => repo.remove(seq),
+      bumpAttempts: (seq) => repo.retryLater(seq, 0),
+      removeChannel: (c) => repo.removeChannel(c),
+    };
+  }
+
+  private async transmit(entry: OutboxEntry): Promise<{ devices: { userId: string; deviceId: string }[] }> {
+    const relay = this.connection.relay;
+    if (!relay) throw Object.assign(new ApiError('OFFLINE'), { transient: true });
+    const ch = this.channels.get(entry.channelId);
+    if (!ch || ch.state.status === 'wiped') throw new ApiError('CHANNEL_WIPED');
+    const channelId = ch.state.channelId;
+    const epoch = ch.state.epoch;
+    try {
+      const targets = await this.distributeSenderKey(relay, ch.state);
+      const ciphertext = await this.channelCipher.encrypt(channelId, epoch, entry.content);
+      const envelope = encodeEnvelope({ channelId, sender: this.meRef, type: 'sender-key', ciphertext, sentAtMs: this.d.clock.now(), expiresAtMs: 0 });
+      await relay.request({ case: 'send', value: { envelope } }, 'sent');
+      return { devices: targets.map((t) => ({ userId: t.userId, deviceId: String(t.deviceId) })) };
+    } catch (e) {
+      if ((e as { code?: string }).code === 'RELAY_UNAVAILABLE') throw Object.assign(toApiError(e), { transient: true });
+      throw e;
+    }
+  }
+
+  /** Sends my sender key for the channel's epoch to every member device that does not have it yet. */
+  private async distributeSenderKey(relay: RelayClient, state: ChannelState): Promise<DeviceRef[]> {
+    const id = hex(state.channelId);
+    const targets: DeviceRef[] = [];
+    // A member with no known device (enrolled after our last look), or a stale directory: look again.
+    const now = this.d.clock.now();
+    if (now - this.directoryAt > 30_000 || state.members.some((m) => m.userId !== this.d.me.userId && this.peers.devicesOf(m.userId).length === 0)) {
+      await this.refreshDirectory(relay);
+    }
+    // Created on first use; encrypting needs it even when no other device is there yet.
+    let dist: Awaited<ReturnType<ChannelCipher['distribution']>> | null = await this.channelCipher.distribution(state.channelId, state.epoch);
+    for (const m of state.members) {
+      const devices = this.peers.devicesOf(m.userId);
+      targets.push(...devices);
+      const missing = devices.filter((dv) => !this.distributed.has(`${id}:${state.epoch}:${dv.userId}.${dv.deviceId}`));
+      if (missing.length === 0) continue;
+      dist ??= await this.channelCipher.distribution(state.channelId, state.epoch);
+      this.d.store.protocol.senderKey.bindDistribution(distributionIdOf(dist.distributionId), id);
+      for (const dv of missing) {
+        await this.peers.send(relay, dv, state.channelId, { body: { case: 'senderKeyDistribution', value: dist } });
+        this.distributed.add(`${id}:${state.epoch}:${dv.userId}.${dv.deviceId}`);
+      }
+    }
+    return targets;
+  }
+
+  private onSent(entry: OutboxEntry, devices: { userId: string; deviceId: string }[]): void {
+    const states = new Map<string, DeliveryState>();
+    for (const dv of devices) states.set(`${dv.userId}/${dv.deviceId}`, 'sent');
+    this.deliveries.set(entry.messageId, states);
+    this.emitUpdate(entry.channelId, entry.messageId);
+  }
+
+  private onSendFailed(entry: OutboxEntry, e: unknown): void {
+    this.d.log.warn({ err: toApiError(e).toLog() }, 'message refused by the relay');
+    this.deliveries.set(entry.messageId, new Map([['*', 'failed']]));
+    this.emitUpdate(entry.channelId, entry.messageId);
+  }
+
+  private emitUpdate(channelId: string, messageId: string): void {
+    const m = this.storeFor(channelId)?.get(messageId);
+    if (m) this.d.emit({ type: 'messageUpdated', message: this.view(m) });
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  private trackExpiry(id: string, channelId: string, at: number): void {
+    this.expiring.set(id, { channelId, at });
+    this.retention.schedule(at);
+  }
+
+  private sweep(now: number): number | null {
+    this.d.store.messages.deleteExpired(now);
+    this.otr.deleteExpired(now);
+    const gone = new Map<string, string[]>();
+    for (const [id, e] of this.expiring) {
+      if (e.at > now) continue;
+      this.expiring.delete(id);
+      gone.set(e.channelId, [...(gone.get(e.channelId) ?? []), id]);
+    }
+    for (const [channelId, messageIds] of gone) this.d.emit({ type: 'messageDeleted', channelId, messageIds });
+    let next: number | null = null;
+    const sweepEvery = this.d.sweepEveryMs ?? 500;
+    for (const [id, e] of this.channels) {
+      if (e.state.status === 'wiped') continue;
+      const view = channelView(e.state, e.pausedReason);
+      if (channelEnded(view, now)) {
+        this.wipeLocal(id, 'ended');
+        continue;
+      }
+      const p = e.state.policy;
+      if (p.endsAtMs > 0) next = Math.min(next ?? p.endsAtMs, p.endsAtMs);
+      // Deadlines stored before this run are not in `expiring`; a short periodic sweep covers them.
+      if (p.messageLifetimeMs > 0 || p.burnAfterReading) next = Math.min(next ?? now + sweepEvery, now + sweepEvery);
+    }
+    for (const e of this.expiring.values()) next = Math.min(next ?? e.at, e.at);
+    return next;
+  }
+
+  // ---------------------------------------------------------------- API
+
+  private entry(channelId: string): ChannelEntry {
+    const e = this.channels.get(channelId);
+    if (!e || e.state.status === 'wiped') throw new ApiError('NOT_FOUND');
+    return e;
+  }
+
+  private storeFor(channelId: string): MessageStore | undefined {
+    const e = this.channels.get(channelId);
+    if (!e) return undefined;
+    return keepsOnDisk(e.state.policy) ? this.d.store.messages : this.otr;
+  }
+
+  private names = (userId: string): string => this.trust.view(this.d.clock.now()).member(userId)?.displayName ?? userId;
+
+  private view(m: StoredMessage): MessageView {
+    const per = this.deliveries.get(m.id);
+    const policy = this.channels.get(m.channelId)?.state.policy;
+    const rr = policy?.readReceipts ?? false;
+    const deliveries = per
+      ? [...per.entries()].filter(([k]) => k !== '*').map(([k, s]) => ({ userId: k.split('/')[0]!, deviceId: k.split('/')[1]!, state: visibleState(s, rr) }))
+      : [];
+    const delivery: DeliveryState = per ? (per.has('*') ? 'failed' : overall(deliveries.map((x) => x.state))) : 'pending';
+    const read = this.readUpTo()[m.channelId];
+    const readByMe = read !== undefined && (m.sentAt < read.sentAt || (m.sentAt === read.sentAt && m.id <= read.id));
+    return messageView(m, this.meRef, this.names, { delivery, deliveries }, readByMe);
+  }
+
+  private readUpTo(): Record<string, { sentAt: number; id: string }> {
+    return this.d.store.repos.settings.get(SETTINGS.readUpTo) ?? {};
+  }
+
+  summary(channelId: string): ChannelSummary {
+    const e = this.channels.get(channelId)!;
+    const store = this.storeFor(channelId)!;
+    const last = store.latest(channelId, 1)[0];
+    const read = this.readUpTo()[channelId];
+    // Unread: a cheap bound (the page the UI shows first), not a full count.
+    const unread = store.latest(channelId, 100).filter((m) => !m.sender.startsWith(`${this.d.me.userId}.`) && (!read || m.sentAt > read.sentAt)).length;
+    return summaryOf(channelView(e.state, e.pausedReason), this.meView, this.d.clock.now(), { unread, lastMessageAt: last?.sentAt ?? null });
+  }
+
+  listChannels(): ApiResult<'listChannels'> {
+    const ids = [...this.channels.entries()].filter(([, e]) => e.state.status !== 'wiped').map(([id]) => id);
+    const channels = ids.map((id) => this.summary(id)).sort((a, b) => (b.lastMessageAt ?? 0) - (a.lastMessageAt ?? 0));
+    return { channels };
+  }
+
+  async channelDetails(channelId: string): Promise<ChannelDetails> {
+    const e = this.entry(channelId);
+    const now = this.d.clock.now();
+    const view = this.trust.view(now);
+    const myKey = this.d.identity.identityKeyPair.publicKey;
+    const verified = this.d.store.repos.settings.get<Record<string, string>>(SETTINGS.verified) ?? {};
+    const members = [];
+    for (const m of e.state.members) {
+      const cert = view.member(m.userId);
+      const devices = [];
+      for (const dc of this.trust.devicesOf(m.userId, now)) {
+        if (dc.userId === this.d.me.userId && dc.deviceId === this.d.me.deviceId) continue;
+        const digits = safetyNumber(this.d.me.userId, myKey, dc.userId, dc.identityKey).digits;
+        const ref = { userId: dc.userId, deviceId: dc.deviceId };
+        devices.push({
+          deviceId: String(dc.deviceId),
+          safetyNumber: formatSafetyNumber(digits),
+          verified: verified[`${dc.userId}.${dc.deviceId}`] === digits,
+          identityChanged: await this.peers.sessions.identityChanged(ref).catch(() => false),
+          lastSeenAt: this.lastSeen.get(`${dc.userId}/${dc.deviceId}`) ?? null,
+          revoked: false,
+        });
+      }
+      members.push({ userId: m.userId, displayName: cert?.displayName ?? m.userId, role: m.role, clearance: cert?.clearance ?? 0, orgRoles: cert?.roles ?? [], devices });
+    }
+    const first = e.state;
+    return { ...this.summary(channelId), epoch: e.state.epoch, members, createdAt: first.signedAtMs, createdBy: first.signer.userId };
+  }
+
+  listMessages(input: ApiInput<'listMessages'>): ApiResult<'listMessages'> {
+    this.entry(input.channelId);
+    const store = this.storeFor(input.channelId)!;
+    const before = input.before ? parseCursor(input.before) : undefined;
+    const page = store.latest(input.channelId, input.limit, before ? { before } : undefined).reverse();
+    const last = page.at(-1);
+    const nextCursor = page.length === input.limit && last ? `${last.sentAt}:${last.id}` : null;
+    for (const m of page) if (m.expiresAt !== null) this.trackExpiry(m.id, m.channelId, m.expiresAt);
+    return { messages: page.map((m) => this.view(m)), nextCursor };
+  }
+
+  send(input: ApiInput<'send'>): ApiResult<'send'> {
+    const e = this.entry(input.channelId);
+    const now = this.d.clock.now();
+    checkSend(channelView(e.state, e.pausedReason), this.meView, now, input.attachments?.length ?? 0);
+    if (input.attachments?.length) throw new ApiError('POLICY_REFUSED', { detail: 'attachments are not supported yet' });
+    const messageId = randomBytes(16);
+    const id = hex(messageId);
+    const content = encodeContent({
+      body: { case: 'data', value: { messageId, channelId: e.state.channelId, sentAtMs: BigInt(now), kind: { case: 'text', value: { body: input.text } } } },
+    });
+    const message: StoredMessage = {
+      id,
+      channelId: input.channelId,
+      sender: `${this.d.me.userId}.${this.d.me.deviceId}`,
+      sentAt: now,
+      receivedAt: now,
+      expiresAt: lifetimeExpiry(e.state.policy, now),
+      text: input.text,
+    };
+    const entry = { channelId: input.channelId, messageId: id, content, createdAt: now };
+    if (keepsOnDisk(e.state.policy)) {
+      // The message and its outbox row land together: nothing is "sent" that is not also kept.
+      let seq = 0;
+      this.d.store.transaction((r) => {
+        r.messages.insert(message);
+        seq = r.outbox.enqueue(entry.channelId, entry.content, entry.messageId, now);
+      });
+      void seq;
+      void this.outbox.flush();
+    } else {
+      this.otr.insert(message);
+      this.otrSender.enqueue(entry);
+    }
+    if (message.expiresAt !== null) this.trackExpiry(id, input.channelId, message.expiresAt);
+    return { message: this.view(message) };
+  }
+
+  markRead(input: ApiInput<'markRead'>): ApiResult<'markRead'> {
+    const e = this.entry(input.channelId);
+    const store = this.storeFor(input.channelId)!;
+    const target = store.get(input.upToMessageId);
+    if (!target || target.channelId !== input.channelId) throw new ApiError('NOT_FOUND');
+    const all = this.readUpTo();
+    all[input.channelId] = { sentAt: target.sentAt, id: target.id };
+    this.d.store.repos.settings.set(SETTINGS.readUpTo, all);
+    if (e.state.policy.burnAfterReading) {
+      const at = this.d.clock.now() + (this.d.burnGraceMs ?? BURN_GRACE_MS);
+      for (const m of store.latest(input.channelId, 500)) {
+        if (m.sentAt > target.sentAt || m.sender.startsWith(`${this.d.me.userId}.`)) continue;
+        if (m.expiresAt !== null && m.expiresAt <= at) continue;
+        // The deadline is written to the row, so it survives a restart.
+        const burned = { ...m, expiresAt: at };
+        if (store === this.otr) {
+          this.otr.delete(m.id);
+          this.otr.insert(burned);
+        } else {
+          this.d.store.transaction((r) => {
+            r.messages.delete(m.id);
+            r.messages.insert(burned);
+          });
+        }
+        this.trackExpiry(m.id, m.channelId, at);
+      }
+    }
+    return { ok: true };
+  }
+
+  search(input: ApiInput<'search'>): ApiResult<'search'> {
+    const opts = { limit: input.limit, ...(input.channelId ? { channelId: input.channelId } : {}) };
+    const found = [...this.d.store.messages.search(input.query, opts), ...this.otr.search(input.query, opts)]
+      .filter((m) => this.channels.get(m.channelId)?.state.status !== 'wiped')
+      .sort((a, b) => b.sentAt - a.sentAt)
+      .slice(0, input.limit);
+    return { hits: found.map((m) => ({ message: this.view(m), snippet: m.text.slice(0, 160) })) };
+  }
+
+  people(): Map<string, Person> {
+    const now = this.d.clock.now();
+    const out = new Map<string, Person>();
+    const view = this.trust.view(now);
+    for (const userId of this.knownUsers()) {
+      const m = view.member(userId);
+      if (m) out.set(userId, { userId, displayName: m.displayName, clearance: m.clearance, orgRoles: m.roles });
+    }
+    return out;
+  }
+
+  private knownUsers(): string[] {
+    const certs = this.d.store.repos.records.loadCertificatesSync();
+    const ids = new Set<string>([this.d.me.userId]);
+    for (const m of certs.members) {
+      const c = this.tryTrust(() => this.trust.addMemberCertificate(m));
+      if (c) ids.add(c.userId);
+    }
+    return [...ids];
+  }
+
+  listCleared(classification: number): ApiResult<'listCleared'> {
+    const people = [...this.people().values()].filter((p) => p.clearance >= classification && !p.orgRoles.every((r) => r === 'records'));
+    return { people: people.sort((a, b) => a.displayName.localeCompare(b.displayName)) };
+  }
+
+  private async publish(fields: ChannelStateFields, prev: ChannelState | null): Promise<ChannelState> {
+    const relay = this.connection.relay;
+    if (!relay) throw new ApiError('OFFLINE');
+    const encoded = signChannelState(this.d.identity.identityKeyPair.privateKey, fields);
+    const r = applyChannelChange(prev, encoded, this.trust.view(this.d.clock.now()));
+    if (r.kind === 'rejected') {
+      throw new ApiError(r.reason === 'member-not-cleared' ? 'NOT_CLEARED' : r.reason === 'not-allowed' ? 'FORBIDDEN' : 'CONFLICT', { detail: r.reason });
+    }
+    try {
+      await relay.request({ case: 'publishChannelChange', value: { change: encoded } }, 'ok');
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'CHANNEL_CHANGE_REFUSED') throw new ApiError('CONFLICT', { cause: e });
+      throw toApiError(e);
+    }
+    const id = hex(r.state.channelId);
+    this.d.store.transaction((repos) =>
+      repos.channels.save({ id, epoch: r.state.epoch, status: r.state.status, classification: r.state.classification, policy: r.state.policy, members: r.state.members, state: r.state.encoded, updatedAt: this.d.clock.now() }),
+    );
+    this.acceptChannel(r.state);
+    return r.state;
+  }
+
+  private signer(): DeviceRef {
+    return this.meRef;
+  }
+
+  async createChannel(input: ApiInput<'createChannel'>): Promise<ChannelSummary> {
+    if (!mayCreateChannel(this.meView)) throw new ApiError('FORBIDDEN');
+    const people = this.people();
+    const others = [...new Set(input.memberUserIds)].filter((u) => u !== this.d.me.userId);
+    checkCleared([this.d.me.userId, ...others], people, input.classification);
+    const policy = normalisePolicy(input.policy as ChannelPolicy);
+    const members: ChannelMember[] = withRecordsMember(
+      [{ userId: this.d.me.userId, role: 'owner' }, ...others.map((u) => ({ userId: u, role: 'member' as const }))],
+      policy,
+      this.d.org.recordsUserId,
+    );
+    const name = input.direct ? `@${[this.d.me.displayName, ...others.map((u) => people.get(u)?.displayName ?? u)].join(', ')}` : input.name;
+    const state = await this.publish(
+      {
+        channelId: randomBytes(16),
+        epoch: 0,
+        previousHash: new Uint8Array(0),
+        name,
+        classification: input.classification,
+        policy,
+        members,
+        status: 'active',
+        signer: this.signer(),
+        signedAtMs: this.d.clock.now(),
+      },
+      null,
+    );
+    return this.summary(hex(state.channelId));
+  }
+
+  private async change(channelId: string, change: Parameters<typeof nextStateFields>[3], allowed: (me: Me) => boolean): Promise<ChannelState> {
+    const e = this.entry(channelId);
+    if (!allowed(this.meView)) throw new ApiError('FORBIDDEN');
+    return this.publish(nextStateFields(e.state, this.signer(), Math.max(this.d.clock.now(), e.state.signedAtMs + 1), change), e.state);
+  }
+
+  async changeMembers(input: ApiInput<'changeMembers'>): Promise<ChannelDetails> {
+    const e = this.entry(input.channelId);
+    const people = this.people();
+    checkCleared(input.add.map((a) => a.userId), people, e.state.classification);
+    const removed = new Set(input.remove);
+    let members = e.state.members.filter((m) => !removed.has(m.userId));
+    for (const a of input.add) if (!members.some((m) => m.userId === a.userId)) members.push({ userId: a.userId, role: a.role });
+    members = withRecordsMember(members, e.state.policy, this.d.org.recordsUserId);
+    await this.change(input.channelId, { members }, (me) => mayManage(channelView(e.state, null), me));
+    return this.channelDetails(input.channelId);
+  }
+
+  async changePolicy(input: ApiInput<'changePolicy'>): Promise<ChannelDetails> {
+    const e = this.entry(input.channelId);
+    const policy = normalisePolicy(input.policy as ChannelPolicy);
+    if (policy.recording === 'off-the-record' !== (e.state.policy.recording === 'off-the-record')) {
+      // Moving messages between memory and disk would either write off-the-record text or lose recorded text.
+      throw new ApiError('POLICY_REFUSED', { detail: 'recording cannot switch to or from off-the-record; create a new channel' });
+    }
+    const members = withRecordsMember(e.state.members, policy, this.d.org.recordsUserId);
+    await this.change(input.channelId, { policy, members }, (me) => mayManage(channelView(e.state, null), me));
+    return this.channelDetails(input.channelId);
+  }
+
+  async changeClassification(input: ApiInput<'changeClassification'>): Promise<ApiResult<'changeClassification'>> {
+    const e = this.entry(input.channelId);
+    const { kept, removed } = splitByClearance(e.state.members, this.people(), input.classification);
+    await this.change(input.channelId, { classification: input.classification, members: kept }, (me) => mayManage(channelView(e.state, null), me));
+    return { channel: await this.channelDetails(input.channelId), removedUserIds: removed };
+  }
+
+  async setPaused(channelId: string, paused: boolean, reason: string | null): Promise<ChannelSummary> {
+    const e = this.entry(channelId);
+    await this.change(channelId, { status: paused ? 'paused' : 'active' }, (me) => mayPauseOrWipe(channelView(e.state, null), me));
+    const reasons = this.d.store.repos.settings.get<Record<string, string>>(SETTINGS.pausedReasons) ?? {};
+    if (paused && reason) reasons[channelId] = reason;
+    else delete reasons[channelId];
+    this.d.store.repos.settings.set(SETTINGS.pausedReasons, reasons);
+    const now = this.channels.get(channelId)!;
+    this.channels.set(channelId, { ...now, pausedReason: paused ? reason : null });
+    const summary = this.summary(channelId);
+    this.d.emit({ type: 'channelChanged', channel: summary });
+    return summary;
+  }
+
+  async wipe(input: ApiInput<'wipe'>): Promise<ApiResult<'wipe'>> {
+    const e = this.entry(input.channelId);
+    if (!mayPauseOrWipe(channelView(e.state, null), this.meView)) throw new ApiError('FORBIDDEN');
+    if (input.confirmName !== e.state.name) throw new ApiError('BAD_REQUEST', { detail: 'the typed name does not match the channel' });
+    const relay = this.connection.relay;
+    if (!relay) throw new ApiError('OFFLINE');
+    const now = this.d.clock.now();
+    const encoded = signWipeCommand(this.d.identity.identityKeyPair.privateKey, this.meRef, e.state, now);
+    const cmd = verifyWipeCommand(encoded, e.state, this.trust.view(now));
+    const expected = e.state.members.flatMap((m) =>
+      this.trust.devicesOf(m.userId, now).map((dc) => ({ userId: dc.userId, deviceId: String(dc.deviceId), displayName: this.names(dc.userId) })),
+    );
+    this.wipes.issue(input.channelId, hex(cmd.hash), now, expected);
+    this.wipeCommands.set(input.channelId, cmd);
+    this.saveWipes(encoded);
+    await relay.request({ case: 'sendWipe', value: { wipe: encoded } }, 'sent');
+    this.wipeLocal(input.channelId, 'wiped');
+    this.countReceipt(input.channelId, this.meRef, now);
+    return { wipeId: hex(cmd.hash), total: expected.length };
+  }
+
+  private saveWipes(latestEncoded?: Uint8Array): void {
+    const s = this.d.store.repos.settings;
+    const prev = s.get<{ record: { channelId: string }; command: string }[]>(SETTINGS.wipes) ?? [];
+    const commands = new Map(prev.map((p) => [p.record.channelId, p.command]));
+    if (latestEncoded) commands.set(hex(decodeWipeCommand(latestEncoded).channelId), hex(latestEncoded));
+    s.set(
+      SETTINGS.wipes,
+      this.wipes.snapshot().map((w) => ({ record: { ...w, confirmed: [...w.confirmed.entries()] }, command: commands.get(w.channelId) ?? '' })),
+    );
+  }
+
+  private countReceipt(channelId: string, device: DeviceRef, at: number): void {
+    const cmd = this.wipeCommands.get(channelId);
+    if (!cmd) return;
+    const r = this.wipes.confirm(channelId, hex(cmd.hash), device.userId, String(device.deviceId), at);
+    if (!r) return;
+    this.saveWipes();
+    this.d.emit({ type: 'wipeProgress', channelId, confirmed: r.confirmed, total: r.total });
+  }
+
+  wipeStatus(channelId: string): ApiResult<'wipeStatus'> {
+    const s = this.wipes.status(channelId, (u, dv) => this.lastSeen.get(`${u}/${dv}`) ?? null);
+    if (!s) throw new ApiError('NOT_FOUND');
+    return s;
+  }
+
+  async verifySafetyNumber(input: ApiInput<'verifySafetyNumber'>): Promise<ApiResult<'verifySafetyNumber'>> {
+    const now = this.d.clock.now();
+    const devices = this.trust.devicesOf(input.userId, now).filter((dc) => input.deviceId === undefined || String(dc.deviceId) === input.deviceId);
+    if (devices.length === 0) throw new ApiError('NOT_FOUND');
+    const verified = this.d.store.repos.settings.get<Record<string, string>>(SETTINGS.verified) ?? {};
+    for (const dc of devices) {
+      const digits = safetyNumber(this.d.me.userId, this.d.identity.identityKeyPair.publicKey, dc.userId, dc.identityKey).digits;
+      if (input.safetyNumber !== undefined && input.safetyNumber.replace(/\D/g, '') !== digits) throw new ApiError('SAFETY_NUMBER_MISMATCH');
+      await this.peers.sessions.approveIdentity({ userId: dc.userId, deviceId: dc.deviceId });
+      verified[`${dc.userId}.${dc.deviceId}`] = digits;
+    }
+    this.d.store.repos.settings.set(SETTINGS.verified, verified);
+    return { verified: true };
+  }
+
+  exportChannel(input: ApiInput<'export'>): ApiResult<'export'> {
+    const e = this.entry(input.channelId);
+    checkExport(channelView(e.state, e.pausedReason));
+    const all: StoredMessage[] = [];
+    let before: { sentAt: number; id: string } | undefined;
+    for (;;) {
+      const page = this.d.store.messages.latest(input.channelId, 500, before ? { before } : undefined);
+      all.unshift(...page);
+      if (page.length < 500) break;
+      before = { sentAt: page[0]!.sentAt, id: page[0]!.id };
+    }
+    const label = this.d.org.classifications.find((c) => c.level === e.state.classification)?.label ?? String(e.state.classification);
+    const safeName = e.state.name.replace(/[^\p{L}\p{N}_-]+/gu, '_').slice(0, 60) || 'channel';
+    if (input.format === 'json') {
+      const content = JSON.stringify({ channel: e.state.name, classification: label, messages: all.map((m) => ({ id: m.id, sender: this.names(m.sender.split('.')[0]!), sentAt: m.sentAt, text: m.text })) }, null, 2);
+      return { fileName: `${safeName}.json`, mime: 'application/json', content };
+    }
+    const lines = all.map((m) => `[${new Date(m.sentAt).toISOString()}] ${this.names(m.sender.split('.')[0]!)}: ${m.text}`);
+    const content = [label, `Channel: ${e.state.name}`, '', ...lines, '', label].join('\n');
+    return { fileName: `${safeName}.txt`, mime: 'text/plain', content };
+  }
+
+  /** Waits until everything received so far is stored (tests, benchmarks, CLI `tail`). */
+  async settled(): Promise<void> {
+    await this.pipeline.idle();
+    await this.control;
+  }
+
+  get outboxIdle(): Promise<void> {
+    return Promise.all([this.outbox.flush(), this.otrSender.flush()]).then(() => undefined);
+  }
+
+  private tryTrust<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function parseCursor(c: string): { sentAt: number; id: string } | undefined {
+  const i = c.indexOf(':');
+  const sentAt = Number(c.slice(0, i));
+  return i > 0 && Number.isSafeInteger(sentAt) ? { sentAt, id: c.slice(i + 1) } : undefined;
+}
+
+function distributionIdOf(bytes: Uint8Array): string {
+  const h = hex(bytes);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** A SignedRecord message from its encoded bytes, and back (control messages carry them). */
+function recordOf(encoded: Uint8Array): SignedRecord {
+  return fromBinary(SignedRecordSchema, encoded);
+}
+
+function signedRecordBytes(r: SignedRecord): Uint8Array {
+  return toBinary(SignedRecordSchema, r);
+}

@@ -1,0 +1,117 @@
+/**
+ * Scenario harness: a real relay on 127.0.0.1 with a real organisation (test/relay/fixtures.ts),
+ * and engines with their own profile directories that join it through the API — enrolment
+ * request, comparison code, approval by the security office — exactly as a user would.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { issueDeviceCertificate } from '../../src/crypto/index.ts';
+import { Engine, type EngineOptions } from '../../src/main/engine/Engine.ts';
+import type { ApiEvent } from '../../src/shared/api/events.ts';
+import type { ApiMethod, ApiParams, ApiResult } from '../../src/shared/api/methods.ts';
+import type { OrgRole } from '../../src/shared/model/roles.ts';
+import { DAY, TestOrg } from '../relay/fixtures.ts';
+
+export const FAST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+export const PASSPHRASE = 'correct horse battery staple';
+
+export function orgJson(org: TestOrg): string {
+  return JSON.stringify({ orgId: org.orgId, name: 'Test delegation', orgPublicKey: Buffer.from(org.root.publicKey.serialize()).toString('base64'), relayUrl: org.relay.url });
+}
+
+export async function until(pred: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export class Node {
+  readonly events: ApiEvent[] = [];
+
+  constructor(
+    readonly engine: Engine,
+    readonly dir: string,
+    readonly userId: string,
+  ) {
+    engine.onEvent((e) => this.events.push(e));
+  }
+
+  call<M extends ApiMethod>(method: M, params: ApiParams<M>): Promise<ApiResult<M>> {
+    return this.engine.handle(method, params) as Promise<ApiResult<M>>;
+  }
+
+  texts(type: 'messageReceived' = 'messageReceived'): string[] {
+    return this.events.flatMap((e) => (e.type === type ? [e.message.text] : []));
+  }
+
+  async waitText(text: string, ms = 10_000): Promise<void> {
+    await until(() => this.texts().includes(text), ms, `"${text}" at ${this.userId}`);
+  }
+
+  async online(): Promise<void> {
+    await until(async () => (await this.call('status', {})).connection === 'online', 10_000, `${this.userId} online`);
+  }
+}
+
+export class Scenario {
+  readonly org = new TestOrg();
+  readonly nodes: Node[] = [];
+  private readonly dirs: string[] = [];
+
+  async start(): Promise<this> {
+    await this.org.start();
+    return this;
+  }
+
+  async user(userId: string, opts: { clearance?: number; roles?: OrgRole[] } = {}): Promise<void> {
+    await this.org.addUser(userId, { roles: ['delegate'], ...opts });
+  }
+
+  profileDir(): string {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-eng-'));
+    this.dirs.push(d);
+    return d;
+  }
+
+  engine(dir: string, userId: string, o: Partial<EngineOptions> = {}): Node {
+    const logger = process.env.VALISE_TEST_LOG ? pino({ level: 'debug', base: { user: userId } }, pino.destination(2)) : undefined;
+    const engine = new Engine({ profileDir: dir, ...(logger ? { logger } : {}), keyProviders: { argon2: FAST_ARGON2 }, enrolmentPollMs: 100, deviceName: 'test', ...o });
+    const node = new Node(engine, dir, userId);
+    this.nodes.push(node);
+    return node;
+  }
+
+  /** A new profile that joins the organisation and is approved by the security office. */
+  async join(userId: string, o: Partial<EngineOptions> = {}): Promise<Node> {
+    const node = this.engine(this.profileDir(), userId, o);
+    const { comparisonCode, requestId } = await node.call('joinOrganisation', { orgJson: orgJson(this.org), displayName: userId, keyProvider: 'passphrase', passphrase: PASSPHRASE });
+    await this.approve(requestId, comparisonCode);
+    await until(async () => (await node.call('status', {})).state === 'unlocked', 10_000, `${userId} enrolled`);
+    await node.online();
+    return node;
+  }
+
+  /** What the security officer does after comparing the code shown on the device. */
+  async approve(requestId: string, code: string): Promise<void> {
+    const pending = await this.org.admin.request({ case: 'listPending', value: {} }, 'pending');
+    const p = pending.pending.find((x) => x.requestId === requestId);
+    if (!p) throw new Error('enrolment request not found');
+    if (p.code !== code) throw new Error('comparison codes differ');
+    const { publicKey } = await import('../../src/crypto/index.ts').then((m) => ({ publicKey: m.verifyEnrolmentRequest(p.request).identityKey }));
+    const certificate = issueDeviceCertificate(this.org.root.privateKey, {
+      orgId: this.org.orgId, serial: this.org.nextSerial(), userId: p.matchedUserId, deviceId: p.nextDeviceId, identityKey: publicKey,
+      notBeforeMs: Date.now() - DAY, notAfterMs: Date.now() + 365 * DAY,
+    });
+    await this.org.admin.request({ case: 'approveEnrolment', value: { requestId, code, deviceCertificate: certificate } }, 'ok');
+  }
+
+  async stop(): Promise<void> {
+    for (const n of this.nodes) await n.engine.close().catch(() => undefined);
+    await this.org.stop();
+    for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });
+  }
+}
