@@ -109,6 +109,14 @@ export class Scenario {
     await this.org.admin.request({ case: 'approveEnrolment', value: { requestId, code, deviceCertificate: certificate } }, 'ok');
   }
 
+  /** Closes a node's engine (the app quits) and returns a fresh engine on the same profile, unlocked. */
+  async restart(node: Node, o: Partial<EngineOptions> = {}): Promise<Node> {
+    await node.engine.close();
+    const next = this.engine(node.dir, node.userId, o);
+    await next.call('unlock', { passphrase: PASSPHRASE });
+    return next;
+  }
+
   async stop(): Promise<void> {
     for (const n of this.nodes) await n.engine.close().catch(() => undefined);
     await this.org.stop();
