@@ -8,7 +8,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { Engine } from '../src/main/engine/Engine.ts';
 import { startBrowserMode } from '../src/main/host/browserMode.ts';
+import { ensureRendererBuilt } from './rendererBuild.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -50,7 +53,16 @@ async function main(): Promise<void> {
     return;
   }
   if (!values.browser) console.log('Electron is not available (its binary could not be installed); starting Valise in browser mode.');
-  const running = await startBrowserMode({ root, profile: values.profile!, port: values.port ? Number(values.port) : undefined });
+  ensureRendererBuilt(root);
+  const profile = values.profile!;
+  if (!/^[\w-]{1,64}$/.test(profile)) {
+    console.error('A profile name uses letters, digits, - and _ only.');
+    process.exit(2);
+  }
+  // Logs go to stderr as JSON; stdout stays for the one line a person reads.
+  const log = pino({ name: 'valise', level: process.env.VALISE_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  const engine = new Engine({ profileDir: path.join(root, '.profiles', profile, 'data'), logger: log });
+  const running = await startBrowserMode({ root, profile, port: values.port ? Number(values.port) : undefined, service: engine, log });
   console.log(`Valise (profile "${values.profile}") is at ${running.url}`);
   const chromium = '/usr/bin/chromium';
   if (!values['no-open'] && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && fs.existsSync(chromium)) {
@@ -63,6 +75,7 @@ async function main(): Promise<void> {
   }
   const stop = async () => {
     await running.close();
+    await engine.close();
     process.exit(0);
   };
   process.on('SIGINT', stop);

@@ -10,6 +10,7 @@ import { OsKeystoreKeyProvider } from '../../storage/keys/OsKeystoreKeyProvider.
 import type { ApiService } from '../host/ApiService.ts';
 import { composeEngine } from './composeEngine.ts';
 import { IdleLock } from './IdleLock.ts';
+import { electronSqliteBinding } from './nativeBinding.ts';
 import { wireIpc } from './ipc.ts';
 import { createMainWindow, hardenSession, lockDownContents, registerAppScheme } from './window.ts';
 
@@ -37,9 +38,13 @@ async function start(): Promise<void> {
   const appRoot = app.getAppPath();
   const rendererDir = path.join(appRoot, 'dist', 'renderer');
   hardenSession(rendererDir);
+  // SQLite built for Electron's ABI (scripts/build.ts --electron); storage opens databases with
+  // it as better-sqlite3's nativeBinding when this is set. Packaged builds are rebuilt in place.
+  const binding = app.isPackaged ? undefined : electronSqliteBinding(appRoot);
+  if (binding) process.env.VALISE_SQLITE_BINDING = binding;
   const profileDir = path.join(app.getPath('userData'), 'profiles', profileName());
-  const keyProvider = new OsKeystoreKeyProvider(safeStorage);
-  const service: ApiService = await composeEngine({ profileDir, keyProvider, appRoot, log });
+  const engine = composeEngine({ profileDir, osKeystore: () => new OsKeystoreKeyProvider(safeStorage), log });
+  const service: ApiService = engine;
 
   const win = createMainWindow(path.join(appRoot, 'dist', 'electron', 'preload.cjs'));
   const lang = app.getLocale().startsWith('fr') ? 'fr' : 'en';
@@ -76,6 +81,6 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => {
     idle.stop();
     unwire();
-    app.quit();
+    void engine.close().finally(() => app.quit());
   });
 }
