@@ -11,9 +11,9 @@ import {
   ChannelStateBodySchema,
   ChannelStatus as PbChannelStatus,
   RecordingMode as PbRecordingMode,
-  type ChannelStateBody,
 } from '../gen/valise/v1/channel_pb.ts';
-import { decodeMessage, encodeMessage, LIMITS, safeNumber } from './codec.ts';
+import { encodeMessage, safeNumber } from './codec.ts';
+import { decodeChannelStateWire, type WireChannelState } from './channelStateWire.ts';
 import { CodecError } from './errors.ts';
 import { CONTEXT, openRecord, signRecord } from './signing.ts';
 
@@ -114,11 +114,16 @@ export function signChannelState(identityKey: PrivateKey, fields: ChannelStateFi
 export function decodeChannelState(encoded: Uint8Array): ChannelState {
   const what = 'channel state';
   const { body, signature } = openRecord(encoded, what);
-  const b = decodeMessage(ChannelStateBodySchema, body, LIMITS.signedRecord, what);
+  let b: WireChannelState;
+  try {
+    b = decodeChannelStateWire(body);
+  } catch (e) {
+    throw new CodecError(what, 'malformed', { cause: e });
+  }
   return { ...fieldsOf(b, what), hash: sha256(body), encoded, signature, body };
 }
 
-function fieldsOf(b: ChannelStateBody, what: string): ChannelStateFields {
+function fieldsOf(b: WireChannelState, what: string): ChannelStateFields {
   if (b.channelId.length !== CHANNEL_ID_BYTES) throw new CodecError(what, 'channel id must be 16 bytes');
   if (b.previousHash.length !== 0 && b.previousHash.length !== 32) throw new CodecError(what, 'bad previous hash');
   if (b.name.length > MAX_CHANNEL_NAME) throw new CodecError(what, 'name too long');

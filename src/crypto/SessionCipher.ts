@@ -6,6 +6,7 @@
 import {
   CiphertextMessageType,
   KEMPublicKey,
+  LibSignalErrorBase,
   PreKeyBundle,
   PreKeySignalMessage,
   ProtocolAddress,
@@ -92,15 +93,12 @@ export class SessionCipher {
     } catch (e) {
       throw new CodecError(what, 'malformed keys', { cause: e });
     }
-    // The prekeys must carry the certified key's signatures; if the relay substituted its own
-    // prekeys, libsignal's signature check fails and we report the key as untrusted.
-    if (!cert.identityKey.verify(copy(signed.publicKey), copy(signed.signature)) ||
-        !cert.identityKey.verify(copy(kyber.publicKey), copy(kyber.signature))) {
-      throw new UntrustedIdentity(address.toString());
-    }
     try {
       await processPreKeyBundle(libBundle, address, this.localAddress, this.stores.session, this.stores.identity, new Date(nowMs));
     } catch (e) {
+      // The bundle was built with the certified key, so prekeys the relay substituted fail
+      // libsignal's signature check here: that is an untrusted identity, not a damaged message.
+      if (e instanceof LibSignalErrorBase && /signature/i.test(e.message)) throw new UntrustedIdentity(address.toString(), { cause: e });
       throw fromLibsignal(e, address.toString());
     }
   }

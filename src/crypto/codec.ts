@@ -31,8 +31,10 @@ export function encodeMessage<D extends DescMessage>(schema: D, init: MessageIni
 }
 
 /** Converts a uint64 from the wire to a safe JS number, or refuses the record. */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 export function safeNumber(v: bigint, what: string, field: string): number {
-  if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new CodecError(what, `${field} out of range`);
+  if (v < 0n || v > MAX_SAFE) throw new CodecError(what, `${field} out of range`);
   return Number(v);
 }
 
