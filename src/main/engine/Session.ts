@@ -140,6 +140,8 @@ export class Session {
   private readonly distributed = new Set<string>();
   private control: Promise<void> = Promise.resolve();
   private directoryAt = 0;
+  /** Channel states accepted inside the batch being processed, not yet committed. */
+  private readonly staged = new Map<string, ChannelState>();
   private closed = false;
   private readonly meRef: DeviceRef;
 
@@ -183,6 +185,7 @@ export class Session {
       progress: (done, total) => d.emit({ type: 'syncProgress', done, total }),
       dropped: (del, e) => d.log.warn({ kind: del.kind, err: toApiError(e).toLog() }, 'delivery dropped'),
       failed: (e) => {
+        this.staged.clear();
         d.log.error({ err: toApiError(e).toLog() }, 'receive batch failed; it will be delivered again');
         this.connection.reconnectNow();
       },
@@ -320,18 +323,21 @@ export class Session {
   private async open(uow: UnitOfWork, del: Delivery): Promise<Received | null> {
     const now = this.d.clock.now();
     if (del.kind === 'channelChange') {
-      const prevEntry = this.channels.get(hex(decodeChannelState(del.payload).channelId));
-      const r = applyChannelChange(prevEntry?.state ?? null, del.payload, this.trust.view(now));
+      const id = hex(decodeChannelState(del.payload).channelId);
+      const r = applyChannelChange(this.stateOf(id) ?? null, del.payload, this.trust.view(now));
       if (r.kind === 'rejected') throw new ApiError('CONFLICT', { detail: r.reason });
+      // Later items of the same batch (the new epoch's sender keys and messages) must see it.
+      this.staged.set(id, r.state);
       return { type: 'channel', state: r.state, rotate: r.rotateSenderKeys };
     }
     const env = decodeEnvelope(del.payload);
     this.lastSeen.set(`${env.sender.userId}/${env.sender.deviceId}`, now);
     if (env.type === 'sender-key') {
       const id = hex(env.channelId);
-      const entry = this.channels.get(id);
-      if (!entry || entry.state.status === 'wiped') return null;
-      const epochs = [entry.state.epoch, entry.state.epoch - 1].filter((e) => e >= 0);
+      const state = this.stateOf(id);
+      if (!state || state.status === 'wiped') return null;
+      const entry = { state };
+      const epochs = [state.epoch, state.epoch - 1].filter((e) => e >= 0);
       const cipher = new ChannelCipher(uow.protocol.senderKey, this.meRef);
       const content = decodeContent(await cipher.decrypt(env.sender, env.channelId, epochs, env.ciphertext));
       if (content.body.case !== 'data') return null;
@@ -354,10 +360,10 @@ export class Session {
     const body = content.body;
     if (body.case === 'senderKeyDistribution') {
       const dist = body.value;
-      const entry = this.channels.get(hex(dist.channelId));
-      if (!entry) return { type: 'none' };
+      const state = this.stateOf(hex(dist.channelId));
+      if (!state) return { type: 'none' };
       const epoch = Number(dist.epoch);
-      if (Math.abs(epoch - entry.state.epoch) > 1) return { type: 'none' };
+      if (Math.abs(epoch - state.epoch) > 1) return { type: 'none' };
       await new ChannelCipher(uow.protocol.senderKey, this.meRef).processDistribution(env.sender, dist, dist.channelId, epoch);
       uow.write(() => uow.protocol.senderKey.bindDistribution(distributionIdOf(dist.distributionId), hex(dist.channelId)));
       return { type: 'none' };
@@ -405,10 +411,16 @@ export class Session {
         this.d.emit({ type: 'messageReceived', message: this.view(v.message) });
       } else if (v.type === 'channel') {
         this.acceptChannel(v.state);
+        const id = hex(v.state.channelId);
+        if (this.staged.get(id) === v.state) this.staged.delete(id);
       } else if (v.type === 'receipt') {
         this.countReceipt(v.channelId, v.device, v.at);
       }
     }
+  }
+
+  private stateOf(channelId: string): ChannelState | undefined {
+    return this.staged.get(channelId) ?? this.channels.get(channelId)?.state;
   }
 
   private acceptChannel(state: ChannelState): void {
