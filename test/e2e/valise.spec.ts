@@ -1,0 +1,128 @@
+/**
+ * The issue's end-to-end scenario in Debian Chromium against browser mode, with a real relay and
+ * real engines (each with its own encrypted profile), enrolled through the API and approved by
+ * the security office: Alice (lead) creates a SECRET channel with Bob — Carol (CONFIDENTIAL) is
+ * not offered —, messages arrive live both ways, the off-the-record badge shows and copying is
+ * blocked, Alice pauses and Bob cannot send, Alice wipes: the channel leaves Bob's window and
+ * Alice sees 2 of 2 receipts. Each step leaves a screenshot in the test's output folder.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { startBrowserMode, type RunningBrowserMode } from '../../src/main/host/browserMode.ts';
+import { ensureRendererBuilt } from '../../scripts/rendererBuild.ts';
+import { orgJson, PASSPHRASE, Scenario, until, type Node } from '../scenarios/harness.ts';
+import { ROOT } from './fixtures/demoHost.ts';
+
+const SECRET = 3;
+const CONFIDENTIAL = 2;
+
+let sc: Scenario | undefined;
+const hosts: RunningBrowserMode[] = [];
+
+test.afterEach(async () => {
+  for (const h of hosts.splice(0)) await h.close();
+  await sc?.stop();
+  sc = undefined;
+});
+
+async function open(page: Page, node: Node): Promise<void> {
+  const host = await startBrowserMode({ root: ROOT, profile: node.userId, service: node.engine });
+  hosts.push(host);
+  await page.setViewportSize({ width: 1100, height: 700 });
+  await page.goto(host.url);
+  await expect(page.getByRole('navigation', { name: 'Channels' }).or(page.getByText('No channels yet.'))).toBeVisible({ timeout: 20_000 });
+}
+
+/** Enrols a new profile the way a person does: join request, comparison code, approval. */
+async function join(s: Scenario, userId: string, displayName: string): Promise<Node> {
+  const node = s.engine(s.profileDir(), userId);
+  const { comparisonCode, requestId } = await node.call('joinOrganisation', { orgJson: orgJson(s.org), displayName, keyProvider: 'passphrase', passphrase: PASSPHRASE });
+  await s.approve(requestId, comparisonCode);
+  await until(async () => (await node.call('status', {})).state === 'unlocked', 20_000, `${userId} enrolled`);
+  await node.online();
+  return node;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
+}
+
+async function copyIsBlocked(page: Page): Promise<boolean> {
+  return (await page.getByRole('log').evaluate(`(() => {
+    const e = new ClipboardEvent('copy', { bubbles: true, cancelable: true });
+    document.querySelector('article').dispatchEvent(e);
+    return e.defaultPrevented;
+  })()`)) as boolean;
+}
+
+test('lead creates a SECRET channel, messages flow live, pause blocks Bob, wipe reaches both devices', async ({ browser }) => {
+  test.setTimeout(180_000);
+  ensureRendererBuilt(ROOT);
+  sc = await new Scenario().start();
+  await sc.org.addUser('alice', { roles: ['delegate', 'lead'], clearance: SECRET, name: 'Alice Martin' });
+  await sc.org.addUser('bob', { roles: ['delegate'], clearance: SECRET, name: 'Bob Keller' });
+  await sc.org.addUser('carol', { roles: ['delegate'], clearance: CONFIDENTIAL, name: 'Carol Dupont' });
+  const alice = await join(sc, 'alice', 'Alice Martin');
+  const bob = await join(sc, 'bob', 'Bob Keller');
+  await join(sc, 'carol', 'Carol Dupont');
+
+  const a = await (await browser.newContext()).newPage();
+  const b = await (await browser.newContext()).newPage();
+  await open(a, alice);
+  await open(b, bob);
+
+  // 1. Alice creates the channel; the picker offers Bob, never Carol.
+  await a.getByRole('button', { name: 'New channel' }).click();
+  const dialog = a.getByRole('dialog', { name: 'New channel' });
+  await expect(dialog.getByLabel('Bob Keller')).toBeVisible();
+  await expect(dialog.getByLabel('Carol Dupont')).toHaveCount(0);
+  await expect(dialog.getByLabel('Classification')).toHaveValue(String(SECRET));
+  await dialog.getByLabel('Name').fill('Room 4');
+  await dialog.getByLabel('Bob Keller').check();
+  await shot(a, '1-alice-creates-secret-channel');
+  await dialog.getByRole('button', { name: 'Create channel' }).click();
+  await expect(a.getByRole('heading', { name: 'Room 4' })).toBeVisible();
+  await expect(a.getByRole('note', { name: 'SECRET' })).toHaveCount(2);
+
+  // 2. Bob sees it arrive and opens it.
+  await b.getByRole('button', { name: /Room 4/ }).click({ timeout: 20_000 });
+  await expect(b.getByRole('note', { name: 'SECRET' })).toHaveCount(2);
+  await shot(b, '2-bob-sees-channel');
+
+  // 3. Messages both ways, live.
+  await a.getByRole('textbox', { name: 'Message' }).fill('Their quota offer is 40%. Hold at 30.');
+  await a.getByRole('textbox', { name: 'Message' }).press('Enter');
+  await expect(b.getByText('Their quota offer is 40%. Hold at 30.')).toBeVisible({ timeout: 20_000 });
+  await b.getByRole('textbox', { name: 'Message' }).fill('Understood, holding at 30.');
+  await b.getByRole('textbox', { name: 'Message' }).press('Enter');
+  await expect(a.getByText('Understood, holding at 30.')).toBeVisible({ timeout: 20_000 });
+  await shot(a, '3-alice-live-exchange');
+  await shot(b, '3-bob-live-exchange');
+
+  // 4. Off the record: the badge shows and copying is blocked on both sides.
+  for (const p of [a, b]) {
+    await expect(p.getByText('Off the record')).toBeVisible();
+    expect(await copyIsBlocked(p)).toBe(true);
+    await expect(p.getByRole('log')).toHaveCSS('user-select', 'none');
+  }
+  await shot(b, '4-bob-off-the-record');
+
+  // 5. Alice pauses; Bob has nothing to send with, and the engine refuses his send.
+  await a.getByRole('button', { name: 'Pause' }).click();
+  await a.getByLabel('Reason (shown to members)').fill('Possible leak, checking devices');
+  await a.getByRole('button', { name: 'Pause channel' }).click();
+  await expect(b.getByText('Sending is paused in this channel.')).toBeVisible({ timeout: 20_000 });
+  await expect(b.getByRole('textbox', { name: 'Message' })).toHaveCount(0);
+  const channelId = (await bob.call('listChannels', {})).channels.find((c) => c.name === 'Room 4')!.id;
+  await expect(bob.call('send', { channelId, text: 'sneaking one out' })).rejects.toMatchObject({ code: 'CHANNEL_PAUSED' });
+  await shot(b, '5-bob-paused');
+
+  // 6. Alice wipes: the channel leaves Bob's window; Alice sees both receipts.
+  await a.getByRole('button', { name: 'Wipe…' }).click();
+  const wipe = a.getByRole('dialog');
+  await wipe.getByLabel('Type the channel name to confirm').fill('Room 4');
+  await wipe.getByRole('button', { name: 'Wipe channel' }).click();
+  await expect(b.getByRole('button', { name: /Room 4/ })).toHaveCount(0, { timeout: 30_000 });
+  await expect(wipe.getByTestId('wipe-status')).toHaveText('Wiped on 2 of 2 devices — complete.', { timeout: 30_000 });
+  await shot(a, '6-alice-wipe-receipts');
+  await shot(b, '6-bob-channel-gone');
+});
