@@ -189,6 +189,10 @@ function ChannelView({ channelId }: { channelId: string }) {
     reportVisibleChannel(channelId);
     return () => reportVisibleChannel(null);
   }, [stores, channelId]);
+  const count = entry?.list.length ?? 0;
+  useEffect(() => {
+    if (count > 0) void stores.messages.getState().markRead(channelId);
+  }, [stores, channelId, count]);
   return (
     <section className="channel" aria-label={channel.name} data-classification={level.label}>
       <ClassificationBanner level={level} position="top" />

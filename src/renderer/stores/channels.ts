@@ -33,7 +33,8 @@ export const initialChannels: ChannelsState = { byId: {}, selectedId: null, load
 
 export function createChannelsStore(api: Api) {
   return createStore<ChannelsState & ChannelsActions>()((set, get) => {
-    const upsert = (c: ChannelSummary) => set((s) => ({ byId: { ...s.byId, [c.id]: c } }));
+    // The open channel is being read: it never shows an unread count.
+    const upsert = (c: ChannelSummary) => set((s) => ({ byId: { ...s.byId, [c.id]: c.id === s.selectedId ? { ...c, unread: 0 } : c } }));
     const remove = (id: string) =>
       set((s) => {
         const { [id]: _gone, ...rest } = s.byId;
