@@ -140,6 +140,7 @@ describe('1:1 sessions', () => {
 
   it('a message for which there is no session is a typed error, not a crash', async () => {
     const { alice, bob, carol } = await three();
+    await expect(carol.cipher.encrypt(bob.device, text('no session yet'))).rejects.toMatchObject({ code: 'NO_SESSION' });
     await connect(alice, bob);
     const m = await alice.cipher.encrypt(bob.device, text('x'));
     await bob.cipher.decrypt(alice.device, m.type, m.ciphertext);

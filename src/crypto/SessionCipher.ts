@@ -21,7 +21,7 @@ import { PublicKyberPrekeySchema, PublicOneTimePrekeySchema, PublicSignedPrekeyS
 import { verifyDeviceCertificate, type DeviceCertificate } from './certificates.ts';
 import type { DeviceRef } from './ChannelState.ts';
 import { decodeMessage, LIMITS } from './codec.ts';
-import { CertificateError, CodecError, DecryptionError, UntrustedIdentity } from './errors.ts';
+import { CertificateError, CodecError, CryptoUsageError, DecryptionError, UntrustedIdentity } from './errors.ts';
 import { fromLibsignal } from './libsignalErrors.ts';
 import type { OrgTrust } from './OrgTrust.ts';
 import { copy, publicKeyFrom } from './signing.ts';
@@ -118,7 +118,11 @@ export class SessionCipher {
       const type = msg.type() === CiphertextMessageType.PreKey ? 'prekey' : 'whisper';
       return { type, ciphertext: msg.serialize() };
     } catch (e) {
-      throw fromLibsignal(e, address.toString());
+      const err = fromLibsignal(e, address.toString());
+      if ((err instanceof DecryptionError && err.reason === 'no-session') || /session/i.test(String((e as Error).message))) {
+        throw new CryptoUsageError('NO_SESSION', 'There is no secure session with this device yet. Fetch its keys first.', { cause: e });
+      }
+      throw err;
     }
   }
 
