@@ -119,7 +119,8 @@ export class SessionCipher {
       return { type, ciphertext: msg.serialize() };
     } catch (e) {
       const err = fromLibsignal(e, address.toString());
-      if ((err instanceof DecryptionError && err.reason === 'no-session') || /session/i.test(String((e as Error).message))) {
+      // Encrypting touches no received bytes, so a decryption-kind failure means a missing session.
+      if (err instanceof DecryptionError) {
         throw new CryptoUsageError('NO_SESSION', 'There is no secure session with this device yet. Fetch its keys first.', { cause: e });
       }
       throw err;
