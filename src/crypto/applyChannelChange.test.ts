@@ -114,8 +114,13 @@ describe('applyChannelChange', () => {
       .toEqual({ kind: 'rejected', reason: 'invalid-members' });
     expect(applyChannelChange(state, change(lead, state, { members: [...state.members, { userId: 'alice2', role: 'records' }] }), view).kind)
       .toBe('rejected');
-    expect(applyChannelChange(state, change(lead, state, { members: [...state.members, { userId: 'rec', role: 'records' }] }), view).kind)
+    const withRecords = [...state.members, { userId: 'rec', role: 'records' as const }];
+    expect(applyChannelChange(state, change(lead, state, { members: withRecords, policy: { ...state.policy, recording: 'archived' } }), view).kind)
       .toBe('accepted');
+    // The records office only where the policy says archived, and always there.
+    expect(applyChannelChange(state, change(lead, state, { members: withRecords }), view)).toEqual({ kind: 'rejected', reason: 'invalid-members' });
+    expect(applyChannelChange(state, change(lead, state, { policy: { ...state.policy, recording: 'archived' } }), view))
+      .toEqual({ kind: 'rejected', reason: 'invalid-members' });
     expect(applyChannelChange(state, change(lead, state, { members: [{ userId: 'alice', role: 'member' }] }), view))
       .toEqual({ kind: 'rejected', reason: 'invalid-members' });
   });

@@ -97,6 +97,9 @@ function checkMembers(s: ChannelState, trust: TrustView): RejectReason | null {
     seen.add(m.userId);
   }
   if (!s.members.some((m) => m.role === 'owner' || m.role === 'lead')) return 'invalid-members';
+  // An archived channel lists the records office as a visible member; any other recording mode
+  // must not include it, since it would receive what the policy says is not archived.
+  if ((s.policy.recording === 'archived') !== s.members.some((m) => m.role === 'records')) return 'invalid-members';
   for (const m of s.members) {
     const cert = trust.member(m.userId);
     if (!cert || !isCleared(cert.clearance, s.classification)) return 'member-not-cleared';
