@@ -1,7 +1,7 @@
 /**
  * Storage benchmark (issue 4). Every Valise figure sits next to plain SQLite measured in the same
  * run: same better-sqlite3 build, same pragmas (WAL, synchronous=FULL, secure_delete), same schema
- * and FTS5 index, but no page cipher and plaintext bodies. So the ratio shows what the SQLCipher
+ * and FTS5 indexes and the same queries, but no page cipher and plaintext bodies. So the ratio shows what the SQLCipher
  * pages plus the per-message AES-GCM cost.
  *
  * Sizes: 100k inserts in transactions of 100 (timed) go into one channel, which is later wiped;
@@ -68,17 +68,32 @@ function ours(dir: string): Target {
   };
 }
 
+/** The same schema and queries as SqliteMessageStore (clustered rows, one FTS5 table per channel), raw. */
 function plain(dir: string): Target {
   const db = new Database(path.join(dir, 'plain.db'));
   for (const p of ['journal_mode = WAL', 'synchronous = FULL', 'secure_delete = ON', 'foreign_keys = ON', 'temp_store = MEMORY']) db.pragma(p);
   migrate(db);
   const ins = db.prepare('INSERT INTO messages (channel_id, sent_at, seq, id, sender, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const nextSeq = db.prepare('SELECT coalesce(max(seq), 0) + 1 AS n FROM messages');
-  const fts = db.prepare('INSERT INTO message_fts (rowid, text) VALUES (?, ?)');
   const latest = db.prepare('SELECT * FROM (SELECT * FROM messages WHERE channel_id = ? ORDER BY sent_at DESC, seq DESC LIMIT 50) ORDER BY sent_at, seq');
-  const search = db.prepare('SELECT m.* FROM message_fts f JOIN messages m ON m.seq = f.rowid WHERE message_fts MATCH ? ORDER BY f.rowid DESC LIMIT 50');
-  const delFts = db.prepare('DELETE FROM message_fts WHERE rowid IN (SELECT seq FROM messages WHERE channel_id = ?)');
+  const bySeq = db.prepare('SELECT * FROM messages WHERE seq = ?');
   const del = db.prepare('DELETE FROM messages WHERE channel_id = ?');
+  const fts = new Map<string, { table: string; ins: Database.Statement; match: Database.Statement }>();
+  const ftsFor = (channel: string) => {
+    let f = fts.get(channel);
+    if (!f) {
+      const table = `message_fts_${fts.size + 1}`;
+      db.exec(`CREATE VIRTUAL TABLE ${table} USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+        INSERT INTO ${table} (${table}, rank) VALUES ('secure-delete', 1);`);
+      f = {
+        table,
+        ins: db.prepare(`INSERT INTO ${table} (rowid, text) VALUES (?, ?)`),
+        match: db.prepare(`SELECT rowid FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT 50`),
+      };
+      fts.set(channel, f);
+    }
+    return f;
+  };
   return {
     label: 'plain',
     db,
@@ -86,15 +101,20 @@ function plain(dir: string): Target {
       const text = textFor(i);
       const seq = (nextSeq.get() as { n: number }).n;
       ins.run(channel, i, seq, `m${i}`, 'bench', i, Buffer.from(text));
-      fts.run(seq, text);
+      ftsFor(channel).ins.run(seq, text);
     },
     latest: (channel) => latest.all(channel).map((r) => ({ ...(r as object) })),
-    search: (q) => search.all(`"${q}"`).map((r) => ({ ...(r as object) })),
+    search: (q) => {
+      const hits: number[] = [];
+      for (const f of fts.values()) for (const r of f.match.all(`"${q}"*`) as { rowid: number }[]) hits.push(r.rowid);
+      return hits.sort((a, b) => b - a).slice(0, 50).map((seq) => bySeq.get(seq));
+    },
     wipe: (channel) => {
       db.transaction(() => {
-        delFts.run(channel);
+        db.exec(`DROP TABLE ${fts.get(channel)!.table}`);
         del.run(channel);
       })();
+      fts.delete(channel);
       db.pragma('wal_checkpoint(TRUNCATE)');
     },
   };

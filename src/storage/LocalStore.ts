@@ -87,6 +87,7 @@ export class LocalStore {
     } catch (e) {
       // A channel key created inside the failed transaction must not linger in the cache.
       this.keys.forgetCache();
+      this.repos.messages.forgetCache();
       throw mapSqliteError(e);
     }
   }

@@ -39,23 +39,22 @@ export function requireTool(name: string, pkg: string): void {
   }
 }
 
+function canListen(port: number): Promise<net.Server | null> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(null));
+    s.listen(port, '127.0.0.1', () => resolve(s));
+  });
+}
+
+/** Two consecutive free loopback ports (the swtpm TCTI uses port and port + 1). */
 async function freePortPair(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = net.createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
-    if (port >= 65535) continue;
-    const second = await new Promise<boolean>((resolve) => {
-      const s = net.createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port + 1, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (second) return port;
+  for (let i = 0; i < 200; i++) {
+    const port = 20000 + Math.floor(Math.random() * 40000);
+    const a = await canListen(port);
+    const b = a ? await canListen(port + 1) : null;
+    await Promise.all([a, b].map((s) => (s ? new Promise((r) => s.close(r)) : undefined)));
+    if (a && b) return port;
   }
   throw new Error('no free port pair for swtpm');
 }

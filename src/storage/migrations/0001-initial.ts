@@ -1,4 +1,4 @@
-/** Channels, per-channel data keys, messages with their FTS5 index, outbox, dedupe markers, settings. */
+/** Channels, per-channel data keys, messages with their per-channel FTS5 indexes, outbox, dedupe markers, settings. */
 import type { Migration } from './Migration.ts';
 
 export const m0001: Migration = {
@@ -45,9 +45,9 @@ export const m0001: Migration = {
       CREATE UNIQUE INDEX messages_by_seq ON messages (seq);
       CREATE INDEX messages_by_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL;
 
-      -- Contentless: the index keeps tokens only, never a second copy of the text.
-      CREATE VIRTUAL TABLE message_fts USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
-      INSERT INTO message_fts (message_fts, rank) VALUES ('secure-delete', 1);
+      -- One contentless FTS5 table per channel (message_fts_<n>, see ChannelIndexes.ts), so wiping a
+      -- channel drops its whole index at once; secure_delete zeroes the freed pages.
+      CREATE TABLE channel_indexes (channel_id TEXT PRIMARY KEY, n INTEGER NOT NULL UNIQUE) STRICT;
 
       CREATE TABLE outbox (
         id INTEGER PRIMARY KEY,

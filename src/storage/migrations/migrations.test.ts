@@ -25,14 +25,12 @@ describe('migrations', () => {
     expect(LATEST_SCHEMA).toBe(MIGRATIONS.length);
   });
 
-  it('0001 creates a working schema with FTS5 secure-delete on', () => {
+  it('0001 creates a working schema', () => {
     const db = fresh();
     expect(migrate(db, 1)).toBe(1);
     db.prepare("INSERT INTO messages (channel_id, sent_at, seq, id, sender, received_at, body) VALUES ('c', 1, 1, 'a', 's', 1, x'00')").run();
-    db.prepare("INSERT INTO message_fts (rowid, text) VALUES (1, 'hello there')").run();
-    expect(db.prepare("SELECT rowid FROM message_fts WHERE message_fts MATCH 'hello'").all()).toEqual([{ rowid: 1 }]);
-    const cfg = db.prepare("SELECT v FROM message_fts_config WHERE k = 'secure-delete'").get() as { v: number };
-    expect(cfg.v).toBe(1);
+    expect(() => db.prepare("INSERT INTO messages (channel_id, sent_at, seq, id, sender, received_at, body) VALUES ('d', 2, 2, 'a', 's', 1, x'00')").run()).toThrow(/UNIQUE/);
+    expect(tables(db)).toEqual(['channel_indexes', 'channel_keys', 'channel_members', 'channels', 'messages', 'outbox', 'received', 'settings']);
     db.close();
   });
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as S from '@signalapp/libsignal-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KyberPrekeyReuse } from '../../crypto/errors.ts';
+import { KyberPrekeyReuse } from '../../crypto/index.ts';
 import { LocalStore } from '../LocalStore.ts';
 import { RecordNotFound } from '../errors.ts';
 import { openTestStore, tempDir } from '../../../test/storage/support.ts';

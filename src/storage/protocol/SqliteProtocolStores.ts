@@ -18,7 +18,7 @@ import {
   type ProtocolAddress,
   type Uuid,
 } from '@signalapp/libsignal-client';
-import { KyberPrekeyReuse } from '../../crypto/errors.ts';
+import { KyberPrekeyReuse } from '../../crypto/index.ts';
 import {
   ValiseIdentityKeyStore,
   ValiseKyberPreKeyStore,
@@ -27,7 +27,7 @@ import {
   type PrekeyState,
   type PrekeyStateStore,
   type ProtocolStores,
-} from '../../crypto/stores.ts';
+} from '../../crypto/index.ts';
 import type { Db } from '../Database.ts';
 import { RecordNotFound } from '../errors.ts';
 import type { StoreTarget } from './StoreTarget.ts';

@@ -4,7 +4,7 @@
  * verifying them is the crypto layer's job.
  */
 import crypto from 'node:crypto';
-import type { CertificateStore } from '../../crypto/stores.ts';
+import type { CertificateStore } from '../../crypto/index.ts';
 import type { Db } from '../Database.ts';
 
 export interface WipeReceiptEntry {

@@ -1,12 +1,13 @@
 /**
- * Messages in the encrypted database: the body sealed with the channel's data key, the words in a
- * contentless FTS5 index (with FTS5 secure-delete, so deleting a message removes its words).
+ * Messages in the encrypted database: the body sealed with the channel's data key, the words in the
+ * channel's contentless FTS5 index (ChannelIndexes).
  * All methods are synchronous so they can run inside one transaction with other repositories.
  */
 import type { Db } from '../Database.ts';
 import { openBody, sealBody } from '../BodyCipher.ts';
 import type { ChannelKeys } from '../ChannelKeys.ts';
 import { MessageUnreadable } from '../errors.ts';
+import { ChannelIndexes } from './ChannelIndexes.ts';
 import { searchTerms, type MessagePage, type MessageStore, type NewMessage, type SearchOptions, type StoredMessage } from './MessageStore.ts';
 
 interface Row {
@@ -24,19 +25,21 @@ const COLS = 'm.seq, m.id, m.channel_id, m.sender, m.sent_at, m.received_at, m.e
 
 export class SqliteMessageStore implements MessageStore {
   private readonly s;
+  private readonly index: ChannelIndexes;
 
   constructor(
     private readonly db: Db,
     private readonly keys: ChannelKeys,
   ) {
+    this.index = new ChannelIndexes(db);
     this.s = {
       exists: db.prepare<[string], { seq: number }>('SELECT seq FROM messages WHERE id = ?'),
       nextSeq: db.prepare<[], { n: number }>('SELECT coalesce(max(seq), 0) + 1 AS n FROM messages'),
       insert: db.prepare(
         'INSERT OR IGNORE INTO messages (channel_id, sent_at, seq, id, sender, received_at, expires_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      fts: db.prepare('INSERT INTO message_fts (rowid, text) VALUES (?, ?)'),
       get: db.prepare<[string], Row>(`SELECT ${COLS} FROM messages m WHERE m.id = ?`),
+      bySeq: db.prepare<[number], Row>(`SELECT ${COLS} FROM messages m WHERE m.seq = ?`),
       latest: db.prepare<[string, number], Row>(
         `SELECT * FROM (SELECT ${COLS} FROM messages m WHERE m.channel_id = ? ORDER BY m.sent_at DESC, m.seq DESC LIMIT ?) ORDER BY sent_at, seq`,
       ),
@@ -44,16 +47,10 @@ export class SqliteMessageStore implements MessageStore {
         `SELECT * FROM (SELECT ${COLS} FROM messages m WHERE m.channel_id = ? AND (m.sent_at < ? OR (m.sent_at = ? AND m.seq < ?))
          ORDER BY m.sent_at DESC, m.seq DESC LIMIT ?) ORDER BY sent_at, seq`,
       ),
-      search: db.prepare<[string, number], Row>(
-        `SELECT ${COLS} FROM message_fts f JOIN messages m ON m.seq = f.rowid WHERE message_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?`,
-      ),
-      searchIn: db.prepare<[string, string, number], Row>(
-        `SELECT ${COLS} FROM message_fts f JOIN messages m ON m.seq = f.rowid WHERE message_fts MATCH ? AND m.channel_id = ? ORDER BY f.rowid DESC LIMIT ?`,
-      ),
-      delFts: db.prepare('DELETE FROM message_fts WHERE rowid = ?'),
       del: db.prepare('DELETE FROM messages WHERE seq = ?'),
-      expired: db.prepare<[number], { seq: number }>('SELECT seq FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?'),
-      delChannelFts: db.prepare('DELETE FROM message_fts WHERE rowid IN (SELECT seq FROM messages WHERE channel_id = ?)'),
+      expired: db.prepare<[number], { seq: number; channel_id: string }>(
+        'SELECT seq, channel_id FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?',
+      ),
       delChannel: db.prepare('DELETE FROM messages WHERE channel_id = ?'),
       count: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM messages WHERE channel_id = ?'),
     };
@@ -66,7 +63,7 @@ export class SqliteMessageStore implements MessageStore {
     // OR IGNORE: a redelivered message (same id) is not stored twice, and not indexed twice.
     const r = this.s.insert.run(m.channelId, m.sentAt, seq, m.id, m.sender, m.receivedAt ?? Date.now(), m.expiresAt ?? null, body);
     if (r.changes === 0) return false;
-    this.s.fts.run(seq, m.text);
+    this.index.add(m.channelId, seq, m.text);
     return true;
   }
 
@@ -86,15 +83,14 @@ export class SqliteMessageStore implements MessageStore {
     const terms = searchTerms(query);
     if (terms.length === 0) return [];
     const match = terms.map((t, i) => `"${t}"${i === terms.length - 1 ? '*' : ''}`).join(' ');
-    const limit = opts.limit ?? 50;
-    const rows = opts.channelId ? this.s.searchIn.all(match, opts.channelId, limit) : this.s.search.all(match, limit);
-    return rows.map((r) => this.decode(r));
+    const seqs = this.index.match(match, opts.limit ?? 50, opts.channelId);
+    return seqs.map((seq) => this.s.bySeq.get(seq)).filter((r): r is Row => r !== undefined).map((r) => this.decode(r));
   }
 
   delete(id: string): boolean {
-    const row = this.s.exists.get(id);
+    const row = this.s.get.get(id);
     if (!row) return false;
-    this.s.delFts.run(row.seq);
+    this.index.remove(row.channel_id, row.seq);
     this.s.del.run(row.seq);
     return true;
   }
@@ -102,15 +98,20 @@ export class SqliteMessageStore implements MessageStore {
   deleteExpired(now: number): number {
     const rows = this.s.expired.all(now);
     for (const r of rows) {
-      this.s.delFts.run(r.seq);
+      this.index.remove(r.channel_id, r.seq);
       this.s.del.run(r.seq);
     }
     return rows.length;
   }
 
   deleteChannel(channelId: string): number {
-    this.s.delChannelFts.run(channelId);
+    this.index.drop(channelId);
     return this.s.delChannel.run(channelId).changes;
+  }
+
+  /** Forget cached index tables (after a rollback that may have undone their creation). */
+  forgetCache(): void {
+    this.index.forgetCache();
   }
 
   count(channelId: string): number {
