@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { RelayError } from './errors.ts';
-import type { DeviceAddress, QueueItem, QueueItemKind, QueuedItem, RelayStore } from './store/RelayStore.ts';
+import type { DeviceAddress, DeviceRecord, QueueItem, QueueItemKind, QueuedItem, RelayStore } from './store/RelayStore.ts';
 import type { ChannelView, DeviceCertInfo, RelayTrust } from './trust/RelayTrust.ts';
 
 export interface RelayLimits {
@@ -58,6 +58,7 @@ export class Relay {
   private readonly channels = new Map<string, ChannelView>();
   private readonly wiped = new Set<string>();
   private revocations: Uint8Array[] = [];
+  private readonly deviceCache = new Map<string, DeviceRecord[]>();
 
   constructor(
     readonly store: RelayStore,
@@ -204,6 +205,7 @@ export class Relay {
     }
     await this.store.putDevice({ ...cert, serial: BigInt(cert.serial), certificate: deviceCertificate });
     this.trust.learnDevice(deviceCertificate);
+    this.deviceCache.delete(cert.userId);
     await this.store.completeEnrolment(requestId, cert.userId, deviceCertificate);
     await this.audit('enrolment.approved', 'org', `${cert.userId}:${cert.deviceId}`, `request ${requestId}, serial ${cert.serial}`);
     for (const w of this.waiters.get(requestId) ?? []) w.approved(deviceCertificate, member.certificate);
@@ -228,6 +230,7 @@ export class Relay {
     }
     await this.store.putMember({ ...m, serial: BigInt(m.serial), certificate: bytes });
     this.trust.learnMember(bytes);
+    this.deviceCache.delete(m.userId);
     if (!prev) await this.audit('member.added', 'org', m.userId, `clearance ${m.clearance}, roles ${m.roles.join(' ')}`);
     else if (prev.clearance !== m.clearance) await this.audit('clearance.changed', 'org', m.userId, `${prev.clearance} -> ${m.clearance}`);
     else await this.audit('member.updated', 'org', m.userId, `roles ${m.roles.join(' ')}`);
@@ -262,6 +265,7 @@ export class Relay {
 
   private noteRevocation(bytes: Uint8Array): void {
     this.trust.learnRevocation(bytes);
+    this.deviceCache.clear();
     this.revocations.push(bytes);
   }
 
@@ -278,10 +282,16 @@ export class Relay {
     return { entries, revocations: [...this.revocations] };
   }
 
+  /** The user's sanctioned devices; cached, since every send needs them, and dropped on any directory change. */
   private async liveDevicesOf(userId: string): Promise<DeviceAddress[]> {
-    const m = await this.store.getMember(userId);
-    if (!m || this.isMemberRevoked(m.serial)) return [];
-    return (await this.store.listDevices(userId)).filter((d) => !this.trust.isRevoked('device', Number(d.serial)) && d.notAfterMs > this.now());
+    let cached = this.deviceCache.get(userId);
+    if (!cached) {
+      const m = await this.store.getMember(userId);
+      cached = !m || this.isMemberRevoked(m.serial) ? [] : (await this.store.listDevices(userId)).filter((d) => !this.trust.isRevoked('device', Number(d.serial)));
+      this.deviceCache.set(userId, cached);
+    }
+    const now = this.now();
+    return cached.filter((d) => d.notAfterMs > now);
   }
 
   // ---- prekeys ----
@@ -335,8 +345,8 @@ export class Relay {
     if (env.expiresAtMs > 0) expires = Math.min(expires, env.expiresAtMs);
     if (lifetime > 0) expires = Math.min(expires, now + lifetime);
     const item: QueueItem = { id: env.id, kind: 'envelope', channelId: env.channelId, payload: envelopeBytes, expiresMs: expires };
-    if (!(await this.store.markSeen(env.id, expires))) return 0;
-    const r = await this.place(targets, item);
+    const r = await this.place(targets, item, expires);
+    if (r.duplicate) return 0;
     if (r.full > 0) {
       throw new RelayError('QUEUE_FULL', `The queue of ${r.full} recipient device(s) is full; they have been offline too long. The others received it.`);
     }
@@ -358,13 +368,13 @@ export class Relay {
   }
 
   /** Persists one item for each device, then wakes the connected ones. */
-  private async place(to: DeviceAddress[], item: QueueItem): Promise<{ placed: number; full: number }> {
-    if (to.length === 0) return { placed: 0, full: 0 };
-    const r = await this.store.enqueue(to, item, this.limits.maxQueueDepth);
+  private async place(to: DeviceAddress[], item: QueueItem, dedupeUntilMs?: number): Promise<{ placed: number; full: number; duplicate: boolean }> {
+    if (to.length === 0) return { placed: 0, full: 0, duplicate: false };
+    const r = await this.store.enqueue(to, item, this.limits.maxQueueDepth, dedupeUntilMs);
     for (const p of r.placed) {
       for (const s of this.sinks.get(devKey(p.to)) ?? []) if (this.isPrimary(s)) s.wake([p.item]);
     }
-    return { placed: r.placed.length, full: r.full.length };
+    return { placed: r.placed.length, full: r.full.length, duplicate: r.duplicate };
   }
 
   // ---- channels ----

@@ -20,6 +20,7 @@ import {
 import { toValiseError } from '../shared/errors.ts';
 import { CLOSE, RelayError } from './errors.ts';
 import type { DeviceSink, Relay } from './Relay.ts';
+import type { SocketBatcher } from './SocketBatcher.ts';
 import type { DeviceAddress, QueuedItem, QueueItemKind } from './store/RelayStore.ts';
 
 export const PROTOCOL_VERSION = RelayProtocolVersion.RELAY_PROTOCOL_VERSION_1;
@@ -53,6 +54,7 @@ export class RelayConnection implements DeviceSink {
   constructor(
     private readonly ws: WebSocket,
     private readonly relay: Relay,
+    private readonly batcher?: SocketBatcher,
   ) {
     this.tokens = relay.limits.requestBurst;
     this.handshakeTimer = setTimeout(() => {
@@ -354,6 +356,7 @@ export class RelayConnection implements DeviceSink {
 
   private send(body: ServerBody): void {
     if (this.phase === 'closed' || this.ws.readyState !== this.ws.OPEN) return;
+    this.batcher?.hold();
     this.ws.send(toBinary(ServerFrameSchema, create(ServerFrameSchema, { body })));
   }
 

@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import { CLOSE } from './errors.ts';
 import { DEFAULT_LIMITS, Relay, type RelayLimits } from './Relay.ts';
 import { RelayConnection } from './RelayConnection.ts';
+import { SocketBatcher } from './SocketBatcher.ts';
 import { SqliteRelayStore } from './store/SqliteRelayStore.ts';
 import type { RelayStore } from './store/RelayStore.ts';
 import { CryptoRelayTrust } from './trust/CryptoRelayTrust.ts';
@@ -55,9 +56,9 @@ export async function startRelay(o: RelayOptions): Promise<RunningRelay> {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('Valise relay: connect with a WebSocket.\n');
   });
   const wss = new WebSocketServer({ server, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: true });
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, req) => {
     try {
-      new RelayConnection(ws, relay);
+      new RelayConnection(ws, relay, new SocketBatcher(req.socket));
     } catch (e) {
       log.error({ err: e instanceof Error ? e.message : 'unknown' }, 'connection setup failed');
       ws.terminate();

@@ -95,7 +95,7 @@ describe('valise-admin', () => {
     const audit = await admin('audit', '--relay', relay.url, '--json');
     const events = (JSON.parse(audit.stdout) as { event: string }[]).map((e) => e.event);
     expect(events).toEqual(['member.added', 'enrolment.requested', 'enrolment.approved', 'clearance.changed', 'device.revoked']);
-  });
+  }, 240_000); // eight CLI processes, each unlocking the root key with Argon2id
 
   it('refuses a wrong passphrase', async () => {
     const bad = path.join(dir, 'bad');

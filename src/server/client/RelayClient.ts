@@ -15,6 +15,7 @@ import {
   type RelayResponse,
 } from '../../gen/valise/v1/relay_pb.ts';
 import { RelayRefused, RelayUnavailable } from '../errors.ts';
+import { SocketBatcher } from '../SocketBatcher.ts';
 
 type RequestOp = MessageInitShape<typeof RelayRequestSchema>['op'];
 type Result = RelayResponse['result'];
@@ -45,6 +46,7 @@ export class RelayClient {
     private readonly ws: WebSocket,
     readonly challenge: Uint8Array,
     private readonly timeoutMs: number,
+    private readonly batcher: SocketBatcher | undefined,
   ) {
     this.closedPromise = new Promise((resolve) => {
       ws.on('close', (code, reason) => {
@@ -64,6 +66,8 @@ export class RelayClient {
   static async connect(url: string, o: RelayClientOptions = {}): Promise<RelayClient> {
     const ws = new WebSocket(url, { perMessageDeflate: false, ...o.ws });
     ws.binaryType = 'nodebuffer';
+    let batcher: SocketBatcher | undefined;
+    ws.once('upgrade', (res) => (batcher = new SocketBatcher(res.socket)));
     const challenge = await new Promise<Uint8Array>((resolve, reject) => {
       const timer = setTimeout(() => {
         ws.terminate();
@@ -96,7 +100,7 @@ export class RelayClient {
     ws.removeAllListeners('error');
     ws.removeAllListeners('close');
     ws.on('error', () => undefined);
-    return new RelayClient(ws, challenge, o.timeoutMs ?? 15_000);
+    return new RelayClient(ws, challenge, o.timeoutMs ?? 15_000, batcher);
   }
 
   /** Sends a request and returns its typed result; a RelayError response rejects with RelayRefused. */
@@ -169,6 +173,7 @@ export class RelayClient {
 
   private sendFrame(body: MessageInitShape<typeof ClientFrameSchema>['body']): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.batcher?.hold();
     this.ws.send(toBinary(ClientFrameSchema, create(ClientFrameSchema, { body })));
   }
 

@@ -90,6 +90,7 @@ export interface AuditRecord {
 }
 
 export interface EnqueueResult {
+  duplicate: boolean;
   /** Items newly placed (a duplicate id for the same device is not placed twice). */
   placed: { to: DeviceAddress; item: QueuedItem }[];
   /** Devices whose queue was full; nothing was placed for them. */
@@ -119,12 +120,11 @@ export interface RelayStore {
   countPrekeys(device: DeviceAddress): MaybePromise<{ oneTime: number; oneTimeKyber: number }>;
 
   /**
-   * Records an envelope id as seen; false when it was seen already (a retried send). Ids are
-   * remembered until `untilMs`.
+   * Places one item in each device's queue, in one transaction, honouring the depth limit. With
+   * `dedupeUntilMs`, the item id is also remembered relay-wide until then, and an id seen before
+   * (a retried send, even after delivery and ack) places nothing and reports `duplicate`.
    */
-  markSeen(id: Uint8Array, untilMs: number): MaybePromise<boolean>;
-  /** Places one item in each device's queue, in one transaction, honouring the depth limit. */
-  enqueue(to: DeviceAddress[], item: QueueItem, maxDepth: number): MaybePromise<EnqueueResult>;
+  enqueue(to: DeviceAddress[], item: QueueItem, maxDepth: number, dedupeUntilMs?: number): MaybePromise<EnqueueResult>;
   /** The device's queue after `afterSeq`, oldest first, unexpired only. */
   readQueue(device: DeviceAddress, afterSeq: number, limit: number, nowMs: number): MaybePromise<QueuedItem[]>;
   queueDepth(device: DeviceAddress): MaybePromise<number>;

@@ -72,6 +72,7 @@ const key = (d: DeviceAddress): string => `${d.userId}\u0000${d.deviceId}`;
 export class SqliteRelayStore implements RelayStore {
   private readonly db: Database.Database;
   private readonly depth = new Map<string, number>();
+  private batch: { op: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   private readonly st;
 
   /** `file` is a path, or ':memory:' for tests. */
@@ -81,6 +82,8 @@ export class SqliteRelayStore implements RelayStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // Fewer, larger checkpoints: each one syncs the database file.
+    this.db.pragma('wal_autocheckpoint = 10000');
     this.db.exec(SCHEMA);
     const db = this.db;
     this.st = {
@@ -240,25 +243,26 @@ export class SqliteRelayStore implements RelayStore {
     };
   }
 
-  markSeen(id: Uint8Array, untilMs: number): boolean {
-    return this.st.markSeen.run(id, untilMs).changes === 1;
-  }
-
-  enqueue(to: DeviceAddress[], item: QueueItem, maxDepth: number): EnqueueResult {
-    const result: EnqueueResult = { placed: [], full: [] };
-    this.db.transaction(() => {
+  enqueue(to: DeviceAddress[], item: QueueItem, maxDepth: number, dedupeUntilMs?: number): Promise<EnqueueResult> {
+    return this.inBatch(() => {
+      const result: EnqueueResult = { duplicate: false, placed: [], full: [] };
+      if (dedupeUntilMs !== undefined && this.st.markSeen.run(item.id, dedupeUntilMs).changes === 0) {
+        result.duplicate = true;
+        return result;
+      }
       for (const d of to) {
-        const depth = this.queueDepth(d);
-        if (depth >= maxDepth) {
+        if (this.queueDepth(d) >= maxDepth) {
           result.full.push(d);
           continue;
         }
         const r = this.st.enqueue.run(d.userId, d.deviceId, item.id, item.kind, item.channelId, item.payload, item.expiresMs);
-        if (r.changes === 1) result.placed.push({ to: d, item: { ...item, seq: Number(r.lastInsertRowid) } });
+        if (r.changes === 1) {
+          result.placed.push({ to: d, item: { ...item, seq: Number(r.lastInsertRowid) } });
+          this.depth.set(key(d), this.queueDepth(d) + 1);
+        }
       }
-    })();
-    for (const p of result.placed) this.depth.set(key(p.to), (this.depth.get(key(p.to)) ?? 0) + 1);
-    return result;
+      return result;
+    });
   }
 
   readQueue(d: DeviceAddress, afterSeq: number, limit: number, nowMs: number): QueuedItem[] {
@@ -282,13 +286,52 @@ export class SqliteRelayStore implements RelayStore {
     return n;
   }
 
-  ack(d: DeviceAddress, ids: Uint8Array[]): number {
-    let n = 0;
-    this.db.transaction(() => {
+  ack(d: DeviceAddress, ids: Uint8Array[]): Promise<number> {
+    return this.inBatch(() => {
+      let n = 0;
       for (const id of ids) n += this.st.ack.run(d.userId, d.deviceId, id).changes;
-    })();
-    if (n > 0) this.depth.set(key(d), Math.max(0, this.queueDepth(d) - n));
-    return n;
+      if (n > 0) this.depth.set(key(d), Math.max(0, this.queueDepth(d) - n));
+      return n;
+    });
+  }
+
+  /**
+   * Group commit: the queue writes of one event-loop turn share one transaction (one WAL commit),
+   * each in its own savepoint so one failure does not undo the others; callers learn the outcome
+   * only after the commit, so "placed" always means "on disk".
+   */
+  private inBatch<T>(op: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.batch.push({ op, resolve: resolve as (v: unknown) => void, reject });
+      if (this.batch.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const ops = this.batch;
+    this.batch = [];
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const o of ops) {
+          try {
+            outcomes.push({ ok: true, value: this.db.transaction(o.op)() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      })();
+    } catch (error) {
+      // The commit itself failed: nothing of the batch is on disk, and the cached depths may lie.
+      this.depth.clear();
+      for (const o of ops) o.reject(error);
+      return;
+    }
+    ops.forEach((o, i) => {
+      const r = outcomes[i]!;
+      if (r.ok) o.resolve(r.value);
+      else o.reject(r.error);
+    });
   }
 
   wipeChannel(channelId: Uint8Array): number {
@@ -343,6 +386,7 @@ export class SqliteRelayStore implements RelayStore {
   }
 
   close(): void {
+    if (this.batch.length > 0) this.flush();
     if (this.db.open) this.db.close();
   }
 
