@@ -95,6 +95,25 @@ export class OrgTrust implements RevocationSet {
       .sort((a, b) => a.deviceId - b.deviceId);
   }
 
+  /**
+   * Trust as it stood at `atMs`, for judging records signed in the past (a channel's history):
+   * certificates valid then, and only revocations that had taken effect by then. Never use it
+   * for something that arrives now claiming to be old; use `view(now)` for live changes.
+   */
+  viewAt(atMs: number): TrustView {
+    const revokedBy = (target: 'member' | 'device', serial: number) => {
+      const r = this.revoked.get(`${target}:${serial}`);
+      return r !== undefined && r.revokedAtMs <= atMs;
+    };
+    const valid = <T extends { serial: number; notBeforeMs: number; notAfterMs: number }>(target: 'member' | 'device', c: T | undefined) =>
+      c && !revokedBy(target, c.serial) && atMs >= c.notBeforeMs && atMs < c.notAfterMs ? c : undefined;
+    return {
+      nowMs: atMs,
+      member: (u) => valid('member', this.members.get(u)),
+      device: (u, d) => valid('device', this.devices.get(`${u}.${d}`)),
+    };
+  }
+
   view(nowMs: number): TrustView {
     return {
       nowMs,

@@ -118,3 +118,38 @@ export function membersClearedFor(state: Pick<ChannelState, 'members'>, classifi
     return cert !== undefined && isCleared(cert.clearance, classification);
   });
 }
+
+/** How far ahead of our clock a signer's clock may be. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Verifies a channel's whole chain from its creation, as the relay returns it (FetchChannelState):
+ * how a device that was added later, and so has no previous state, learns the current one
+ * without trusting the relay. Each record is judged with trust as it stood when it was signed
+ * (`trustAt`, normally `OrgTrust.viewAt`), so a signer revoked since does not break the history;
+ * signing times must not go backwards nor lie in the future.
+ */
+export function verifyChannelChain(
+  changes: readonly Uint8Array[],
+  trustAt: (atMs: number) => TrustView,
+  nowMs: number,
+): ChannelChangeResult & { index?: number } {
+  let state: ChannelState | null = null;
+  let rotate = false;
+  for (let i = 0; i < changes.length; i++) {
+    let signedAtMs: number;
+    try {
+      signedAtMs = decodeChannelState(changes[i]!).signedAtMs;
+    } catch (e) {
+      if (e instanceof CodecError) return { kind: 'rejected', reason: 'malformed', index: i };
+      throw e;
+    }
+    if (signedAtMs > nowMs + CLOCK_SKEW_MS || (state && signedAtMs < state.signedAtMs)) return { kind: 'rejected', reason: 'rollback', index: i };
+    const r = applyChannelChange(state, changes[i]!, trustAt(signedAtMs));
+    if (r.kind === 'rejected') return { ...r, index: i };
+    state = r.state;
+    rotate = r.rotateSenderKeys;
+  }
+  if (!state) return { kind: 'rejected', reason: 'invalid-creation', index: 0 };
+  return { kind: 'accepted', state, rotateSenderKeys: rotate };
+}
