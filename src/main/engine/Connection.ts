@@ -34,6 +34,7 @@ export class Connection {
   private timer: Timer | null = null;
   private stopped = true;
   private current: ConnectionState = 'offline';
+  private authed = false;
 
   constructor(
     private readonly url: string,
@@ -46,9 +47,14 @@ export class Connection {
     return this.current;
   }
 
-  /** The live, authenticated client, or null while offline. */
+  /** The live client once online (synced and ready), or null. */
   get relay(): RelayClient | null {
     return this.current === 'online' ? this.client : null;
+  }
+
+  /** The client as soon as it is authenticated (acks and look-ups during the initial sync). */
+  get authenticated(): RelayClient | null {
+    return this.authed ? this.client : null;
   }
 
   start(): void {
@@ -94,9 +100,11 @@ export class Connection {
         else this.hooks.push(p, client!);
       });
       const { backlog } = await this.hooks.authenticate(client);
+      this.authed = true;
+      // "online" means ready: the engine has synced its directory and prekeys first.
+      await this.hooks.connected(client, backlog);
       this.backoff.reset();
       this.setState('online', null);
-      await this.hooks.connected(client, backlog);
       await client.closed;
       if (revokedByPush) return this.onRevoked();
     } catch (e) {
@@ -105,6 +113,7 @@ export class Connection {
       client?.kill();
     }
     this.client = null;
+    this.authed = false;
     if (this.stopped) return;
     const at = this.clock.now() + this.backoff.next();
     this.setState('offline', at);

@@ -57,6 +57,7 @@ export function parseOrgConfig(text: string, relayUrlOverride?: string): OrgConf
 export function serializeOrgConfig(c: OrgConfig): string {
   return JSON.stringify(
     {
+      version: 1,
       orgId: c.orgId,
       name: c.name,
       orgPublicKey: Buffer.from(c.orgPublicKey).toString('base64'),

@@ -180,7 +180,7 @@ export class Session {
             await work({ open: (del) => this.open(uow, del), keep: (id, v) => this.keep(uow, id, v) });
           }),
       },
-      ack: (ids) => this.connection.relay?.ack(ids.map(unhex)),
+      ack: (ids) => this.connection.authenticated?.ack(ids.map(unhex)),
       delivered: (values) => this.delivered(values),
       progress: (done, total) => d.emit({ type: 'syncProgress', done, total }),
       dropped: (del, e) => d.log.warn({ kind: del.kind, err: toApiError(e).toLog() }, 'delivery dropped'),
@@ -252,8 +252,6 @@ export class Session {
       : await this.deviceKeys.initialise(now);
     await this.uploadPrekeys(c, upload);
     s.set(SETTINGS.prekeysReady, true);
-    this.outbox.setConnected(true);
-    this.otrSender.setConnected(true);
   }
 
   private async uploadPrekeys(c: RelayClient, u: Awaited<ReturnType<DeviceKeys['topUp']>>): Promise<void> {
@@ -291,10 +289,8 @@ export class Session {
   }
 
   private onConnectionState(s: ConnectionState, next: number | null): void {
-    if (s !== 'online') {
-      this.outbox.setConnected(false);
-      this.otrSender.setConnected(false);
-    }
+    this.outbox.setConnected(s === 'online');
+    this.otrSender.setConnected(s === 'online');
     this.d.emit({ type: 'connection', state: s, nextAttemptAt: next });
   }
 
@@ -323,7 +319,9 @@ export class Session {
   private async open(uow: UnitOfWork, del: Delivery): Promise<Received | null> {
     const now = this.d.clock.now();
     if (del.kind === 'channelChange') {
-      const id = hex(decodeChannelState(del.payload).channelId);
+      const decoded = decodeChannelState(del.payload);
+      const id = hex(decoded.channelId);
+      await this.knowAll([decoded.signer.userId, ...decoded.members.map((m) => m.userId)], decoded.signer);
       const r = applyChannelChange(this.stateOf(id) ?? null, del.payload, this.trust.view(now));
       if (r.kind === 'rejected') throw new ApiError('CONFLICT', { detail: r.reason });
       // Later items of the same batch (the new epoch's sender keys and messages) must see it.
@@ -331,6 +329,7 @@ export class Session {
       return { type: 'channel', state: r.state, rotate: r.rotateSenderKeys };
     }
     const env = decodeEnvelope(del.payload);
+    await this.knowAll([env.sender.userId], env.sender);
     this.lastSeen.set(`${env.sender.userId}/${env.sender.deviceId}`, now);
     if (env.type === 'sender-key') {
       const id = hex(env.channelId);
@@ -419,6 +418,14 @@ export class Session {
     }
   }
 
+  /** Someone enrolled after our last directory look: fetch it again before judging what they sent. */
+  private async knowAll(userIds: readonly string[], device: DeviceRef): Promise<void> {
+    const view = this.trust.view(this.d.clock.now());
+    const unknown = !view.device(device.userId, device.deviceId) || userIds.some((u) => !view.member(u));
+    const relay = this.connection.authenticated;
+    if (unknown && relay && this.d.clock.now() - this.directoryAt > 1000) await this.refreshDirectory(relay);
+  }
+
   private stateOf(channelId: string): ChannelState | undefined {
     return this.staged.get(channelId) ?? this.channels.get(channelId)?.state;
   }
@@ -437,7 +444,7 @@ export class Session {
   }
 
   private async handleControl(del: Delivery): Promise<void> {
-    const relay = this.connection.relay;
+    const relay = this.connection.authenticated;
     const now = this.d.clock.now();
     if (del.kind === 'revocation') {
       const rev = this.tryTrust(() => this.trust.addRevocation(del.payload));
@@ -800,9 +807,20 @@ export class Session {
     return this.meRef;
   }
 
+  /** People by id; looks the directory up again when someone asked for is not known yet. */
+  private async peopleIncluding(userIds: readonly string[]): Promise<Map<string, Person>> {
+    const people = this.people();
+    const relay = this.connection.relay;
+    if (relay && userIds.some((u) => !people.has(u))) {
+      await this.refreshDirectory(relay);
+      return this.people();
+    }
+    return people;
+  }
+
   async createChannel(input: ApiInput<'createChannel'>): Promise<ChannelSummary> {
     if (!mayCreateChannel(this.meView)) throw new ApiError('FORBIDDEN');
-    const people = this.people();
+    const people = await this.peopleIncluding(input.memberUserIds);
     const others = [...new Set(input.memberUserIds)].filter((u) => u !== this.d.me.userId);
     checkCleared([this.d.me.userId, ...others], people, input.classification);
     const policy = normalisePolicy(input.policy as ChannelPolicy);
@@ -838,7 +856,7 @@ export class Session {
 
   async changeMembers(input: ApiInput<'changeMembers'>): Promise<ChannelDetails> {
     const e = this.entry(input.channelId);
-    const people = this.people();
+    const people = await this.peopleIncluding(input.add.map((a) => a.userId));
     checkCleared(input.add.map((a) => a.userId), people, e.state.classification);
     const removed = new Set(input.remove);
     let members = e.state.members.filter((m) => !removed.has(m.userId));

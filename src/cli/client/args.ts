@@ -1,0 +1,111 @@
+/**
+ * Command-line parsing of `valise` and its exit codes. Scripts rely on the codes, so they are
+ * part of the interface: 0 done, 1 unexpected failure, 2 usage, 3 locked / not enrolled / wrong
+ * secret, 4 relay unreachable or timed out, 5 refused (policy, role, clearance, paused, wiped),
+ * 6 not found.
+ */
+import { parseArgs } from 'node:util';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, locked: 3, offline: 4, refused: 5, notFound: 6 } as const;
+
+const BY_CODE: Record<string, number> = {
+  BAD_REQUEST: EXIT.usage,
+  UNKNOWN_METHOD: EXIT.usage,
+  LOCKED: EXIT.locked,
+  UNLOCK_FAILED: EXIT.locked,
+  NOT_ENROLLED: EXIT.locked,
+  ALREADY_ENROLLED: EXIT.usage,
+  ENROLMENT_PENDING: EXIT.offline,
+  ENROLMENT_REJECTED: EXIT.refused,
+  BAD_ORG_CONFIG: EXIT.usage,
+  DEVICE_REVOKED: EXIT.refused,
+  OFFLINE: EXIT.offline,
+  NOT_FOUND: EXIT.notFound,
+  FORBIDDEN: EXIT.refused,
+  NOT_CLEARED: EXIT.refused,
+  CHANNEL_PAUSED: EXIT.refused,
+  CHANNEL_WIPED: EXIT.refused,
+  POLICY_REFUSED: EXIT.refused,
+  IDENTITY_CHANGED: EXIT.refused,
+  SAFETY_NUMBER_MISMATCH: EXIT.refused,
+  CONFLICT: EXIT.refused,
+  TOO_LARGE: EXIT.usage,
+};
+
+export function exitCodeOf(code: string | undefined): number {
+  return (code && BY_CODE[code]) || EXIT.failure;
+}
+
+export const USAGE = `Usage: valise [--profile DIR] [--json] COMMAND ...
+
+  enroll --org org.json --name NAME [--relay URL] [--key-provider passphrase|tpm|pkcs11|os-keystore]
+                        join the organisation; shows the comparison code and waits for approval
+  start-local --org-name NAME --name NAME     start a local organisation on this machine
+  status                where this profile stands
+  channels              the channels of this device
+  members CHANNEL       members, devices and safety numbers
+  send CHANNEL TEXT     send a message (waits until the relay has it)
+  tail CHANNEL [--history N] [--count N] [--timeout S]
+                        print messages as they arrive
+  create-channel NAME --classification C --members a,b [--recording off-the-record|devices|archived]
+                      [--lifetime 24h] [--burn] [--ends-at ISO-TIME] [--allow-export] [--allow-copy]
+                      [--allow-attachments] [--allow-screen-capture] [--no-read-receipts]
+  pause CHANNEL --reason TEXT | resume CHANNEL
+  wipe CHANNEL [--wait S]   wipe on every device (prints receipts)
+  wipe-status CHANNEL
+  verify USER [--device N] [--safety-number DIGITS]
+
+  --profile DIR   the profile directory (default: $VALISE_PROFILE or ~/.config/valise/default)
+  --json          machine-readable output, one JSON document per line
+  The passphrase comes from $VALISE_PASSPHRASE or --passphrase-file FILE.
+  CHANNEL is a channel id or its exact name.
+
+Exit codes: 0 done, 1 failure, 2 usage, 3 locked/not enrolled, 4 offline/timeout, 5 refused, 6 not found.`;
+
+export function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      profile: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'passphrase-file': { type: 'string' },
+      org: { type: 'string' },
+      'org-name': { type: 'string' },
+      name: { type: 'string' },
+      relay: { type: 'string' },
+      'key-provider': { type: 'string', default: 'passphrase' },
+      history: { type: 'string' },
+      count: { type: 'string' },
+      timeout: { type: 'string' },
+      classification: { type: 'string' },
+      members: { type: 'string', default: '' },
+      recording: { type: 'string', default: 'devices' },
+      lifetime: { type: 'string' },
+      burn: { type: 'boolean', default: false },
+      'ends-at': { type: 'string' },
+      'allow-export': { type: 'boolean', default: false },
+      'allow-copy': { type: 'boolean', default: false },
+      'allow-attachments': { type: 'boolean', default: false },
+      'allow-screen-capture': { type: 'boolean', default: false },
+      'no-read-receipts': { type: 'boolean', default: false },
+      reason: { type: 'string' },
+      wait: { type: 'string' },
+      device: { type: 'string' },
+      'safety-number': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+}
+
+/** "24h", "90m", "30s", "7d", or milliseconds. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(s.trim());
+  if (!m) throw new UsageError(`Not a duration: ${s} (use e.g. 30s, 90m, 24h, 7d)`);
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
+  return n * unit;
+}
+
+export class UsageError extends Error {}

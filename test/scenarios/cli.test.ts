@@ -1,0 +1,102 @@
+/**
+ * The headless CLI on the same engine, as a script would use it: enrol (comparison code on
+ * stdout, approved by the security office), create a channel, send, tail; exit codes and --json.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Scenario, orgJson, until } from './harness.ts';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/valise.js');
+const PASS = 'cli passphrase 1234';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function valise(args: string[], onStdout?: (chunk: string) => void, timeoutMs = 60_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, VALISE_PASSPHRASE: PASS }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      onStdout?.(d.toString());
+    });
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const t = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`valise ${args.join(' ')} timed out: ${stderr}`));
+    }, timeoutMs);
+    p.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+let sc: Scenario;
+afterEach(async () => sc?.stop());
+
+describe('valise CLI', () => {
+  it('enrols, creates a channel, sends and reports errors with exit codes', async () => {
+    sc = await new Scenario().start();
+    await sc.user('alice', { roles: ['delegate', 'lead'] });
+    await sc.user('bob');
+    const bob = await sc.join('bob');
+    const profile = sc.profileDir();
+    const orgFile = path.join(profile, '..', `${path.basename(profile)}-org.json`);
+    fs.writeFileSync(orgFile, orgJson(sc.org));
+    const base = ['--profile', profile, '--json'];
+
+    let approved = false;
+    const enrol = await valise([...base, 'enroll', '--org', orgFile, '--name', 'alice'], (chunk) => {
+      for (const l of chunk.split('\n').filter(Boolean)) {
+        const j = JSON.parse(l) as { state?: string; comparisonCode?: string; requestId?: string };
+        if (j.state === 'pending' && !approved) {
+          approved = true;
+          void sc.approve(j.requestId!, j.comparisonCode!);
+        }
+      }
+    });
+    fs.rmSync(orgFile);
+    expect(enrol.code).toBe(0);
+    expect(enrol.stdout).toContain('"approved"');
+
+    const created = await valise([...base, 'create-channel', 'Talks', '--classification', 'CONFIDENTIAL', '--members', 'bob', '--lifetime', '24h']);
+    expect(created.code).toBe(0);
+    const ch = JSON.parse(created.stdout) as { id: string; policy: { messageLifetimeMs: number } };
+    expect(ch.policy.messageLifetimeMs).toBe(86_400_000);
+    await until(async () => (await bob.call('listChannels', {})).channels.length === 1, 10_000, 'bob sees the channel');
+
+    const sent = await valise([...base, 'send', 'Talks', 'hello from the shell']);
+    expect(sent.code).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ delivery: 'sent' });
+    await bob.waitText('hello from the shell');
+
+    const tail = valise([...base, 'tail', 'Talks', '--count', '1', '--timeout', '40']);
+    await new Promise((r) => setTimeout(r, 4000));
+    await bob.call('send', { channelId: ch.id, text: 'reply to the shell' });
+    const t = await tail;
+    expect(t.code).toBe(0);
+    expect(t.stdout).toContain('reply to the shell');
+
+    expect((await valise([...base, 'send', 'Nowhere', 'x'])).code).toBe(6);
+    expect((await valise([...base, 'frobnicate'])).code).toBe(2);
+    const paused = await valise([...base, 'pause', 'Talks', '--reason', 'incident']);
+    expect(paused.code).toBe(0);
+    const refused = await valise([...base, 'send', 'Talks', 'during the pause']);
+    expect(refused.code).toBe(5);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ error: { code: 'CHANNEL_PAUSED' } });
+    const wrong = await new Promise<Run>((resolve) => {
+      const p = spawn(process.execPath, [BIN, ...base, 'channels'], { env: { ...process.env, VALISE_PASSPHRASE: 'wrong passphrase' } });
+      let stdout = '';
+      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      p.on('close', (code) => resolve({ code, stdout, stderr: '' }));
+    });
+    expect(wrong.code).toBe(3);
+  });
+});
