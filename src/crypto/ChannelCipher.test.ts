@@ -99,7 +99,7 @@ describe('channel messages with sender keys', () => {
     await expect(bob.channel.decrypt(alice.party.device, state.channelId, [0], sent[3]!)).rejects.toBeInstanceOf(DuplicateMessage);
 
     const c = await alice.channel.encrypt(state.channelId, 0, text('flip'));
-    for (let bit = 0; bit < c.length * 8; bit += 3) {
+    for (let bit = 0; bit < c.length * 8; bit++) {
       const bad = new Uint8Array(c);
       bad[bit >> 3]! ^= 1 << (bit & 7);
       const out = await bob.channel.decrypt(alice.party.device, state.channelId, [0], bad).then(str, (e: unknown) => e);
