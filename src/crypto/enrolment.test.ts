@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { createEnrolmentRequest, verifyEnrolmentRequest } from './enrolment.ts';
+import { comparisonCode, createEnrolmentRequest, verifyEnrolmentRequest } from './enrolment.ts';
 import { SignedRecordSchema } from '../gen/valise/v1/common_pb.ts';
 import { EnrolmentRequestBodySchema } from '../gen/valise/v1/enrolment_pb.ts';
 import { signAdminChallenge, signAuthChallenge, verifyAdminChallenge, verifyAuthChallenge } from './relayAuth.ts';
@@ -24,6 +24,16 @@ describe('enrolment request', () => {
     const { code } = createEnrolmentRequest(fields);
     const swapped = createEnrolmentRequest({ ...fields, identity: IdentityKeyPair.generate() });
     expect(swapped.code).not.toBe(code);
+  });
+
+  it('an officer nonce chosen after the request changes the code on both sides alike', () => {
+    const { encoded, code } = createEnrolmentRequest(fields);
+    const body = fromBinary(SignedRecordSchema, encoded).body;
+    const nonce = new Uint8Array(16).fill(9);
+    expect(comparisonCode(body)).toBe(code);
+    expect(comparisonCode(body, nonce)).toMatch(/^\d{6}$/);
+    expect(comparisonCode(body, nonce)).toBe(comparisonCode(new Uint8Array(body), new Uint8Array(nonce)));
+    expect(comparisonCode(body, nonce)).not.toBe(comparisonCode(body, new Uint8Array(16).fill(8)));
   });
 
   it('refuses a request whose key did not sign it', () => {

@@ -65,8 +65,18 @@ export function verifyEnrolmentRequest(encoded: Uint8Array): EnrolmentRequest {
   };
 }
 
-/** Six decimal digits from SHA-256 over the request body (the same on both screens). */
-export function comparisonCode(body: Uint8Array): string {
-  const digest = createHash('sha256').update(CONTEXT.enrolmentRequest).update(body).digest();
+/**
+ * Six decimal digits from SHA-256 over the request body (the same on both screens).
+ *
+ * Limit: six digits are 20 bits. A relay that swaps in its own key can vary its request's nonce
+ * until its code equals the device's (about a million hashes), because the code depends only on
+ * the request. Full strength needs a value the attacker cannot know while choosing its request:
+ * the security officer's tool picks `officerNonce` after the request is stored, the relay passes
+ * it to the device with the enrolment status, and both sides show `comparisonCode(body, nonce)`.
+ */
+export function comparisonCode(body: Uint8Array, officerNonce?: Uint8Array): string {
+  const h = createHash('sha256').update(CONTEXT.enrolmentRequest).update(body);
+  if (officerNonce) h.update(officerNonce);
+  const digest = h.digest();
   return (digest.readBigUInt64BE(0) % 1_000_000n).toString().padStart(6, '0');
 }
