@@ -137,7 +137,7 @@ describe('LocalStore.wipeChannel', () => {
     await s.protocol.senderKey.saveSenderKey(peer, '99999999-2222-4333-8444-555555555555', sk);
     s.protocol.senderKey.bindDistribution('11111111-2222-4333-8444-555555555555', 'talks');
 
-    expect(s.wipeChannel('talks')).toEqual({ messages: 20, outbox: 1, senderKeys: 1 });
+    expect(s.wipeChannel('talks')).toEqual({ messages: 20, outbox: 1, senderKeys: 1, walTruncated: true });
     expect(s.messages.count('talks')).toBe(0);
     expect(s.messages.search('budget').map((m) => m.id)).toEqual(['o1']);
     expect(s.db.prepare("SELECT count(*) AS n FROM channel_keys WHERE channel_id = 'talks'").get()).toEqual({ n: 0 });

@@ -41,6 +41,12 @@ export interface WipeResult {
   messages: number;
   outbox: number;
   senderKeys: number;
+  /**
+   * False if another reader kept the WAL from being truncated; the wiped rows are gone from the
+   * database but old page images may remain in the WAL until `checkpoint()` succeeds. Sign the wipe
+   * receipt only when true.
+   */
+  walTruncated: boolean;
 }
 
 export class LocalStore {
@@ -124,13 +130,13 @@ export class LocalStore {
       r.channels.setStatus(channelId, 'wiped');
       return { messages, outbox, senderKeys };
     });
-    this.checkpoint();
-    return result;
+    return { ...result, walTruncated: this.checkpoint() };
   }
 
-  /** Copies the WAL into the database and truncates it to zero bytes. */
-  checkpoint(): void {
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  /** Copies the WAL into the database and truncates it to zero bytes; false if a reader blocked it. */
+  checkpoint(): boolean {
+    const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+    return r !== undefined && r.busy === 0;
   }
 
   close(): void {
