@@ -82,7 +82,14 @@ describe('store and forward', () => {
   it('refuses a full queue with a clear error to the sender', async () => {
     const a = await connect(alice);
     for (let i = 0; i < 5; i++) await send(a, envelope(alice, { to: bob }));
-    await expect(send(a, envelope(alice, { to: bob }))).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+    const sixth = envelope(alice, { to: bob });
+    await expect(send(a, sixth)).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+    // Once bob drains his queue, the sender's retry of the same envelope gets through.
+    const b = await connect(bob);
+    await b.waitFor(() => b.pushes.includes('backlogDone'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await send(a, sixth)).recipients).toBe(1);
+    await b.waitFor(() => b.envelopes().length === 6);
   });
 
   it('drops an envelope whose expiry passed before delivery', async () => {

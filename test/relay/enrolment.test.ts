@@ -149,6 +149,19 @@ describe('authentication', () => {
     expect(audit.entries.map((e) => e.event)).toContain('device.revoked');
   });
 
+  it('revoking a user cuts every device of theirs and refuses them', async () => {
+    const d1 = await org.enrol('alice');
+    const d2 = await org.enrol('alice');
+    const p1 = await Peer.connect(org.relay.url, d1);
+    const p2 = await Peer.connect(org.relay.url, d2);
+    const { issueRevocation } = await import('../../src/crypto/index.ts');
+    const revocation = issueRevocation(org.root.privateKey, { orgId: org.orgId, target: 'member', revokedSerial: org.members.get('alice')!.serial, revokedAtMs: Date.now(), reason: 'left' });
+    await org.admin.request({ case: 'publishRevocation', value: { revocation } }, 'ok');
+    expect((await p1.client.closed).code).toBe(4003);
+    expect((await p2.client.closed).code).toBe(4003);
+    expect(await refusal(Peer.connect(org.relay.url, d1))).toBe('AUTH_REVOKED');
+  });
+
   it('refuses an unknown protocol version with a clear close code', async () => {
     await expect(RelayClient.connect(org.relay.url, { protocolVersion: 99 })).rejects.toMatchObject({ code: 'CLOSED_4000' });
   });

@@ -56,7 +56,7 @@ export class TestOrg {
   }
 
   async adminClient(): Promise<RelayClient> {
-    const c = await RelayClient.connect(this.relay.url);
+    const c = await RelayClient.connect(this.relay.url, this.relay.url.startsWith('wss:') ? { ws: { rejectUnauthorized: false } } : {});
     await c.authenticateAdmin((ch) => signAdminChallenge(this.root.privateKey, ch));
     return c;
   }

@@ -5,6 +5,8 @@
  * It does not reconnect by itself; the engine decides when to.
  */
 import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { createHash } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import { WebSocket } from 'ws';
 import {
   ClientFrameSchema,
@@ -26,8 +28,13 @@ export interface RelayClientOptions {
   timeoutMs?: number;
   /** Sent in the hello; only tests change it. */
   protocolVersion?: number;
-  /** Extra `ws` options (e.g. a pinned CA for TLS). */
+  /** Extra `ws` options (e.g. a private CA for TLS). */
   ws?: ConstructorParameters<typeof WebSocket>[2];
+  /**
+   * SHA-256 (hex) of the relay's TLS certificate (org.json `relayCertificateSha256`). When set, the
+   * connection is accepted only if the relay presents exactly that certificate, whoever signed it.
+   */
+  pinSha256?: string;
 }
 
 export interface Closed {
@@ -40,6 +47,7 @@ export class RelayClient {
   private readonly pending = new Map<bigint, { resolve: (r: Result) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private readonly pushListeners = new Set<(p: RelayPush['body']) => void>();
   private closedWith: Closed | undefined;
+  private readonly acks: Uint8Array[] = [];
   private readonly closedPromise: Promise<Closed>;
 
   private constructor(
@@ -64,22 +72,37 @@ export class RelayClient {
 
   /** Opens a connection and completes the version handshake. */
   static async connect(url: string, o: RelayClientOptions = {}): Promise<RelayClient> {
-    const ws = new WebSocket(url, { perMessageDeflate: false, ...o.ws });
+    const pin = o.pinSha256?.toLowerCase();
+    const ws = new WebSocket(url, { perMessageDeflate: false, ...(pin ? { rejectUnauthorized: false } : {}), ...o.ws });
     ws.binaryType = 'nodebuffer';
     let batcher: SocketBatcher | undefined;
-    ws.once('upgrade', (res) => (batcher = new SocketBatcher(res.socket)));
+    let pinFailed = false;
+    ws.once('upgrade', (res) => {
+      if (pin) {
+        // Checked before anything of ours is sent: only the HTTP upgrade request went out.
+        const raw = (res.socket as TLSSocket).getPeerCertificate?.()?.raw;
+        if (!raw || createHash('sha256').update(raw).digest('hex') !== pin) {
+          pinFailed = true;
+          ws.terminate();
+          return;
+        }
+      }
+      batcher = new SocketBatcher(res.socket);
+    });
     const challenge = await new Promise<Uint8Array>((resolve, reject) => {
       const timer = setTimeout(() => {
         ws.terminate();
         reject(new RelayUnavailable('handshake timed out'));
       }, o.timeoutMs ?? 10_000);
+      const pinError = () => new RelayRefused('CERTIFICATE_PIN_MISMATCH', 'The relay presented another TLS certificate than the one pinned in org.json. Do not connect; tell your security officer.');
       ws.once('error', (e) => {
         clearTimeout(timer);
-        reject(new RelayUnavailable(e.message, undefined, { cause: e }));
+        reject(pinFailed ? pinError() : new RelayUnavailable(e.message, undefined, { cause: e }));
       });
       ws.once('close', (code, reason) => {
         clearTimeout(timer);
-        reject(new RelayRefused(`CLOSED_${code}`, `The relay closed the connection: ${reason.toString() || code}.`));
+        if (pinFailed) reject(pinError());
+        else reject(new RelayRefused(`CLOSED_${code}`, `The relay closed the connection: ${reason.toString() || code}.`));
       });
       ws.once('open', () => {
         const hello = create(ClientFrameSchema, { body: { case: 'hello', value: { protocolVersion: o.protocolVersion ?? RelayProtocolVersion.RELAY_PROTOCOL_VERSION_1 } } });
@@ -142,7 +165,15 @@ export class RelayClient {
 
   /** Acknowledges deliveries: only call once they are safely stored; the relay then deletes them. */
   ack(ids: Uint8Array[]): void {
-    if (ids.length > 0) this.sendFrame({ case: 'ack', value: { ids } });
+    if (ids.length === 0) return;
+    // Acks of one event-loop turn travel in one frame.
+    if (this.acks.length === 0) setImmediate(() => this.flushAcks());
+    this.acks.push(...ids);
+  }
+
+  private flushAcks(): void {
+    const ids = this.acks.splice(0, this.acks.length);
+    for (let i = 0; i < ids.length; i += 1000) this.sendFrame({ case: 'ack', value: { ids: ids.slice(i, i + 1000) } });
   }
 
   /** Sends raw bytes as one frame (tests of bad input only). */
@@ -160,6 +191,7 @@ export class RelayClient {
 
   async close(): Promise<void> {
     if (this.closedWith) return;
+    this.flushAcks();
     this.ws.close(1000, 'bye');
     const t = setTimeout(() => this.ws.terminate(), 1000);
     await this.closedPromise;

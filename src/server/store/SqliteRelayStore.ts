@@ -123,6 +123,7 @@ export class SqliteRelayStore implements RelayStore {
         'SELECT kyber, count(*) AS n FROM one_time_prekeys WHERE user_id = ? AND device_id = ? GROUP BY kyber',
       ),
       markSeen: db.prepare('INSERT OR IGNORE INTO seen VALUES (?, ?)'),
+      unsee: db.prepare('DELETE FROM seen WHERE id = ?'),
       enqueue: db.prepare(
         'INSERT OR IGNORE INTO queue (user_id, device_id, item_id, kind, channel_id, payload, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -261,6 +262,8 @@ export class SqliteRelayStore implements RelayStore {
           this.depth.set(key(d), this.queueDepth(d) + 1);
         }
       }
+      // A retry must still reach the devices whose queue was full, so the id is not remembered.
+      if (dedupeUntilMs !== undefined && result.full.length > 0) this.st.unsee.run(item.id);
       return result;
     });
   }
