@@ -68,6 +68,50 @@ describe('profiles', () => {
     s.close();
   });
 
+  it('rotates the database key on a provider change, so an old key file with the old secret no longer opens it', async () => {
+    const dir = dirOf();
+    await withMessages(dir);
+    const oldKeyFile = fs.readFileSync(profilePaths(dir).key);
+    await changeKeyProvider(dir, pass(), pass('rotated'));
+    fs.writeFileSync(profilePaths(dir).key, oldKeyFile);
+    await expect(openProfile(dir, pass())).rejects.toThrow(/another profile|damaged/);
+    expect(fs.readdirSync(dir).sort()).toEqual(['key.json', 'valise.db']);
+  });
+
+  it('recovers from a key change interrupted before or during the swap', async () => {
+    // Interrupted before the swap: the copy and the pending key file are discarded.
+    const dir = dirOf();
+    await withMessages(dir);
+    fs.copyFileSync(profilePaths(dir).db, `${profilePaths(dir).db}.rekey`);
+    fs.writeFileSync(`${profilePaths(dir).key}.next`, '{}');
+    let s = await openProfile(dir, pass());
+    expect(s.messages.count('a')).toBe(50);
+    s.close();
+    expect(fs.readdirSync(dir).sort()).toEqual(['key.json', 'valise.db']);
+
+    // Interrupted between the database rename and the key file rename: the new key file is taken.
+    const oldKeyFile = fs.readFileSync(profilePaths(dir).key);
+    await changeKeyProvider(dir, pass(), pass('next one'));
+    fs.renameSync(profilePaths(dir).key, `${profilePaths(dir).key}.next`);
+    fs.writeFileSync(profilePaths(dir).key, oldKeyFile);
+    s = await openProfile(dir, pass('next one'));
+    expect(s.messages.count('b')).toBe(50);
+    s.close();
+  });
+
+  it('refuses to rotate the key of an open profile with unflushed writes', async () => {
+    const dir = dirOf();
+    await withMessages(dir);
+    const s = await openProfile(dir, pass());
+    s.messages.insert({ id: 'fresh', channelId: 'a', sender: 'x', sentAt: 1, text: 'still in the WAL' });
+    await expect(changeKeyProvider(dir, pass(), pass('other'))).rejects.toThrow(/Close the profile/);
+    s.close();
+    await changeKeyProvider(dir, pass(), pass('other'));
+    const again = await openProfile(dir, pass('other'));
+    expect(again.messages.get('fresh')!.text).toBe('still in the WAL');
+    again.close();
+  });
+
   it('refuses a wrong passphrase with WrongKey and leaves every file byte-identical', async () => {
     const dir = dirOf();
     await withMessages(dir);

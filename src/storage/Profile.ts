@@ -97,6 +97,7 @@ async function unlock(dir: string, provider: KeyProvider): Promise<{ dbKey: Buff
 
 /** Opens an existing profile. Wrong secrets, damaged files and newer schemas are typed errors. */
 export async function openProfile(dir: string, provider: KeyProvider, opts: OpenProfileOptions = {}): Promise<LocalStore> {
+  recoverInterruptedRekey(dir);
   const { dbKey, file } = await unlock(dir, provider);
   try {
     const salt = databaseSalt(profilePaths(dir).db);
@@ -114,21 +115,88 @@ export async function openProfile(dir: string, provider: KeyProvider, opts: Open
   }
 }
 
+export interface ChangeProviderOptions {
+  /**
+   * Also replace the database key itself (default true): a copy of the old key file, with the old
+   * secret, then no longer opens the database. The profile must be closed. Rewrites every page.
+   */
+  rotateDatabaseKey?: boolean;
+}
+
 /**
- * Moves the profile to another key provider. The database key stays the same, so every message
- * stays readable; only the key file is replaced (atomically). The old provider must unlock first.
+ * Moves the profile to another key provider; every message stays readable. With key rotation the
+ * database is rekeyed on a copy, and the switch is two renames (database, then key file); an
+ * interruption anywhere is resolved by `recoverInterruptedRekey` at the next open, without any key.
  */
-export async function changeKeyProvider(dir: string, current: KeyProvider, next: KeyProvider): Promise<void> {
+export async function changeKeyProvider(dir: string, current: KeyProvider, next: KeyProvider, opts: ChangeProviderOptions = {}): Promise<void> {
+  const p = profilePaths(dir);
+  recoverInterruptedRekey(dir);
   const { dbKey, file } = await unlock(dir, current);
   try {
-    const wrapped = await next.wrap(dbKey);
-    writeKeyFile(profilePaths(dir).key, sealKeyFile(dbKey, next.kind, wrapped, Buffer.from(file.database, 'base64')));
+    if (opts.rotateDatabaseKey === false) {
+      const wrapped = await next.wrap(dbKey);
+      writeKeyFile(p.key, sealKeyFile(dbKey, next.kind, wrapped, Buffer.from(file.database, 'base64')));
+      return;
+    }
+    if (fs.existsSync(p.wal) && fs.statSync(p.wal).size > 0) throw new StorageUsageError('Close the profile before changing its key.');
+    const newKey = crypto.randomBytes(DB_KEY_BYTES);
+    try {
+      const wrapped = await next.wrap(newKey);
+      const copy = `${p.db}.rekey`;
+      fs.copyFileSync(p.db, copy);
+      const db = openDatabase(copy, dbKey, { keyVerified: true });
+      try {
+        db.pragma('journal_mode = DELETE');
+        db.pragma(`rekey = "x'${newKey.toString('hex')}'"`);
+        db.pragma('journal_mode = WAL');
+      } finally {
+        db.close();
+      }
+      fsyncFile(copy);
+      writeKeyFile(`${p.key}.next`, sealKeyFile(newKey, next.kind, wrapped, databaseSalt(copy)!));
+      fs.renameSync(copy, p.db);
+      fs.renameSync(`${p.key}.next`, p.key);
+      fsyncFile(dir);
+    } finally {
+      newKey.fill(0);
+    }
   } finally {
     dbKey.fill(0);
   }
 }
 
+/**
+ * Finishes or undoes a key change that was interrupted. `<db>.rekey` present: the swap never began,
+ * so the old database and key file are intact and the leftovers go. Only `key.json.next` present:
+ * the rekeyed database is already in place, so its key file follows it.
+ */
+export function recoverInterruptedRekey(dir: string): void {
+  const p = profilePaths(dir);
+  const copy = `${p.db}.rekey`;
+  const pending = `${p.key}.next`;
+  if (fs.existsSync(copy)) {
+    fs.rmSync(copy, { force: true });
+    fs.rmSync(`${copy}-journal`, { force: true });
+    fs.rmSync(`${copy}-wal`, { force: true });
+    fs.rmSync(`${copy}-shm`, { force: true });
+    fs.rmSync(pending, { force: true });
+  } else if (fs.existsSync(pending)) {
+    fs.renameSync(pending, p.key);
+    fsyncFile(dir);
+  }
+}
+
+function fsyncFile(file: string): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function profileProvider(dir: string): KeyProviderKind {
+  recoverInterruptedRekey(dir);
   return readKeyFile(profilePaths(dir).key).provider;
 }
 
@@ -140,20 +208,21 @@ export function profileProvider(dir: string): KeyProviderKind {
 export function wipeProfile(dir: string, store?: LocalStore): void {
   store?.close();
   const p = profilePaths(dir);
-  if (fs.existsSync(p.key)) {
-    const size = fs.statSync(p.key).size;
-    const fd = fs.openSync(p.key, 'r+');
+  for (const keyFile of [p.key, `${p.key}.next`]) {
+    if (!fs.existsSync(keyFile)) continue;
+    const size = Math.max(fs.statSync(keyFile).size, 1);
+    const fd = fs.openSync(keyFile, 'r+');
     try {
-      fs.writeSync(fd, crypto.randomBytes(Math.max(size, 1)), 0, Math.max(size, 1), 0);
+      fs.writeSync(fd, crypto.randomBytes(size), 0, size, 0);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
-    fs.rmSync(p.key);
+    fs.rmSync(keyFile);
   }
-  for (const f of [p.db, p.wal, p.shm]) fs.rmSync(f, { force: true });
+  for (const f of [p.db, p.wal, p.shm, `${p.db}.rekey`, `${p.db}.rekey-journal`]) fs.rmSync(f, { force: true });
   for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    if (f.startsWith(`${KEY_FILE}.tmp-`)) fs.rmSync(path.join(dir, f), { force: true });
+    if (f.startsWith(`${KEY_FILE}.tmp-`) || f.startsWith(`${KEY_FILE}.next.tmp-`)) fs.rmSync(path.join(dir, f), { force: true });
   }
   if (fs.existsSync(dir) && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
 }
