@@ -386,16 +386,19 @@ export class Relay {
     const prev = this.channels.get(k);
     await this.store.appendChannelChange(probe.channelId, change);
     this.channels.set(k, probe);
-    const event = !prev ? 'channel.created' : probe.status === 'paused' && prev.status !== 'paused' ? 'channel.paused'
+    const event = !prev ? 'channel.created' : probe.status === 'wiped' ? 'channel.wiped'
+      : probe.status === 'paused' && prev.status !== 'paused' ? 'channel.paused'
       : prev.status === 'paused' && probe.status === 'active' ? 'channel.resumed' : 'channel.changed';
-    await this.audit(event, `${from.userId}:${from.deviceId}`, hex(probe.channelId), `epoch ${probe.epoch}, ${probe.memberUserIds.length} members`);
+    // A state that says "wiped" is a wipe too: queued envelopes go before the state is queued.
+    const dropped = probe.status === 'wiped' ? await this.dropChannel(probe.channelId) : 0;
+    await this.audit(event, `${from.userId}:${from.deviceId}`, hex(probe.channelId),
+      `epoch ${probe.epoch}, ${probe.memberUserIds.length} members${probe.status === 'wiped' ? `, ${dropped} queued items dropped` : ''}`);
     const users = new Set([...probe.memberUserIds, ...(prev?.memberUserIds ?? [])]);
     const to: DeviceAddress[] = [];
     for (const u of users) to.push(...(await this.liveDevicesOf(u)));
     await this.place(to.filter((d) => !(d.userId === from.userId && d.deviceId === from.deviceId)), {
       id: digest(change), kind: 'channel-change', channelId: probe.channelId, payload: change, expiresMs: this.now() + this.limits.maxQueueAgeMs,
     });
-    if (probe.status === 'wiped') await this.dropChannel(probe.channelId);
   }
 
   /** The current state of the channel a change is for; the change is verified against it by the caller. */

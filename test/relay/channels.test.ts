@@ -100,6 +100,19 @@ describe('channels', () => {
     expect(audit.entries.find((e) => e.event === 'channel.wiped')?.detail).toMatch(/^4 queued items dropped/); // 3 envelopes + the state record waiting for u2;
   });
 
+  it('a signed state change to "wiped" also drops the queued envelopes', async () => {
+    const devices = await team(2);
+    const a = await connect(devices[0]!);
+    const s0 = await createChannel(a, ['u0', 'u1']);
+    for (let i = 0; i < 3; i++) await send(a, envelope(a.device, { channelId: s0.channelId }));
+    await changeChannel(a, s0, { status: 'wiped' });
+    await expect(send(a, envelope(a.device, { channelId: s0.channelId }))).rejects.toMatchObject({ code: 'CHANNEL_WIPED' });
+    const b = await connect(devices[1]!);
+    await b.waitFor(() => b.pushes.includes('backlogDone'));
+    expect(b.envelopes()).toHaveLength(0);
+    expect(b.deliveries.filter((d) => d.kind === 2)).toHaveLength(1); // the wiped state itself
+  });
+
   it('refuses a wipe from a plain member', async () => {
     const [a, b] = await Promise.all((await team(2)).map(connect));
     const s0 = await createChannel(a!, ['u0', 'u1']);
