@@ -2,7 +2,7 @@
  * Signed, hash-chained channel state records (DESIGN.md §5): encoding, signing and decoding.
  * Whether a record may follow another is decided by `applyChannelChange`.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { PrivateKey } from '@signalapp/libsignal-client';
 import { CHANNEL_ROLES, type ChannelRole } from '../shared/model/roles.ts';
 import { RECORDING_MODES, type ChannelPolicy } from '../shared/model/policy.ts';
@@ -77,7 +77,7 @@ const RECORDING_PB = {
 } as const;
 
 export function sha256(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(createHash('sha256').update(bytes).digest());
+  return new Uint8Array(hash('sha256', bytes, 'buffer'));
 }
 
 export function encodeChannelStateBody(f: ChannelStateFields): Uint8Array<ArrayBuffer> {

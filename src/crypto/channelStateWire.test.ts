@@ -52,5 +52,10 @@ describe('direct channel state decoder', () => {
     const body = toBinary(ChannelStateBodySchema, create(ChannelStateBodySchema, { name: 'a long enough name', members: [{ userId: 'u', role: 1 }] }));
     expect(() => decodeChannelStateWire(body.subarray(0, body.length - 3))).toThrow();
     expect(() => decodeChannelStateWire(new Uint8Array([0x20, 0x01]))).toThrow(); // name (4) as varint
+    const badUtf8 = new Uint8Array([0x22, 0x02, 0xc3, 0x28]); // name = invalid UTF-8
+    expect(() => fromBinary(ChannelStateBodySchema, badUtf8)).toThrow();
+    expect(() => decodeChannelStateWire(badUtf8)).toThrow();
+    const long = toBinary(ChannelStateBodySchema, create(ChannelStateBodySchema, { name: 'é'.repeat(100) + 'x'.repeat(100) }));
+    expect(decodeChannelStateWire(long).name).toBe('é'.repeat(100) + 'x'.repeat(100));
   });
 });

@@ -34,6 +34,27 @@ export interface WireChannelState {
 
 class WireError extends Error {}
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A proto3 string, refusing invalid UTF-8 as the generic decoder does. Short ASCII strings (user
+ * ids, roles, names) skip TextDecoder, whose per-call cost dominated decoding.
+ */
+export function readString(r: BinaryReader): string {
+  const b = r.bytes();
+  if (b.length <= 64) {
+    let ascii = true;
+    for (let i = 0; i < b.length; i++) {
+      if (b[i]! > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
+  }
+  return utf8.decode(b);
+}
+
 function expect(actual: WireType, wanted: WireType): void {
   if (actual !== wanted) throw new WireError('wrong wire type');
 }
@@ -79,7 +100,7 @@ function memberOf(r: BinaryReader): { userId: string; role: number } {
     const [no, wt] = r.tag();
     if (no === 1) {
       expect(wt, WireType.LengthDelimited);
-      m.userId = r.string();
+      m.userId = readString(r);
     } else if (no === 2) {
       expect(wt, WireType.Varint);
       m.role = r.int32();
@@ -94,7 +115,7 @@ function signerOf(r: BinaryReader): { userId: string; deviceId: number } {
     const [no, wt] = r.tag();
     if (no === 1) {
       expect(wt, WireType.LengthDelimited);
-      s.userId = r.string();
+      s.userId = readString(r);
     } else if (no === 2) {
       expect(wt, WireType.Varint);
       s.deviceId = r.uint32();
@@ -116,7 +137,7 @@ export function decodeChannelStateWire(bytes: Uint8Array): WireChannelState {
       case 1: expect(wt, WireType.LengthDelimited); s.channelId = r.bytes(); break;
       case 2: expect(wt, WireType.Varint); s.epoch = asBigInt(r.uint64()); break;
       case 3: expect(wt, WireType.LengthDelimited); s.previousHash = r.bytes(); break;
-      case 4: expect(wt, WireType.LengthDelimited); s.name = r.string(); break;
+      case 4: expect(wt, WireType.LengthDelimited); s.name = readString(r); break;
       case 5: expect(wt, WireType.Varint); s.classification = r.uint32(); break;
       case 6: expect(wt, WireType.LengthDelimited); s.policy = policyOf(sub(r)); break;
       case 7: expect(wt, WireType.LengthDelimited); s.members.push(memberOf(sub(r))); break;

@@ -6,7 +6,8 @@
 import { PublicKey, type PrivateKey } from '@signalapp/libsignal-client';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { SignedRecordSchema } from '../gen/valise/v1/common_pb.ts';
-import { decodeMessage, LIMITS } from './codec.ts';
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { LIMITS } from './codec.ts';
 import { CodecError, SignatureError } from './errors.ts';
 
 export const CONTEXT = {
@@ -57,9 +58,25 @@ export interface OpenedRecord {
 
 /** Decodes a SignedRecord without checking its signature (the signer may be named inside). */
 export function openRecord(bytes: Uint8Array, what: string): OpenedRecord {
-  const r = decodeMessage(SignedRecordSchema, bytes, LIMITS.signedRecord, what);
-  if (r.body.length === 0 || r.signature.length !== 64) throw new CodecError(what, 'no body or signature');
-  return { body: r.body, signature: r.signature };
+  if (!(bytes instanceof Uint8Array)) throw new CodecError(what, 'not bytes');
+  if (bytes.length > LIMITS.signedRecord) throw new CodecError(what, `larger than ${LIMITS.signedRecord} bytes`);
+  // Read directly off the wire (fields 1 and 2 of SignedRecord): every signed record passes here.
+  let body: Uint8Array = new Uint8Array(0);
+  let signature: Uint8Array = new Uint8Array(0);
+  try {
+    const r = new BinaryReader(bytes);
+    while (r.pos < r.len) {
+      const [no, wt] = r.tag();
+      if ((no === 1 || no === 2) && wt !== WireType.LengthDelimited) throw new CodecError(what, 'malformed');
+      if (no === 1) body = r.bytes();
+      else if (no === 2) signature = r.bytes();
+      else r.skip(wt, no);
+    }
+  } catch (e) {
+    throw e instanceof CodecError ? e : new CodecError(what, 'malformed', { cause: e });
+  }
+  if (body.length === 0 || signature.length !== 64) throw new CodecError(what, 'no body or signature');
+  return { body, signature };
 }
 
 /** Decodes a SignedRecord and checks its signature; returns the body bytes. */
