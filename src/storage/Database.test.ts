@@ -64,6 +64,33 @@ describe('openDatabase', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  it('reports damage found later, when a damaged page is first read, as StoreCorrupt', async () => {
+    const { LocalStore } = await import('./LocalStore.ts');
+    const dir = path.join(root, 'deep');
+    fs.mkdirSync(dir);
+    const file = path.join(dir, 'valise.db');
+    const key = crypto.randomBytes(32);
+    const db = openDatabase(file, key, { create: true });
+    migrate(db);
+    const store = new LocalStore(db);
+    store.transaction((r) => {
+      for (let i = 0; i < 3000; i++) r.messages.insert({ id: `m${i}`, channelId: 'c', sender: 's', sentAt: i, text: `entry ${i}` });
+    });
+    store.close();
+    const schemaPages = new Set<number>();
+    {
+      const check = openDatabase(file, key);
+      for (const r of check.prepare("SELECT pageno FROM dbstat WHERE name IN ('sqlite_schema', 'sqlite_master')").all() as { pageno: number }[]) schemaPages.add(r.pageno);
+      check.close();
+    }
+    const raw = fs.readFileSync(file);
+    for (let p = 2; p <= raw.length / 4096; p++) if (!schemaPages.has(p)) raw[(p - 1) * 4096 + 700] = raw[(p - 1) * 4096 + 700]! ^ 0xff;
+    fs.writeFileSync(file, raw);
+    const damaged = new LocalStore(openDatabase(file, key, { keyVerified: true }));
+    expect(() => damaged.messages.latest('c', 50)).toThrow(StoreCorrupt);
+    damaged.db.close();
+  });
+
   it('reports an empty or missing file as StoreCorrupt', () => {
     const dir = path.join(root, 'empty');
     fs.mkdirSync(dir);

@@ -66,12 +66,12 @@ export class LocalStore {
     this.keys = new ChannelKeys(db);
     this.tables = new ProtocolTables(db);
     this.repos = {
-      channels: new ChannelRepository(db),
-      messages: new SqliteMessageStore(db, this.keys),
-      outbox: new OutboxRepository(db, this.keys),
-      records: new RecordRepository(db),
-      audit: new AuditLog(db),
-      settings: new Settings(db),
+      channels: guarded(new ChannelRepository(db)),
+      messages: guarded(new SqliteMessageStore(db, this.keys)),
+      outbox: guarded(new OutboxRepository(db, this.keys)),
+      records: guarded(new RecordRepository(db)),
+      audit: guarded(new AuditLog(db)),
+      settings: guarded(new Settings(db)),
     };
     this.protocol = sqliteProtocolStores(this.tables, DirectTarget, trustHook);
     this.wipeStmts = {
@@ -149,4 +149,25 @@ export class LocalStore {
       this.db.close();
     }
   }
+}
+
+/**
+ * Damage deep in the file only shows when a page is read. Turns SQLite's corruption errors from
+ * any repository call into StoreCorrupt, so the engine can tell the user instead of failing oddly.
+ */
+function guarded<T extends object>(repo: T): T {
+  return new Proxy(repo, {
+    get(target, prop, receiver) {
+      const v: unknown = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return function (this: unknown, ...args: unknown[]) {
+        try {
+          const r: unknown = (v as (...a: unknown[]) => unknown).apply(target, args);
+          return r instanceof Promise ? r.catch((e: unknown) => Promise.reject(mapSqliteError(e))) : r;
+        } catch (e) {
+          throw mapSqliteError(e);
+        }
+      };
+    },
+  });
 }
