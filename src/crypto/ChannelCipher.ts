@@ -37,6 +37,7 @@ function uuidBytes(uuid: string): Uint8Array {
 
 export class ChannelCipher {
   private readonly addresses = new Map<string, ProtocolAddress>();
+  private readonly ids = new Map<string, string>();
   readonly localAddress: ProtocolAddress;
 
   constructor(private readonly store: SenderKeyStore, local: DeviceRef) {
@@ -84,7 +85,7 @@ export class ChannelCipher {
 
   async encrypt(channelId: Uint8Array, epoch: number, plaintext: Uint8Array): Promise<Uint8Array> {
     try {
-      const msg = await groupEncrypt(this.localAddress, distributionId(channelId, epoch), this.store, copy(plaintext));
+      const msg = await groupEncrypt(this.localAddress, this.idFor(channelId, epoch), this.store, copy(plaintext));
       return msg.serialize();
     } catch (e) {
       throw fromLibsignal(e, this.localAddress.toString());
@@ -103,13 +104,25 @@ export class ChannelCipher {
     } catch (e) {
       throw new DecryptionError('corrupt', { cause: e });
     }
-    if (!epochs.some((ep) => distributionId(channelId, ep) === id)) throw new DecryptionError('no-sender-key');
+    if (!epochs.some((ep) => this.idFor(channelId, ep) === id)) throw new DecryptionError('no-sender-key');
     const address = this.address(sender);
     try {
       return await groupDecrypt(address, this.store, copy(ciphertext));
     } catch (e) {
       throw fromLibsignal(e, address.toString());
     }
+  }
+
+  /** distributionId, remembered for the last few (channel, epoch) pairs: it is on every message. */
+  private idFor(channelId: Uint8Array, epoch: number): string {
+    const key = `${Buffer.from(channelId.buffer, channelId.byteOffset, channelId.byteLength).toString('latin1')}/${epoch}`;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = distributionId(channelId, epoch);
+      if (this.ids.size >= 256) this.ids.clear();
+      this.ids.set(key, id);
+    }
+    return id;
   }
 
   private address(d: DeviceRef): ProtocolAddress {

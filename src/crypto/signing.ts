@@ -94,7 +94,7 @@ export function publicKeyFrom(bytes: Uint8Array, what: string): PublicKey {
   }
 }
 
-/** libsignal wants ArrayBuffer-backed arrays; protobuf output may be a view into a larger buffer. */
+/** libsignal's types want ArrayBuffer-backed arrays; copy only what is backed by anything else. */
 export function copy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(bytes);
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
