@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as S from '@signalapp/libsignal-client';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '../shared/model/policy.ts';
 import { openDatabase } from './Database.ts';
 import { LocalStore } from './LocalStore.ts';
 import { migrate } from './migrations/index.ts';
@@ -120,6 +121,9 @@ describe('LocalStore.unitOfWork', () => {
 describe('LocalStore.wipeChannel', () => {
   it('removes the channel key, messages, index entries, sender keys and outbox rows, and truncates the WAL', async () => {
     const s = await store();
+    for (const epoch of [1, 2]) {
+      s.repos.channels.save({ id: 'talks', epoch, status: 'active', classification: 1, policy: DEFAULT_POLICY, members: [], state: new Uint8Array([epoch]), updatedAt: epoch });
+    }
     s.transaction((r) => {
       for (let i = 0; i < 20; i++) r.messages.insert({ id: `t${i}`, channelId: 'talks', sender: 'a', sentAt: i, text: `budget line ${i}` });
       r.messages.insert({ id: 'o1', channelId: 'other', sender: 'a', sentAt: 1, text: 'budget elsewhere' });
@@ -145,5 +149,8 @@ describe('LocalStore.wipeChannel', () => {
     expect(await s.protocol.senderKey.getSenderKey(peer, '99999999-2222-4333-8444-555555555555')).not.toBeNull();
     expect(s.repos.outbox.due(Date.now()).map((i) => i.channelId)).toEqual(['other']);
     expect(fs.statSync(s.db.name + '-wal').size).toBe(0);
+    expect(s.repos.channels.get('talks')!.status).toBe('wiped');
+    expect(s.repos.channels.stateAt('talks', 1)).toBeNull();
+    expect(s.repos.channels.stateAt('talks', 2)).not.toBeNull();
   });
 });

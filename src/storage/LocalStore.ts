@@ -79,6 +79,8 @@ export class LocalStore {
         'DELETE FROM sender_keys WHERE distribution_id IN (SELECT distribution_id FROM channel_distributions WHERE channel_id = ?)',
       ),
       distributions: db.prepare('DELETE FROM channel_distributions WHERE channel_id = ?'),
+      // Older signed states name members and policy history; only the latest stays, for rollback checks.
+      history: db.prepare('DELETE FROM channel_states WHERE channel_id = ? AND epoch < (SELECT epoch FROM channels WHERE id = ?)'),
     };
   }
 
@@ -116,7 +118,8 @@ export class LocalStore {
 
   /**
    * Crypto-shredding wipe of one channel (DESIGN.md §5): destroys its data key, deletes its
-   * messages with their index entries, its sender keys and its outbox rows, marks it wiped, then
+   * messages with their index entries, its sender keys, its outbox rows and its older signed states,
+   * marks it wiped (the latest state stays, so an older one cannot be replayed), then
    * truncates the WAL so no old page image of it survives there. `secure_delete` zeroes the freed
    * pages, and FTS5's secure-delete removes the words from the index segments.
    */
@@ -126,6 +129,7 @@ export class LocalStore {
       const messages = r.messages.deleteChannel(channelId);
       const senderKeys = this.wipeStmts.senderKeys.run(channelId).changes;
       this.wipeStmts.distributions.run(channelId);
+      this.wipeStmts.history.run(channelId, channelId);
       const outbox = r.outbox.removeChannel(channelId);
       r.channels.setStatus(channelId, 'wiped');
       return { messages, outbox, senderKeys };
