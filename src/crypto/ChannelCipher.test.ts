@@ -78,6 +78,30 @@ describe('channel messages with sender keys', () => {
     await expect(bob.channel.decrypt(alice.party.device, state.channelId, [1], m0)).rejects.toBeInstanceOf(DecryptionError);
   });
 
+  it('with the state-aware calls, a removed member can neither post on its old key nor hand out a new one', async () => {
+    const { members, state } = await channelOfThree();
+    const [alice, bob, carol] = members as [Member, Member, Member];
+    await distribute(members, state);
+    const removal = signChannelState(alice.party.device.identity.privateKey,
+      nextStateFields(state, alice.party.device, NOW, { members: state.members.filter((m) => m.userId !== 'carol') }));
+    const r = applyChannelChange(state, removal, bob.party.trust.view(NOW));
+    if (r.kind !== 'accepted') throw new Error(r.reason);
+    // Carol still holds her epoch-0 sender key, which bob knows.
+    const old = await carol.channel.encrypt(state.channelId, 0, text('still here'));
+    await expect(bob.channel.decryptFromMember(carol.party.device, r.state, old, true)).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+    // Nor can she introduce a key for the new epoch.
+    const d = await carol.channel.distribution(state.channelId, r.state.epoch);
+    await expect(bob.channel.processMemberDistribution(carol.party.device, d, r.state)).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+    // Alice, still a member, can: her in-flight epoch-0 message and her epoch-1 key are accepted.
+    const inFlight = await alice.channel.encrypt(state.channelId, 0, text('in flight'));
+    expect(str(await bob.channel.decryptFromMember(alice.party.device, r.state, inFlight, true))).toBe('in flight');
+    await expect(bob.channel.decryptFromMember(alice.party.device, r.state, await alice.channel.encrypt(state.channelId, 0, text('x'))))
+      .rejects.toBeInstanceOf(DecryptionError);
+    await bob.channel.processMemberDistribution(alice.party.device, await alice.channel.distribution(state.channelId, 1), r.state);
+    const fresh = await alice.channel.encrypt(state.channelId, 1, text('epoch 1'));
+    expect(str(await bob.channel.decryptFromMember(alice.party.device, r.state, fresh))).toBe('epoch 1');
+  });
+
   it('refuses a distribution for another channel or epoch', async () => {
     const { members, state } = await channelOfThree();
     const [alice, bob] = members as [Member, Member];

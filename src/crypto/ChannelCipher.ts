@@ -15,9 +15,9 @@ import {
 } from '@signalapp/libsignal-client';
 import { create } from '@bufbuild/protobuf';
 import { SenderKeyDistributionSchema, type SenderKeyDistribution } from '../gen/valise/v1/content_pb.ts';
-import { bytesEqual, type DeviceRef } from './ChannelState.ts';
+import { bytesEqual, type ChannelState, type DeviceRef } from './ChannelState.ts';
 import { LIMITS } from './codec.ts';
-import { CodecError, DecryptionError } from './errors.ts';
+import { CodecError, CryptoUsageError, DecryptionError } from './errors.ts';
 import { fromLibsignal } from './libsignalErrors.ts';
 import { copy } from './signing.ts';
 
@@ -33,6 +33,15 @@ export function distributionId(channelId: Uint8Array, epoch: number): string {
 
 function uuidBytes(uuid: string): Uint8Array {
   return Uint8Array.from(Buffer.from(uuid.replaceAll('-', ''), 'hex'));
+}
+
+/** What the membership checks need of a channel state. */
+export type ChannelMembership = Pick<ChannelState, 'channelId' | 'epoch' | 'members' | 'status'>;
+
+function requireMember(state: ChannelMembership, sender: DeviceRef): void {
+  if (state.status === 'wiped' || !state.members.some((m) => m.userId === sender.userId)) {
+    throw new CryptoUsageError('NOT_A_MEMBER', 'A channel message came from someone who is not a member of the channel. It was ignored.');
+  }
 }
 
 export class ChannelCipher {
@@ -81,6 +90,28 @@ export class ChannelCipher {
     } catch (e) {
       throw fromLibsignal(e, address.toString());
     }
+  }
+
+  /**
+   * `processDistribution` for a known state: refused unless the sender is a member of `state`
+   * (a removed member must not be able to hand out a key for the new epoch) and the channel is not
+   * wiped. Prefer this over `processDistribution`.
+   */
+  async processMemberDistribution(sender: DeviceRef, d: SenderKeyDistribution, state: ChannelMembership): Promise<void> {
+    requireMember(state, sender);
+    await this.processDistribution(sender, d, state.channelId, state.epoch);
+  }
+
+  /**
+   * `decrypt` for a known state: the sender must be a member of the current state, and the
+   * message must be under the current epoch's key, or the previous epoch's while
+   * `acceptPrevious` (messages in flight across a change that removed no one). Prefer this over
+   * `decrypt`: a removed member keeps its old sender key and could otherwise still post.
+   */
+  async decryptFromMember(sender: DeviceRef, state: ChannelMembership, ciphertext: Uint8Array, acceptPrevious = false): Promise<Uint8Array> {
+    requireMember(state, sender);
+    const epochs = acceptPrevious && state.epoch > 0 ? [state.epoch, state.epoch - 1] : [state.epoch];
+    return this.decrypt(sender, state.channelId, epochs, ciphertext);
   }
 
   async encrypt(channelId: Uint8Array, epoch: number, plaintext: Uint8Array): Promise<Uint8Array> {

@@ -68,7 +68,7 @@ async function distribute(members: Member[], state: ChannelState) {
       if (to === from) continue;
       const c = await send1to1(from, to, state.channelId, { body: { case: 'senderKeyDistribution', value: d } });
       if (c.body.case !== 'senderKeyDistribution') throw new Error('expected distribution');
-      await to.channel.processDistribution(from.party.device, c.body.value, state.channelId, state.epoch);
+      await to.channel.processMemberDistribution(from.party.device, c.body.value, to.state!);
     }
   }
 }
@@ -82,7 +82,7 @@ async function post(from: Member, state: ChannelState, text: string): Promise<Ui
 
 async function read(to: Member, wire: Uint8Array): Promise<string> {
   const env = decodeEnvelope(wire);
-  const c = decodeContent(await to.channel.decrypt(env.sender, env.channelId, [to.state!.epoch], env.ciphertext));
+  const c = decodeContent(await to.channel.decryptFromMember(env.sender, to.state!, env.ciphertext));
   if (c.body.case !== 'data' || c.body.value.kind.case !== 'text') throw new Error('expected text');
   return c.body.value.kind.value.body;
 }
