@@ -132,6 +132,8 @@ describe('1:1 sessions', () => {
     await expect(alice.cipher.encrypt(bob.device, text('blocked'))).rejects.toBeInstanceOf(UntrustedIdentity);
     await expect(alice.cipher.processBundle(bob2.bundle())).rejects.toBeInstanceOf(UntrustedIdentity);
     await alice.cipher.approveIdentity(bob.device);
+    // The relay cannot steer alice back to the old key with the old (unrevoked) certificate.
+    await expect(alice.cipher.processBundle(bob.bundle())).rejects.toBeInstanceOf(UntrustedIdentity);
     await alice.cipher.processBundle(bob2.bundle());
     bob2.learn(alice.device);
     const m = await alice.cipher.encrypt(bob.device, text('verified'));

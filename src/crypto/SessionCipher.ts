@@ -182,6 +182,10 @@ export class SessionCipher {
     const cert = verifyDeviceCertificate(bundle.deviceCertificate, this.trust.org, nowMs, this.trust);
     if (cert.userId !== bundle.userId || cert.deviceId !== bundle.deviceId) throw new CertificateError('wrong-signer', 'device certificate');
     this.trust.addDeviceCertificate(bundle.deviceCertificate);
+    // A relay could hand out an older, still unrevoked certificate of a re-enrolled device (and the
+    // old key's prekeys); only the newest certificate we know for the device counts.
+    const current = this.trust.requireDevice(bundle.userId, bundle.deviceId, nowMs);
+    if (!current.identityKey.equals(cert.identityKey)) throw new UntrustedIdentity(`${bundle.userId}.${bundle.deviceId}`);
     return cert;
   }
 
