@@ -44,6 +44,18 @@ describe('device identity and prekeys', () => {
     expect(new Set(fresh.oneTime.map((k) => k.id)).size).toBe(5);
   });
 
+  it('initialising again re-sends the current public keys and a fresh batch', async () => {
+    const { alice, bob } = await pair();
+    const first = bob.bundle();
+    const again = await bob.keys.initialise(NOW + 1000);
+    expect(again.signedPrekey).toEqual(first.signedPrekey);
+    expect(again.oneTime).toHaveLength(5);
+    bob.publish(again);
+    await alice.cipher.processBundle({ ...bob.bundle(), signedPrekey: again.signedPrekey!, kyberPrekey: again.kyberLastResort! });
+    const m = await alice.cipher.encrypt(bob.device, text('after re-publish'));
+    expect(new TextDecoder().decode(await bob.cipher.decrypt(alice.device, m.type, m.ciphertext))).toBe('after re-publish');
+  });
+
   it('tops up only below the threshold, back to a full batch', async () => {
     const { bob } = await pair();
     expect((await bob.keys.topUp({ oneTime: 3, oneTimeKyber: 4 }, NOW)).oneTime).toHaveLength(0);

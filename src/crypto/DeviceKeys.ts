@@ -73,7 +73,12 @@ export class DeviceKeys {
   /** First run: a signed prekey, a Kyber last-resort key and a full batch of one-time keys. */
   async initialise(nowMs: number): Promise<PrekeyUpload> {
     const existing = await this.stores.prekeyState.loadPrekeyState();
-    if (existing) return this.topUp({ oneTime: 0, oneTimeKyber: 0 }, nowMs, true);
+    if (existing) {
+      // Already set up (e.g. the relay lost our keys): send everything public again.
+      const upload = await this.topUp({ oneTime: 0, oneTimeKyber: 0 }, nowMs, true);
+      if (!upload.signedPrekey) await this.republish(existing, upload);
+      return upload;
+    }
     const state: PrekeyState = {
       nextPreKeyId: randomInt(1, HALF_ID),
       nextKyberPreKeyId: randomInt(1, HALF_ID),
@@ -114,6 +119,18 @@ export class DeviceKeys {
     await this.rotate(state, nowMs, upload);
     await this.stores.prekeyState.savePrekeyState(state);
     return upload;
+  }
+
+  private async republish(state: PrekeyState, upload: PrekeyUpload): Promise<void> {
+    const signed = await this.stores.signedPreKey.getSignedPreKey(state.signedPreKeyId);
+    upload.signedPrekey = encodeMessage(PublicSignedPrekeySchema, {
+      id: signed.id(), publicKey: signed.publicKey().serialize(), signature: signed.signature(), createdAtMs: BigInt(signed.timestamp()),
+      registrationId: this.identity.registrationId,
+    });
+    const kyber = await this.stores.kyberPreKey.getKyberPreKey(state.lastResortKyberPreKeyId);
+    upload.kyberLastResort = encodeMessage(PublicKyberPrekeySchema, {
+      id: kyber.id(), publicKey: kyber.publicKey().serialize(), signature: kyber.signature(), lastResort: true,
+    });
   }
 
   private async rotate(state: PrekeyState, nowMs: number, upload: PrekeyUpload): Promise<void> {
