@@ -55,11 +55,14 @@ export class ReceivePipeline<T> {
   private running: Promise<void> | null = null;
   private done = 0;
   private expected = 0;
-  private readonly batchSize: number;
+  /** Current batch size: adapted so that one commit (which blocks the thread) stays short. */
+  private batchSize: number;
+  private readonly maxBatch: number;
   private readonly sliceMs: number;
 
   constructor(private readonly o: ReceiveOptions<T>) {
-    this.batchSize = o.batchSize ?? 256;
+    this.maxBatch = o.batchSize ?? 256;
+    this.batchSize = Math.min(64, this.maxBatch);
     this.sliceMs = o.sliceMs ?? 8;
   }
 
@@ -85,6 +88,12 @@ export class ReceivePipeline<T> {
     return this.queue.length;
   }
 
+  /** Halves the batch when a commit blocked for long, grows it slowly when commits are cheap. */
+  private adapt(commitMs: number): void {
+    if (commitMs > this.sliceMs * 1.5) this.batchSize = Math.max(8, Math.floor(this.batchSize / 2));
+    else if (commitMs < this.sliceMs / 2) this.batchSize = Math.min(this.maxBatch, Math.ceil(this.batchSize * 1.25));
+  }
+
   private async run(): Promise<void> {
     // Let the pushes of the current tick join the first batch.
     await Promise.resolve();
@@ -92,6 +101,7 @@ export class ReceivePipeline<T> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.batchSize);
       const items: { id: string; value: T | null }[] = [];
+      let commitStart = 0;
       try {
         await this.o.unit.batch(async (scope) => {
           const seenInBatch = new Set<string>();
@@ -111,7 +121,9 @@ export class ReceivePipeline<T> {
               sliceStart = performance.now();
             }
           }
+          commitStart = performance.now();
         });
+        this.adapt(performance.now() - commitStart);
       } catch (e) {
         // The commit failed (disk full, store closed): nothing of this batch is stored or acked;
         // the relay delivers it again after the next connect.

@@ -138,6 +138,8 @@ export class Session {
   private readonly expiring = new Map<string, { channelId: string; at: number }>();
   /** `${channel}:${epoch}:${user}.${device}`: my sender key went to that device. */
   private readonly distributed = new Set<string>();
+  private readonly distributions = new Map<string, Awaited<ReturnType<ChannelCipher['distribution']>>>();
+  private readMarks: Record<string, { sentAt: number; id: string }> | null = null;
   private control: Promise<void> = Promise.resolve();
   private directoryAt = 0;
   /** Channel states accepted inside the batch being processed, not yet committed. */
@@ -230,6 +232,11 @@ export class Session {
     await this.connection.stop();
     await this.pipeline.idle().catch(() => undefined);
     await this.control.catch(() => undefined);
+  }
+
+  /** The open profile store (benchmarks and tests fill or inspect it directly). */
+  get localStore(): LocalStore {
+    return this.d.store;
   }
 
   get connectionState(): ConnectionState {
@@ -520,14 +527,18 @@ export class Session {
       await this.refreshDirectory(relay);
     }
     // Created on first use; encrypting needs it even when no other device is there yet.
-    let dist: Awaited<ReturnType<ChannelCipher['distribution']>> | null = await this.channelCipher.distribution(state.channelId, state.epoch);
+    const distKey = `${id}:${state.epoch}`;
+    let dist = this.distributions.get(distKey);
+    if (!dist) {
+      dist = await this.channelCipher.distribution(state.channelId, state.epoch);
+      this.distributions.set(distKey, dist);
+      this.d.store.protocol.senderKey.bindDistribution(distributionIdOf(dist.distributionId), id);
+    }
     for (const m of state.members) {
       const devices = this.peers.devicesOf(m.userId);
       targets.push(...devices);
       const missing = devices.filter((dv) => !this.distributed.has(`${id}:${state.epoch}:${dv.userId}.${dv.deviceId}`));
       if (missing.length === 0) continue;
-      dist ??= await this.channelCipher.distribution(state.channelId, state.epoch);
-      this.d.store.protocol.senderKey.bindDistribution(distributionIdOf(dist.distributionId), id);
       for (const dv of missing) {
         await this.peers.send(relay, dv, state.channelId, { body: { case: 'senderKeyDistribution', value: dist } });
         this.distributed.add(`${id}:${state.epoch}:${dv.userId}.${dv.deviceId}`);
@@ -619,7 +630,8 @@ export class Session {
   }
 
   private readUpTo(): Record<string, { sentAt: number; id: string }> {
-    return this.d.store.repos.settings.get(SETTINGS.readUpTo) ?? {};
+    this.readMarks ??= this.d.store.repos.settings.get(SETTINGS.readUpTo) ?? {};
+    return this.readMarks;
   }
 
   summary(channelId: string): ChannelSummary {
@@ -720,9 +732,9 @@ export class Session {
     const store = this.storeFor(input.channelId)!;
     const target = store.get(input.upToMessageId);
     if (!target || target.channelId !== input.channelId) throw new ApiError('NOT_FOUND');
-    const all = this.readUpTo();
-    all[input.channelId] = { sentAt: target.sentAt, id: target.id };
+    const all = { ...this.readUpTo(), [input.channelId]: { sentAt: target.sentAt, id: target.id } };
     this.d.store.repos.settings.set(SETTINGS.readUpTo, all);
+    this.readMarks = all;
     if (e.state.policy.burnAfterReading) {
       const at = this.d.clock.now() + (this.d.burnGraceMs ?? BURN_GRACE_MS);
       for (const m of store.latest(input.channelId, 500)) {
