@@ -68,7 +68,11 @@ export function applyChannelChange(prev: ChannelState | null, signedChange: Uint
   const membership = checkMembers(next, trust);
   if (membership) return reject(membership);
 
-  const removed = prev !== null && prev.members.some((m) => !next.members.some((n) => n.userId === m.userId));
+  let removed = false;
+  if (prev !== null) {
+    const stay = new Set(next.members.map((m) => m.userId));
+    removed = prev.members.some((m) => !stay.has(m.userId));
+  }
   return { kind: 'accepted', state: { ...next, policy: normalisePolicy(next.policy) }, rotateSenderKeys: removed };
 }
 

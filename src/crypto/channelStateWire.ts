@@ -63,16 +63,20 @@ function asBigInt(v: bigint | string): bigint {
   return typeof v === 'bigint' ? v : BigInt(v);
 }
 
-function sub(r: BinaryReader): BinaryReader {
-  return new BinaryReader(r.bytes());
+/** The end offset of the length-delimited field at the reader's position (nested messages are read in place). */
+function endOf(r: BinaryReader): number {
+  const len = r.uint32();
+  const end = r.pos + len;
+  if (end > r.len) throw new WireError('truncated');
+  return end;
 }
 
-function policyOf(r: BinaryReader): WireChannelPolicy {
+function policyOf(r: BinaryReader, end: number): WireChannelPolicy {
   const p: WireChannelPolicy = {
     recording: 0, messageLifetimeMs: 0n, burnAfterReading: false, endsAtMs: 0n, allowCopy: false,
     allowExport: false, allowAttachments: false, blockScreenCapture: false, readReceipts: false,
   };
-  while (r.pos < r.len) {
+  while (r.pos < end) {
     const [no, wt] = r.tag();
     if (no < 1 || no > 9) {
       r.skip(wt, no);
@@ -91,37 +95,25 @@ function policyOf(r: BinaryReader): WireChannelPolicy {
       default: p.readReceipts = r.bool(); break;
     }
   }
+  if (r.pos !== end) throw new WireError('field overruns its message');
   return p;
 }
 
-function memberOf(r: BinaryReader): { userId: string; role: number } {
-  const m = { userId: '', role: 0 };
-  while (r.pos < r.len) {
+/** A nested message of a string field 1 and a varint field 2 (ChannelMember, DeviceAddress). */
+function pairOf(r: BinaryReader, end: number): { s: string; n: number } {
+  const m = { s: '', n: 0 };
+  while (r.pos < end) {
     const [no, wt] = r.tag();
     if (no === 1) {
       expect(wt, WireType.LengthDelimited);
-      m.userId = readString(r);
+      m.s = readString(r);
     } else if (no === 2) {
       expect(wt, WireType.Varint);
-      m.role = r.int32();
+      m.n = r.uint32();
     } else r.skip(wt, no);
   }
+  if (r.pos !== end) throw new WireError('field overruns its message');
   return m;
-}
-
-function signerOf(r: BinaryReader): { userId: string; deviceId: number } {
-  const s = { userId: '', deviceId: 0 };
-  while (r.pos < r.len) {
-    const [no, wt] = r.tag();
-    if (no === 1) {
-      expect(wt, WireType.LengthDelimited);
-      s.userId = readString(r);
-    } else if (no === 2) {
-      expect(wt, WireType.Varint);
-      s.deviceId = r.uint32();
-    } else r.skip(wt, no);
-  }
-  return s;
 }
 
 /** Decodes a ChannelStateBody. Throws (any Error) on malformed input; the caller wraps it. */
@@ -139,10 +131,20 @@ export function decodeChannelStateWire(bytes: Uint8Array): WireChannelState {
       case 3: expect(wt, WireType.LengthDelimited); s.previousHash = r.bytes(); break;
       case 4: expect(wt, WireType.LengthDelimited); s.name = readString(r); break;
       case 5: expect(wt, WireType.Varint); s.classification = r.uint32(); break;
-      case 6: expect(wt, WireType.LengthDelimited); s.policy = policyOf(sub(r)); break;
-      case 7: expect(wt, WireType.LengthDelimited); s.members.push(memberOf(sub(r))); break;
+      case 6: expect(wt, WireType.LengthDelimited); s.policy = policyOf(r, endOf(r)); break;
+      case 7: {
+        expect(wt, WireType.LengthDelimited);
+        const m = pairOf(r, endOf(r));
+        s.members.push({ userId: m.s, role: m.n | 0 });
+        break;
+      }
       case 8: expect(wt, WireType.Varint); s.status = r.int32(); break;
-      case 9: expect(wt, WireType.LengthDelimited); s.signer = signerOf(sub(r)); break;
+      case 9: {
+        expect(wt, WireType.LengthDelimited);
+        const a = pairOf(r, endOf(r));
+        s.signer = { userId: a.s, deviceId: a.n };
+        break;
+      }
       case 10: expect(wt, WireType.Varint); s.signedAtMs = asBigInt(r.int64()); break;
       default: r.skip(wt, no);
     }
