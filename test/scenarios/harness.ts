@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { issueDeviceCertificate } from '../../src/crypto/index.ts';
+import { issueDeviceCertificate, issueRevocation } from '../../src/crypto/index.ts';
 import { Engine, type EngineOptions } from '../../src/main/engine/Engine.ts';
 import type { ApiEvent } from '../../src/shared/api/events.ts';
 import type { ApiMethod, ApiParams, ApiResult } from '../../src/shared/api/methods.ts';
@@ -60,6 +60,7 @@ export class Node {
 export class Scenario {
   readonly org = new TestOrg();
   readonly nodes: Node[] = [];
+  private readonly serials = new Map<string, number>();
   private readonly dirs: string[] = [];
 
   async start(): Promise<this> {
@@ -96,17 +97,26 @@ export class Scenario {
   }
 
   /** What the security officer does after comparing the code shown on the device. */
-  async approve(requestId: string, code: string): Promise<void> {
+  async approve(requestId: string, code: string): Promise<number> {
     const pending = await this.org.admin.request({ case: 'listPending', value: {} }, 'pending');
     const p = pending.pending.find((x) => x.requestId === requestId);
     if (!p) throw new Error('enrolment request not found');
     if (p.code !== code) throw new Error('comparison codes differ');
     const { publicKey } = await import('../../src/crypto/index.ts').then((m) => ({ publicKey: m.verifyEnrolmentRequest(p.request).identityKey }));
+    const serial = this.org.nextSerial();
+    this.serials.set(p.matchedUserId, serial);
     const certificate = issueDeviceCertificate(this.org.root.privateKey, {
-      orgId: this.org.orgId, serial: this.org.nextSerial(), userId: p.matchedUserId, deviceId: p.nextDeviceId, identityKey: publicKey,
+      orgId: this.org.orgId, serial, userId: p.matchedUserId, deviceId: p.nextDeviceId, identityKey: publicKey,
       notBeforeMs: Date.now() - DAY, notAfterMs: Date.now() + 365 * DAY,
     });
     await this.org.admin.request({ case: 'approveEnrolment', value: { requestId, code, deviceCertificate: certificate } }, 'ok');
+    return serial;
+  }
+
+  /** The security office revokes the device last enrolled for `userId`. */
+  async revoke(userId: string): Promise<void> {
+    const revocation = issueRevocation(this.org.root.privateKey, { orgId: this.org.orgId, target: 'device', revokedSerial: this.serials.get(userId)!, revokedAtMs: Date.now(), reason: 'lost' });
+    await this.org.admin.request({ case: 'publishRevocation', value: { revocation } }, 'ok');
   }
 
   /** Closes a node's engine (the app quits) and returns a fresh engine on the same profile, unlocked. */

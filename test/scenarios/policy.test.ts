@@ -26,8 +26,8 @@ async function pair() {
   sc = await new Scenario().start();
   await sc.user('alice', { roles: ['delegate', 'lead'] });
   await sc.user('bob');
-  const alice = await sc.join('alice', { sweepEveryMs: 200 });
-  const bob = await sc.join('bob', { sweepEveryMs: 200 });
+  const alice = await sc.join('alice', { sweepEveryMs: 200, burnGraceMs: 300 });
+  const bob = await sc.join('bob', { sweepEveryMs: 200, burnGraceMs: 300 });
   return { alice, bob };
 }
 
@@ -77,5 +77,26 @@ describe('policy on the device', () => {
     for (const n of [alice, bob]) expect(anyFileContains(n.dir, MARKER)).toBe(false);
     const bob3 = await sc.restart(bob2);
     expect((await bob3.call('listMessages', { channelId: otr.id })).messages).toEqual([]);
+  });
+
+  it('burns a message after reading, and wipes a channel on every device at its end time', async () => {
+    const { alice, bob } = await pair();
+    const burn = await alice.call('createChannel', { name: 'Burn', classification: 0, memberUserIds: ['bob'], policy: { ...DEFAULT_POLICY, burnAfterReading: true } });
+    const sent = await alice.call('send', { channelId: burn.id, text: 'read me once' });
+    await bob.waitText('read me once');
+    expect((await bob.call('listMessages', { channelId: burn.id })).messages).toHaveLength(1);
+    await bob.call('markRead', { channelId: burn.id, upToMessageId: sent.message.id });
+    await until(async () => (await bob.call('listMessages', { channelId: burn.id })).messages.length === 0, 3000, 'burn');
+
+    const endsAtMs = Date.now() + 2500;
+    const ending = await alice.call('createChannel', { name: 'Ending', classification: 0, memberUserIds: ['bob'], policy: { ...DEFAULT_POLICY, endsAtMs } });
+    await alice.call('send', { channelId: ending.id, text: 'until the end' });
+    await bob.waitText('until the end');
+    for (const n of [alice, bob]) {
+      await until(() => n.events.some((e) => e.type === 'channelRemoved' && e.channelId === ending.id && e.reason === 'ended'), 6000, `end at ${n.userId}`);
+      expect(Date.now() - endsAtMs).toBeLessThan(3000);
+      expect((await n.call('listChannels', {})).channels.map((c) => c.id)).not.toContain(ending.id);
+      expect((await n.call('search', { query: 'until' })).hits).toEqual([]);
+    }
   });
 });

@@ -26,7 +26,8 @@ import {
 import { createProfile, openProfile, wipeProfile, type LocalStore } from '../../storage/index.ts';
 import { RelayClient } from '../../server/client/RelayClient.ts';
 import { startRelay, type RunningRelay } from '../../server/startRelay.ts';
-import { invoke, type ApiHandlers } from '../../shared/api/dispatch.ts';
+import { errorBody, invoke, type ApiHandlers } from '../../shared/api/dispatch.ts';
+import { RequestFrameSchema, type ResponseFrame } from '../../shared/api/frames.ts';
 import type { ApiEvent } from '../../shared/api/events.ts';
 import { UNLOCKED_NOT_REQUIRED, isApiMethod, type ApiInput, type ApiResult } from '../../shared/api/methods.ts';
 import { DEFAULT_SETTINGS, SettingsSchema, type Settings, type Status } from '../../shared/api/schemas.ts';
@@ -95,6 +96,23 @@ export class Engine {
       const err = toApiError(e);
       this.log.info({ method, err: err.toLog() }, 'api call failed');
       throw err;
+    }
+  }
+
+  /**
+   * One request frame in, its response frame out (transport-neutral, see src/shared/api/frames.ts):
+   * what the Electron IPC handler and the browser-mode WebSocket call for every message.
+   */
+  async dispatch(raw: unknown): Promise<ResponseFrame | undefined> {
+    const frame = RequestFrameSchema.safeParse(raw);
+    if (!frame.success) {
+      const id = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'number' ? (raw as { id: number }).id : undefined;
+      return id === undefined ? undefined : { id, error: errorBody(new ApiError('BAD_REQUEST')) };
+    }
+    try {
+      return { id: frame.data.id, result: await this.handle(frame.data.method, frame.data.params) };
+    } catch (e) {
+      return { id: frame.data.id, error: errorBody(e) };
     }
   }
 
