@@ -40,4 +40,27 @@ describe('exchange', () => {
       })(),
     ).rejects.toMatchObject({ code: 'CHANNEL_PAUSED' });
   });
+
+  it('an archived channel lists the records office as a member, and its device receives every message', async () => {
+    sc = await new Scenario().start();
+    sc.recordsUserId = 'records';
+    await sc.user('alice', { roles: ['delegate', 'lead'] });
+    await sc.user('bob');
+    await sc.user('records', { roles: ['records'] });
+    const alice = await sc.join('alice');
+    const bob = await sc.join('bob');
+    const records = await sc.join('records');
+    const ch = await alice.call('createChannel', { name: 'Official', classification: 1, memberUserIds: ['bob'], policy: { ...DEFAULT_POLICY, recording: 'archived' } });
+    const details = await alice.call('channelDetails', { channelId: ch.id });
+    expect(details.members.map((m) => [m.userId, m.role])).toContainEqual(['records', 'records']);
+    await alice.call('send', { channelId: ch.id, text: 'for the archive' });
+    await bob.call('send', { channelId: ch.id, text: 'noted' }).catch(async () => {
+      await bob.waitText('for the archive');
+      return bob.call('send', { channelId: ch.id, text: 'noted' });
+    });
+    await records.waitText('for the archive');
+    await records.waitText('noted');
+    // The records office receives the record; it does not take part.
+    await expect(records.call('send', { channelId: ch.id, text: 'x' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
 });

@@ -17,8 +17,8 @@ import { DAY, TestOrg } from '../relay/fixtures.ts';
 export const FAST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 export const PASSPHRASE = 'correct horse battery staple';
 
-export function orgJson(org: TestOrg): string {
-  return JSON.stringify({ orgId: org.orgId, name: 'Test delegation', orgPublicKey: Buffer.from(org.root.publicKey.serialize()).toString('base64'), relayUrl: org.relay.url });
+export function orgJson(org: TestOrg, extra: { recordsUserId?: string } = {}): string {
+  return JSON.stringify({ version: 1, orgId: org.orgId, name: 'Test delegation', orgPublicKey: Buffer.from(org.root.publicKey.serialize()).toString('base64'), relayUrl: org.relay.url, ...extra });
 }
 
 export async function until(pred: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
@@ -87,9 +87,13 @@ export class Scenario {
   }
 
   /** A new profile that joins the organisation and is approved by the security office. */
+  /** Set before `join`: the records office written into org.json. */
+  recordsUserId: string | undefined;
+
   async join(userId: string, o: Partial<EngineOptions> = {}): Promise<Node> {
     const node = this.engine(this.profileDir(), userId, o);
-    const { comparisonCode, requestId } = await node.call('joinOrganisation', { orgJson: orgJson(this.org), displayName: userId, keyProvider: 'passphrase', passphrase: PASSPHRASE });
+    const org = orgJson(this.org, this.recordsUserId ? { recordsUserId: this.recordsUserId } : {});
+    const { comparisonCode, requestId } = await node.call('joinOrganisation', { orgJson: org, displayName: userId, keyProvider: 'passphrase', passphrase: PASSPHRASE });
     await this.approve(requestId, comparisonCode);
     await until(async () => (await node.call('status', {})).state === 'unlocked', 10_000, `${userId} enrolled`);
     await node.online();
