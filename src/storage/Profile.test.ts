@@ -53,11 +53,16 @@ describe('profiles', () => {
     await changeKeyProvider(dir, pass(), tpmP);
     expect(profileProvider(dir)).toBe('tpm2');
     await expect(openProfile(dir, pass())).rejects.toThrow(KeyProviderUnavailable);
+    const beforeTpm = snapshot(dir);
     await expect(openProfile(dir, new Tpm2KeyProvider({ tcti: tpm.tcti, pin: '0000' }))).rejects.toThrow(WrongKey);
+    expect(snapshot(dir)).toEqual(beforeTpm);
     let s = await openProfile(dir, tpmP);
     expect(s.messages.count('a')).toBe(50);
     s.close();
     await changeKeyProvider(dir, tpmP, tokenP);
+    const beforeToken = snapshot(dir);
+    await expect(openProfile(dir, new Pkcs11KeyProvider({ library: SOFTHSM_LIB, tokenLabel: hsm.tokenLabel, pin: '999999' }))).rejects.toThrow(WrongKey);
+    expect(snapshot(dir)).toEqual(beforeToken);
     s = await openProfile(dir, tokenP);
     expect(s.messages.count('b')).toBe(50);
     s.close();
