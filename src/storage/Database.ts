@@ -63,6 +63,8 @@ export function openDatabase(file: string, key: Uint8Array, opts: OpenOptions = 
     db.pragma('foreign_keys = ON');
     db.pragma('temp_store = MEMORY');
     db.pragma('busy_timeout = 5000');
+    // Pages are decrypted once per cache fill; 32 MiB keeps the recently opened channels decrypted.
+    db.pragma('cache_size = -32768');
     return db;
   } catch (e) {
     db.close();
