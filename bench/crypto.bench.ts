@@ -10,7 +10,8 @@ import { NOW, TestOrg, creation, type TestDevice } from '../test/crypto/fixtures
 import { Party } from '../test/crypto/party.ts';
 import { ChannelCipher } from '../src/crypto/ChannelCipher.ts';
 import { applyChannelChange } from '../src/crypto/applyChannelChange.ts';
-import { nextStateFields, signChannelState, decodeChannelState } from '../src/crypto/ChannelState.ts';
+import { nextStateFields, signChannelState, decodeChannelState, type ChannelState } from '../src/crypto/ChannelState.ts';
+import type { TrustView } from '../src/crypto/OrgTrust.ts';
 import { CONTEXT, signedMessage } from '../src/crypto/signing.ts';
 import { DeviceKeys } from '../src/crypto/DeviceKeys.ts';
 import { SessionCipher } from '../src/crypto/SessionCipher.ts';
@@ -109,18 +110,33 @@ async function encryptDecrypt(raw: Pair, ours: Pair, n: number) {
   return { rawEnc, ourEnc, rawDec, ourDec };
 }
 
-export async function run(): Promise<Figure[]> {
-  const payload = new Uint8Array(256).fill(7);
-  const N = 4000;
-
+/** One pass over every figure: [raw, ours] per figure, in a fixed order. */
+async function pass(payload: Uint8Array<ArrayBuffer>, verifyCase: VerifyCase, setupOrg: TestOrg): Promise<[number, number][]> {
+  const N = 3000;
   const one = await encryptDecrypt(await rawSessionPair(payload), await wrapperPair(payload), N);
   const group = await encryptDecrypt(await rawSenderKeyPair(payload), await wrapperGroup(payload), N);
-  const setupOrg = new TestOrg();
-  const SETUPS = 100;
+  const SETUPS = 60;
   const pool = Array.from({ length: SETUPS }, (_, i) => [setupOrg.device(`a${i}`, 1), setupOrg.device(`b${i}`, 1)] as const);
-  const [rawSetup, ourSetup] = await interleaved(SETUPS, 5, () => rawSessionSetup(payload), (i) => wrapperSetup(setupOrg, pool[i]![0], pool[i]![1], payload));
+  const setup = await interleaved(SETUPS, 5, () => rawSessionSetup(payload), (i) => wrapperSetup(setupOrg, pool[i]![0], pool[i]![1], payload));
+  const { key, signed, sig, prev, change, view } = verifyCase;
+  const verify = await interleaved(6000, 200, () => key.verify(signed, sig), () => {
+    const r = applyChannelChange(prev, change, view);
+    if (r.kind !== 'accepted') throw new Error(r.reason);
+  });
+  return [[one.rawEnc, one.ourEnc], [one.rawDec, one.ourDec], [group.rawEnc, group.ourEnc], [group.rawDec, group.ourDec], setup, verify];
+}
 
-  // State-change verification: the raw limit is one XEdDSA verification of the same signed bytes.
+interface VerifyCase {
+  key: PublicKey;
+  signed: Uint8Array<ArrayBuffer>;
+  sig: Uint8Array<ArrayBuffer>;
+  prev: ChannelState;
+  change: Uint8Array;
+  view: TrustView;
+}
+
+/** A 21-member channel and a change that renames it and removes 6 members. */
+function verifyCase(): VerifyCase {
   const org = new TestOrg();
   org.member('lead', 3, ['lead']);
   for (let i = 0; i < 20; i++) org.member(`m${i}`, 3);
@@ -131,27 +147,39 @@ export async function run(): Promise<Figure[]> {
   if (created.kind !== 'accepted') throw new Error(created.reason);
   const change = signChannelState(lead.identity.privateKey, nextStateFields(created.state, lead, NOW, { name: 'Round 2', members: members.slice(0, 15) }));
   const decoded = decodeChannelState(change);
-  const signed = signedMessage(CONTEXT.channelState, decoded.body);
-  const sig = new Uint8Array(decoded.signature);
-  const key: PublicKey = lead.identity.publicKey;
-  const [rawVerify, ourVerify] = await interleaved(6000, 200, () => key.verify(signed, sig), () => {
-    const r = applyChannelChange(created.state, change, view);
-    if (r.kind !== 'accepted') throw new Error(r.reason);
-  });
+  // The raw limit: one XEdDSA verification of the same signed bytes.
+  return { key: lead.identity.publicKey, signed: signedMessage(CONTEXT.channelState, decoded.body), sig: new Uint8Array(decoded.signature), prev: created.state, change, view };
+}
+
+const PASSES = 3;
+
+export async function run(): Promise<Figure[]> {
+  const payload = new Uint8Array(256).fill(7);
+  const vc = verifyCase();
+  const setupOrg = new TestOrg();
+  const passes: [number, number][][] = [];
+  for (let p = 0; p < PASSES; p++) passes.push(await pass(payload, vc, setupOrg));
+  // Per figure, the pass with the median ratio: a burst of load from other processes during one
+  // pass then does not decide the figure.
+  const pick = (f: number): [number, number] => {
+    const sorted = passes.map((ps) => ps[f]!).sort((a, b) => a[1] / a[0] - b[1] / b[0]);
+    return sorted[Math.floor(sorted.length / 2)]!;
+  };
+  const [enc, dec, genc, gdec, setup, verify] = [0, 1, 2, 3, 4, 5].map(pick) as [number, number][];
 
   const target = '>= 0.8 of raw';
   return [
-    { name: 'raw libsignal 1:1 encrypt (256 B)', value: one.rawEnc, unit: 'msg/s' },
-    { name: 'raw libsignal 1:1 decrypt (256 B)', value: one.rawDec, unit: 'msg/s' },
-    { name: 'raw libsignal sender-key encrypt (256 B)', value: group.rawEnc, unit: 'msg/s' },
-    { name: 'raw libsignal sender-key decrypt (256 B)', value: group.rawDec, unit: 'msg/s' },
-    { name: 'raw libsignal session setup (bundle + first message)', value: rawSetup, unit: 'setups/s' },
-    { name: 'raw libsignal XEdDSA verify (channel state bytes)', value: rawVerify, unit: 'verifications/s' },
-    withRatio({ name: 'Valise 1:1 encrypt (256 B)', value: one.ourEnc, unit: 'msg/s', limit: one.rawEnc, target }),
-    withRatio({ name: 'Valise 1:1 decrypt (256 B)', value: one.ourDec, unit: 'msg/s', limit: one.rawDec, target }),
-    withRatio({ name: 'Valise sender-key encrypt (256 B)', value: group.ourEnc, unit: 'msg/s', limit: group.rawEnc, target }),
-    withRatio({ name: 'Valise sender-key decrypt (256 B)', value: group.ourDec, unit: 'msg/s', limit: group.rawDec, target }),
-    withRatio({ name: 'Valise session setup (cert-checked bundle + first message)', value: ourSetup, unit: 'setups/s', limit: rawSetup, target }),
-    withRatio({ name: 'Valise channel state change verification (21 members)', value: ourVerify, unit: 'verifications/s', limit: rawVerify, target }),
+    { name: 'raw libsignal 1:1 encrypt (256 B)', value: enc![0], unit: 'msg/s' },
+    { name: 'raw libsignal 1:1 decrypt (256 B)', value: dec![0], unit: 'msg/s' },
+    { name: 'raw libsignal sender-key encrypt (256 B)', value: genc![0], unit: 'msg/s' },
+    { name: 'raw libsignal sender-key decrypt (256 B)', value: gdec![0], unit: 'msg/s' },
+    { name: 'raw libsignal session setup (bundle + first message)', value: setup![0], unit: 'setups/s' },
+    { name: 'raw libsignal XEdDSA verify (channel state bytes)', value: verify![0], unit: 'verifications/s' },
+    withRatio({ name: 'Valise 1:1 encrypt (256 B)', value: enc![1], unit: 'msg/s', limit: enc![0], target }),
+    withRatio({ name: 'Valise 1:1 decrypt (256 B)', value: dec![1], unit: 'msg/s', limit: dec![0], target }),
+    withRatio({ name: 'Valise sender-key encrypt (256 B)', value: genc![1], unit: 'msg/s', limit: genc![0], target }),
+    withRatio({ name: 'Valise sender-key decrypt (256 B)', value: gdec![1], unit: 'msg/s', limit: gdec![0], target }),
+    withRatio({ name: 'Valise session setup (cert-checked bundle + first message)', value: setup![1], unit: 'setups/s', limit: setup![0], target }),
+    withRatio({ name: 'Valise channel state change verification (21 members)', value: verify![1], unit: 'verifications/s', limit: verify![0], target }),
   ];
 }
