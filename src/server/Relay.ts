@@ -370,7 +370,8 @@ export class Relay {
   /** Persists one item for each device, then wakes the connected ones. */
   private async place(to: DeviceAddress[], item: QueueItem, dedupeUntilMs?: number): Promise<{ placed: number; full: number; duplicate: boolean }> {
     if (to.length === 0) return { placed: 0, full: 0, duplicate: false };
-    const r = await this.store.enqueue(to, item, this.limits.maxQueueDepth, dedupeUntilMs);
+    // Every item id is remembered relay-wide, so nothing is ever queued twice for a device.
+    const r = await this.store.enqueue(to, item, this.limits.maxQueueDepth, dedupeUntilMs ?? item.expiresMs);
     for (const p of r.placed) {
       for (const s of this.sinks.get(devKey(p.to)) ?? []) if (this.isPrimary(s)) s.wake([p.item]);
     }

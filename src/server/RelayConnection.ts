@@ -26,6 +26,9 @@ import type { DeviceAddress, QueuedItem, QueueItemKind } from './store/RelayStor
 export const PROTOCOL_VERSION = RelayProtocolVersion.RELAY_PROTOCOL_VERSION_1;
 
 type Phase = 'hello' | 'open' | 'device' | 'admin' | 'closed';
+
+/** How long an unauthenticated connection may wait for its enrolment to be approved. */
+const ENROLMENT_WAIT_MS = 30 * 60 * 1000;
 type ResponseResult = MessageInitShape<typeof RelayResponseSchema>['result'];
 type PushBody = MessageInitShape<typeof RelayPushSchema>['body'];
 type ServerBody = MessageInitShape<typeof ServerFrameSchema>['body'];
@@ -43,13 +46,14 @@ export class RelayConnection implements DeviceSink {
   private address: DeviceAddress | undefined;
   private tokens: number;
   private lastRefill = performance.now();
-  private readonly inflight = new Set<string>();
+  /** Pushed, unacknowledged items of this connection: id (hex) → queue sequence number. */
+  private readonly inflight = new Map<string, number>();
   private cursor = 0;
   private pumping = false;
   private pumpAgain = false;
   private backlogDone = false;
   private readonly cleanups: (() => void)[] = [];
-  private readonly handshakeTimer: NodeJS.Timeout;
+  private handshakeTimer: NodeJS.Timeout;
 
   constructor(
     private readonly ws: WebSocket,
@@ -162,6 +166,9 @@ export class RelayConnection implements DeviceSink {
       }
       case 'submitEnrolment': {
         const r = await relay.submitEnrolment(op.value.request);
+        // The device now waits for a person to compare codes: minutes, not the handshake's seconds.
+        clearTimeout(this.handshakeTimer);
+        this.handshakeTimer = setTimeout(() => this.close(CLOSE.HANDSHAKE_TIMEOUT, 'enrolment wait over; poll or resubmit'), ENROLMENT_WAIT_MS);
         this.cleanups.push(relay.waitForEnrolment(r.requestId, {
           approved: (device, member) => this.push({ case: 'enrolment', value: { state: EnrolmentStatus_State.APPROVED, deviceCertificate: device, memberCertificate: member } }),
         }));
@@ -286,7 +293,7 @@ export class RelayConnection implements DeviceSink {
 
   private deliver(item: QueuedItem): void {
     this.cursor = item.seq;
-    this.inflight.add(Buffer.from(item.id).toString('hex'));
+    this.inflight.set(Buffer.from(item.id).toString('hex'), item.seq);
     this.push({ case: 'delivery', value: { id: item.id, kind: KIND[item.kind], payload: item.payload, channelId: item.channelId } });
   }
 
@@ -323,9 +330,18 @@ export class RelayConnection implements DeviceSink {
   private async onAck(ids: Uint8Array[]): Promise<void> {
     const d = this.address!;
     const before = this.inflight.size;
-    for (const id of ids) this.inflight.delete(Buffer.from(id).toString('hex'));
+    // Only what this connection delivered can be acknowledged here; other ids are ignored.
+    const seqs: number[] = [];
+    for (const id of ids.slice(0, 10_000)) {
+      const k = Buffer.from(id).toString('hex');
+      const seq = this.inflight.get(k);
+      if (seq === undefined) continue;
+      this.inflight.delete(k);
+      seqs.push(seq);
+    }
+    if (seqs.length === 0) return;
     try {
-      await this.relay.store.ack(d, ids.slice(0, 10_000));
+      await this.relay.store.ack(d, seqs);
     } catch (e) {
       this.relay.log.error({ err: toValiseError(e).toLog() }, 'ack failed');
     }

@@ -89,6 +89,26 @@ describe('enrolment', () => {
   });
 });
 
+describe('waiting connections', () => {
+  it('closes a connection that neither authenticates nor enrols, but keeps one waiting for approval', async () => {
+    const quick = await new TestOrg().start({ limits: { handshakeTimeoutMs: 300 } });
+    try {
+      await quick.addUser('alice');
+      const idle = await RelayClient.connect(quick.relay.url);
+      const waiting = await RelayClient.connect(quick.relay.url);
+      const identity = IdentityKeyPair.generate();
+      const req = createEnrolmentRequest({ orgId: quick.orgId, userName: 'alice', deviceName: 'x', identity, registrationId: 1, nowMs: Date.now() });
+      await waiting.request({ case: 'submitEnrolment', value: { request: req.encoded } }, 'enrolmentSubmitted');
+      expect((await idle.closed).code).toBe(4010);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(waiting.isOpen).toBe(true);
+      await waiting.close();
+    } finally {
+      await quick.stop();
+    }
+  });
+});
+
 describe('authentication', () => {
   it('refuses an unsanctioned device (certificate from another organisation root)', async () => {
     const identity = IdentityKeyPair.generate();

@@ -128,7 +128,8 @@ export interface RelayStore {
   /** The device's queue after `afterSeq`, oldest first, unexpired only. */
   readQueue(device: DeviceAddress, afterSeq: number, limit: number, nowMs: number): MaybePromise<QueuedItem[]>;
   queueDepth(device: DeviceAddress): MaybePromise<number>;
-  ack(device: DeviceAddress, ids: Uint8Array[]): MaybePromise<number>;
+  /** Deletes delivered items by their queue sequence numbers (only the device's own). */
+  ack(device: DeviceAddress, seqs: number[]): MaybePromise<number>;
   /**
    * A wipe: drops the channel's queued envelopes and its state, keeping a tombstone so the channel
    * id can never be used again; returns how many envelopes were dropped.

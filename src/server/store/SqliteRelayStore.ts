@@ -40,13 +40,12 @@ CREATE TABLE IF NOT EXISTS signed_prekeys (user_id TEXT NOT NULL, device_id INTE
 CREATE TABLE IF NOT EXISTS one_time_prekeys (user_id TEXT NOT NULL, device_id INTEGER NOT NULL, kyber INTEGER NOT NULL,
   key_id INTEGER NOT NULL, record BLOB NOT NULL, PRIMARY KEY (user_id, device_id, kyber, key_id));
 CREATE TABLE IF NOT EXISTS seen (id BLOB PRIMARY KEY, until_ms INTEGER NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS seen_until ON seen (until_ms);
 CREATE TABLE IF NOT EXISTS queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, device_id INTEGER NOT NULL,
-  item_id BLOB NOT NULL, kind TEXT NOT NULL, channel_id BLOB NOT NULL, payload BLOB NOT NULL, expires_ms INTEGER NOT NULL,
-  UNIQUE (user_id, device_id, item_id));
+  item_id BLOB NOT NULL, kind TEXT NOT NULL, channel_id BLOB NOT NULL, payload BLOB NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS queue_device ON queue (user_id, device_id, seq);
-CREATE INDEX IF NOT EXISTS queue_channel ON queue (channel_id);
-CREATE INDEX IF NOT EXISTS queue_expiry ON queue (expires_ms);
+-- One index only: every send and ack pays for each index, while wipes and the once-a-minute expiry
+-- sweep are rare enough to scan. Duplicates are kept out by the relay-wide \`seen\` table; acks delete
+-- by sequence number.
 CREATE TABLE IF NOT EXISTS channel_changes (channel_id BLOB NOT NULL, n INTEGER NOT NULL, change BLOB NOT NULL,
   PRIMARY KEY (channel_id, n));
 CREATE TABLE IF NOT EXISTS wiped_channels (channel_id BLOB PRIMARY KEY, wiped_ms INTEGER NOT NULL);
@@ -73,6 +72,8 @@ export class SqliteRelayStore implements RelayStore {
   private readonly db: Database.Database;
   private readonly depth = new Map<string, number>();
   private batch: { op: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  /** Runs a function in a savepoint when called inside a transaction (built once: building is not free). */
+  private readonly savepoint: (op: () => unknown) => unknown;
   private readonly st;
 
   /** `file` is a path, or ':memory:' for tests. */
@@ -86,6 +87,7 @@ export class SqliteRelayStore implements RelayStore {
     this.db.pragma('wal_autocheckpoint = 10000');
     this.db.exec(SCHEMA);
     const db = this.db;
+    this.savepoint = db.transaction((op: () => unknown) => op());
     this.st = {
       putMember: db.prepare(
         `INSERT INTO members VALUES (@userId, @displayName, @clearance, @roles, @serial, @certificate)
@@ -125,14 +127,14 @@ export class SqliteRelayStore implements RelayStore {
       markSeen: db.prepare('INSERT OR IGNORE INTO seen VALUES (?, ?)'),
       unsee: db.prepare('DELETE FROM seen WHERE id = ?'),
       enqueue: db.prepare(
-        'INSERT OR IGNORE INTO queue (user_id, device_id, item_id, kind, channel_id, payload, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO queue (user_id, device_id, item_id, kind, channel_id, payload, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       readQueue: db.prepare(
         `SELECT seq, item_id, kind, channel_id, payload, expires_ms FROM queue
          WHERE user_id = ? AND device_id = ? AND seq > ? AND expires_ms > ? ORDER BY seq LIMIT ?`,
       ),
       countQueue: db.prepare('SELECT count(*) AS n FROM queue WHERE user_id = ? AND device_id = ?'),
-      ack: db.prepare('DELETE FROM queue WHERE user_id = ? AND device_id = ? AND item_id = ?'),
+      ack: db.prepare('DELETE FROM queue WHERE seq = ? AND user_id = ? AND device_id = ?'),
       dropChannel: db.prepare(
         `DELETE FROM queue WHERE channel_id = ? AND kind IN ('envelope', 'channel-change') RETURNING user_id, device_id`,
       ),
@@ -289,10 +291,10 @@ export class SqliteRelayStore implements RelayStore {
     return n;
   }
 
-  ack(d: DeviceAddress, ids: Uint8Array[]): Promise<number> {
+  ack(d: DeviceAddress, seqs: number[]): Promise<number> {
     return this.inBatch(() => {
       let n = 0;
-      for (const id of ids) n += this.st.ack.run(d.userId, d.deviceId, id).changes;
+      for (const seq of seqs) n += this.st.ack.run(seq, d.userId, d.deviceId).changes;
       if (n > 0) this.depth.set(key(d), Math.max(0, this.queueDepth(d) - n));
       return n;
     });
@@ -318,7 +320,7 @@ export class SqliteRelayStore implements RelayStore {
       this.db.transaction(() => {
         for (const o of ops) {
           try {
-            outcomes.push({ ok: true, value: this.db.transaction(o.op)() });
+            outcomes.push({ ok: true, value: this.savepoint(o.op) });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }
