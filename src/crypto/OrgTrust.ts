@@ -31,6 +31,7 @@ export class OrgTrust implements RevocationSet {
   private readonly members = new Map<string, MemberCertificate>();
   private readonly devices = new Map<string, DeviceCertificate>();
   private readonly revoked = new Map<string, Revocation>();
+  private readonly seenDevices = new Map<string, DeviceCertificate>();
 
   constructor(readonly org: OrgIdentity) {}
 
@@ -48,7 +49,10 @@ export class OrgTrust implements RevocationSet {
   }
 
   addDeviceCertificate(bytes: Uint8Array): DeviceCertificate {
-    const cert = readDeviceCertificate(bytes, this.org);
+    // Bundles carry the same certificate again and again; verify each distinct one once.
+    const seen = this.seenDevices.get(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'));
+    const cert = seen ?? readDeviceCertificate(bytes, this.org);
+    if (!seen) this.seenDevices.set(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), cert);
     if (this.isRevoked('device', cert.serial)) throw new CertificateError('revoked', 'device certificate');
     const key = `${cert.userId}.${cert.deviceId}`;
     const old = this.devices.get(key);

@@ -18,7 +18,7 @@ import {
   signalEncrypt,
 } from '@signalapp/libsignal-client';
 import { PublicKyberPrekeySchema, PublicOneTimePrekeySchema, PublicSignedPrekeySchema } from '../gen/valise/v1/prekeys_pb.ts';
-import { verifyDeviceCertificate, type DeviceCertificate } from './certificates.ts';
+import { checkValidity, type DeviceCertificate } from './certificates.ts';
 import type { DeviceRef } from './ChannelState.ts';
 import { decodeMessage, LIMITS } from './codec.ts';
 import { CertificateError, CodecError, CryptoUsageError, DecryptionError, UntrustedIdentity } from './errors.ts';
@@ -179,9 +179,10 @@ export class SessionCipher {
   }
 
   private certifiedBundleDevice(bundle: PeerBundle, nowMs: number): DeviceCertificate {
-    const cert = verifyDeviceCertificate(bundle.deviceCertificate, this.trust.org, nowMs, this.trust);
+    // Verifies the org signature (once per distinct certificate) and refuses a revoked one.
+    const cert = this.trust.addDeviceCertificate(bundle.deviceCertificate);
+    checkValidity(cert, nowMs, 'device certificate');
     if (cert.userId !== bundle.userId || cert.deviceId !== bundle.deviceId) throw new CertificateError('wrong-signer', 'device certificate');
-    this.trust.addDeviceCertificate(bundle.deviceCertificate);
     // A relay could hand out an older, still unrevoked certificate of a re-enrolled device (and the
     // old key's prekeys); only the newest certificate we know for the device counts.
     const current = this.trust.requireDevice(bundle.userId, bundle.deviceId, nowMs);

@@ -156,7 +156,8 @@ function verifiedBody(org: OrgIdentity, context: (typeof CONTEXT)[keyof typeof C
   }
 }
 
-function checkValidity(v: Validity, nowMs: number, subject: CertificateError['subject']): void {
+/** Throws `not-yet-valid` or `expired` unless `nowMs` lies within the validity. */
+export function checkValidity(v: Validity, nowMs: number, subject: CertificateError['subject']): void {
   if (nowMs < v.notBeforeMs) throw new CertificateError('not-yet-valid', subject);
   if (nowMs >= v.notAfterMs) throw new CertificateError('expired', subject);
 }
