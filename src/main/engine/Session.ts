@@ -712,12 +712,10 @@ export class Session {
     const entry = { channelId: input.channelId, messageId: id, content, createdAt: now };
     if (keepsOnDisk(e.state.policy)) {
       // The message and its outbox row land together: nothing is "sent" that is not also kept.
-      let seq = 0;
       this.d.store.transaction((r) => {
         r.messages.insert(message);
-        seq = r.outbox.enqueue(entry.channelId, entry.content, entry.messageId, now);
+        r.outbox.enqueue(entry.channelId, entry.content, entry.messageId, now);
       });
-      void seq;
       void this.outbox.flush();
     } else {
       this.otr.insert(message);

@@ -8,13 +8,23 @@ import { isValiseError } from '../../shared/errors.ts';
 export { ApiError };
 
 const BY_LOWER_CODE: Record<string, ApiErrorCode> = {
-  WRONG_KEY: 'UNLOCK_FAILED',
-  UNLOCK_FAILED: 'UNLOCK_FAILED',
+  // storage
+  STORAGE_WRONG_KEY: 'UNLOCK_FAILED',
+  STORAGE_KEY_PROVIDER_UNAVAILABLE: 'UNLOCK_FAILED',
+  STORAGE_KEYSTORE_INSECURE: 'UNLOCK_FAILED',
+  STORAGE_KEYSTORE_CHANGED: 'UNLOCK_FAILED',
+  STORAGE_KEY_FILE_TAMPERED: 'UNLOCK_FAILED',
+  // crypto
   WIPE_NOT_ALLOWED: 'FORBIDDEN',
-  NOT_CLEARED: 'NOT_CLEARED',
-  STATE_CONFLICT: 'CONFLICT',
-  IDENTITY_CHANGED: 'IDENTITY_CHANGED',
   UNTRUSTED_IDENTITY: 'IDENTITY_CHANGED',
+  // relay refusals
+  CHANNEL_PAUSED: 'CHANNEL_PAUSED',
+  CHANNEL_WIPED: 'CHANNEL_WIPED',
+  NOT_A_MEMBER: 'FORBIDDEN',
+  FORBIDDEN: 'FORBIDDEN',
+  CHANNEL_CHANGE_REFUSED: 'CONFLICT',
+  AUTH_REVOKED: 'DEVICE_REVOKED',
+  RELAY_UNAVAILABLE: 'OFFLINE',
 };
 
 /** Keeps ApiErrors, maps known lower-layer codes, and wraps the rest as INTERNAL (cause kept). */
@@ -22,7 +32,8 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   if (isValiseError(e)) {
     const code = BY_LOWER_CODE[e.code];
-    if (code) return new ApiError(code, { cause: e });
+    // Keep the lower layer's message where it says more (e.g. which key provider is missing).
+    if (code) return new ApiError(code, { cause: e, ...(code === 'UNLOCK_FAILED' || code === 'OFFLINE' ? { message: e.userMessage } : {}) });
     // A lower layer's own user message is written for users too; keep it.
     if (e.kind === 'io') return new ApiError('OFFLINE', { cause: e, message: e.userMessage });
     return new ApiError('INTERNAL', { cause: e, message: e.userMessage });
