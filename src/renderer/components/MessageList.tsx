@@ -4,7 +4,7 @@
  * copy, cut and drag out of the list are blocked.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useRef, type SyntheticEvent } from 'react';
+import { memo, useEffect, useLayoutEffect, useRef, type SyntheticEvent } from 'react';
 import type { DeliveryState, MessageView } from '../../shared/api/schemas.ts';
 import { formatTime } from '../i18n/catalogue.ts';
 import { useI18n } from '../i18n/I18n.tsx';
@@ -22,7 +22,7 @@ export interface MessageListProps {
 const ESTIMATE = 56;
 
 export function MessageList({ channelName, messages, allowCopy, hasOlder, loadingOlder, onNearTop, onCopyBlocked }: MessageListProps) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: messages.length,
@@ -31,6 +31,8 @@ export function MessageList({ channelName, messages, allowCopy, hasOlder, loadin
     overscan: 8,
     getItemKey: (i) => messages[i]?.id ?? i,
     initialRect: { width: 800, height: 600 },
+    // Render scroll updates with the next frame instead of synchronously inside the scroll event.
+    useFlushSync: false,
   });
 
   // Stay pinned to the newest message when one arrives while the reader is at the bottom.
@@ -58,7 +60,8 @@ export function MessageList({ channelName, messages, allowCopy, hasOlder, loadin
     if (!el) return;
     const onScroll = () => {
       atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < ESTIMATE;
-      if (el.scrollTop < ESTIMATE * 10 && hasOlder && !loadingOlder) onNearTop();
+      // Ask for the older page several screens ahead so a fast scroll never hits the top.
+      if (el.scrollTop < el.clientHeight * 8 && hasOlder && !loadingOlder) onNearTop();
     };
     el.addEventListener('scroll', onScroll, { passive: true });
     return () => el.removeEventListener('scroll', onScroll);
@@ -90,28 +93,30 @@ export function MessageList({ channelName, messages, allowCopy, hasOlder, loadin
         {virtualizer.getVirtualItems().map((row) => {
           const m = messages[row.index]!;
           return (
-            <article
-              key={row.key}
-              data-index={row.index}
-              ref={virtualizer.measureElement}
-              className={`message${m.mine ? ' message--mine' : ''}`}
-              style={{ transform: `translateY(${row.start}px)` }}
-              aria-setsize={messages.length}
-              aria-posinset={row.index + 1}
-            >
-              <header className="message__meta">
-                <span className="message__sender">{m.mine ? t('message.you') : m.senderName}</span>
-                <time dateTime={new Date(m.sentAt).toISOString()}>{formatTime(lang, m.sentAt)}</time>
-                {m.mine && m.delivery && <DeliveryMark state={m.delivery} />}
-              </header>
-              <p className="message__text">{m.text}</p>
-            </article>
+            <div key={row.key} data-index={row.index} ref={virtualizer.measureElement} className="message-slot" style={{ transform: `translateY(${row.start}px)` }}>
+              <MessageRow m={m} index={row.index} total={messages.length} />
+            </div>
           );
         })}
       </div>
     </div>
   );
 }
+
+/** One message; memoised so that scrolling re-renders only the rows that come into view. */
+const MessageRow = memo(function MessageRow({ m, index, total }: { m: MessageView; index: number; total: number }) {
+  const { t, lang } = useI18n();
+  return (
+    <article className={`message${m.mine ? ' message--mine' : ''}`} aria-setsize={total} aria-posinset={index + 1}>
+      <header className="message__meta">
+        <span className="message__sender">{m.mine ? t('message.you') : m.senderName}</span>
+        <time dateTime={new Date(m.sentAt).toISOString()}>{formatTime(lang, m.sentAt)}</time>
+        {m.mine && m.delivery && <DeliveryMark state={m.delivery} />}
+      </header>
+      <p className="message__text">{m.text}</p>
+    </article>
+  );
+});
 
 function DeliveryMark({ state }: { state: DeliveryState }) {
   const { t } = useI18n();

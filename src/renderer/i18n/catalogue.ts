@@ -47,6 +47,11 @@ export function formatDuration(lang: Language, ms: number): string {
   return new Intl.NumberFormat(lang, { style: 'unit', unit: 'second', unitDisplay: 'long' }).format(0);
 }
 
+// Building an Intl formatter costs far more than using one; the message list formats per row.
+const timeFormats = new Map<Language, Intl.DateTimeFormat>();
+
 export function formatTime(lang: Language, ms: number): string {
-  return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' }).format(ms);
+  let f = timeFormats.get(lang);
+  if (!f) timeFormats.set(lang, (f = new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' })));
+  return f.format(ms);
 }
