@@ -89,6 +89,7 @@ describe('device identity and prekeys', () => {
     const m1 = await alice.cipher.encrypt(bob.device, text('1'));
     await bob.cipher.decrypt(alice.device, m1.type, m1.ciphertext);
     const m2 = await carol.cipher.encrypt(bob.device, text('2'));
+    await expect(bob.cipher.decrypt(carol.device, m2.type, m2.ciphertext)).rejects.toMatchObject({ code: 'DECRYPT_INVALID_PREKEY' });
     await expect(bob.cipher.decrypt(carol.device, m2.type, m2.ciphertext)).rejects.toBeInstanceOf(DecryptionError);
   });
 

@@ -12,6 +12,10 @@ export function fromLibsignal(e: unknown, address: string): ValiseError {
     if (isValiseError(e.cause)) return e.cause;
     // libsignal reports a store callback's exception only as text naming the callback.
     if (e.message.includes("'markKyberPreKeyUsed'") && e.message.includes('replayed')) return new KyberPrekeyReuse();
+    // A prekey store that has no such key (used already, or never issued).
+    if (/'(loadPreKey|loadSignedPreKey|loadKyberPreKey|getPreKey|getSignedPreKey|getKyberPreKey)'/.test(e.message)) {
+      return new DecryptionError('invalid-prekey', { cause: e });
+    }
     switch (e.code) {
       case ErrorCode.DuplicatedMessage:
         return new DuplicateMessage({ cause: e });
