@@ -44,7 +44,9 @@ export interface Closed {
 
 export class RelayClient {
   private nextId = 1n;
-  private readonly pending = new Map<bigint, { resolve: (r: Result) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<bigint, { resolve: (r: Result) => void; reject: (e: Error) => void; deadline: number }>();
+  /** One sweep for all request deadlines: a timer per request costs more than the request. */
+  private sweeper: NodeJS.Timeout | undefined;
   private readonly pushListeners = new Set<(p: RelayPush['body']) => void>();
   private closedWith: Closed | undefined;
   private readonly acks: Uint8Array[] = [];
@@ -59,8 +61,8 @@ export class RelayClient {
     this.closedPromise = new Promise((resolve) => {
       ws.on('close', (code, reason) => {
         this.closedWith = { code, reason: reason.toString() };
+        clearInterval(this.sweeper);
         for (const p of this.pending.values()) {
-          clearTimeout(p.timer);
           p.reject(new RelayUnavailable(`connection closed: ${code} ${reason.toString()}`, code));
         }
         this.pending.clear();
@@ -139,11 +141,8 @@ export class RelayClient {
     if (this.closedWith) return Promise.reject(new RelayUnavailable('connection closed', this.closedWith.code));
     const id = this.nextId++;
     return new Promise<Result>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new RelayUnavailable('request timed out'));
-      }, this.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, deadline: performance.now() + this.timeoutMs });
+      this.sweeper ??= setInterval(() => this.sweep(), Math.min(1000, this.timeoutMs)).unref();
       this.sendFrame({ case: 'request', value: { id, op } });
     });
   }
@@ -209,6 +208,15 @@ export class RelayClient {
     this.ws.send(toBinary(ClientFrameSchema, create(ClientFrameSchema, { body })));
   }
 
+  private sweep(): void {
+    const now = performance.now();
+    for (const [id, p] of this.pending) {
+      if (p.deadline > now) continue;
+      this.pending.delete(id);
+      p.reject(new RelayUnavailable('request timed out'));
+    }
+  }
+
   private onMessage(data: Buffer): void {
     let f;
     try {
@@ -222,7 +230,6 @@ export class RelayClient {
       const p = this.pending.get(f.body.value.id);
       if (!p) return;
       this.pending.delete(f.body.value.id);
-      clearTimeout(p.timer);
       p.resolve(f.body.value.result);
     } else if (f.body.case === 'push') {
       for (const l of this.pushListeners) l(f.body.value.body);
