@@ -78,9 +78,17 @@ export class OrgTrust implements RevocationSet {
     const cert = this.devices.get(`${userId}.${deviceId}`);
     if (!cert) throw new CertificateError('missing', 'device certificate');
     if (this.isRevoked('device', cert.serial)) throw new CertificateError('revoked', 'device certificate');
+    // A person removed from the organisation takes their devices along.
+    if (this.memberRevoked(userId)) throw new CertificateError('revoked', 'member certificate');
     if (nowMs < cert.notBeforeMs) throw new CertificateError('not-yet-valid', 'device certificate');
     if (nowMs >= cert.notAfterMs) throw new CertificateError('expired', 'device certificate');
     return cert;
+  }
+
+  /** True when the user's (newest known) member certificate has been revoked. */
+  private memberRevoked(userId: string): boolean {
+    const m = this.members.get(userId);
+    return m !== undefined && this.isRevoked('member', m.serial);
   }
 
   requireMember(userId: string, nowMs: number): MemberCertificate {
@@ -114,7 +122,10 @@ export class OrgTrust implements RevocationSet {
     return {
       nowMs: atMs,
       member: (u) => valid('member', this.members.get(u)),
-      device: (u, d) => valid('device', this.devices.get(`${u}.${d}`)),
+      device: (u, d) => {
+        const m = this.members.get(u);
+        return m && revokedBy('member', m.serial) ? undefined : valid('device', this.devices.get(`${u}.${d}`));
+      },
     };
   }
 
@@ -125,7 +136,7 @@ export class OrgTrust implements RevocationSet {
     return {
       nowMs,
       member: (u) => ok('member', this.members.get(u)),
-      device: (u, d) => ok('device', this.devices.get(`${u}.${d}`)),
+      device: (u, d) => (this.memberRevoked(u) ? undefined : ok('device', this.devices.get(`${u}.${d}`))),
     };
   }
 

@@ -121,6 +121,17 @@ describe('1:1 sessions', () => {
     await expect(carol.cipher.processBundle(shortLived.bundle())).rejects.toMatchObject({ problem: 'expired' });
   });
 
+  it('refuses the devices of a person whose member certificate was revoked', async () => {
+    const { org, alice, bob } = await three();
+    await connect(alice, bob);
+    const member = org.member('bob', 1);
+    alice.learn(member);
+    await alice.cipher.encrypt(bob.device, text('still fine'));
+    alice.trust.addRevocation(issueRevocation(org.root.privateKey, { orgId: org.orgId, target: 'member', revokedSerial: member.serial, revokedAtMs: NOW, reason: 'left' }));
+    await expect(alice.cipher.encrypt(bob.device, text('gone'))).rejects.toMatchObject({ problem: 'revoked' });
+    expect(alice.trust.view(NOW).device('bob', 1)).toBeUndefined();
+  });
+
   it('blocks sending after an identity change until the new key is verified', async () => {
     const { org, alice, bob } = await three();
     await connect(alice, bob);
