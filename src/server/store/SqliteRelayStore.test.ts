@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { SqliteRelayStore } from './SqliteRelayStore.ts';
+
+const bob = { userId: 'bob', deviceId: 1 };
+const item = (n: number, o: Partial<{ expiresMs: number; channel: number }> = {}) => ({
+  id: new Uint8Array(16).fill(n),
+  kind: 'envelope' as const,
+  channelId: new Uint8Array(16).fill(o.channel ?? 0),
+  payload: new Uint8Array([n]),
+  expiresMs: o.expiresMs ?? Date.now() + 60_000,
+});
+
+describe('SqliteRelayStore', () => {
+  it('keeps a queue in order, deletes only what is acknowledged, and never queues an id twice', async () => {
+    const s = new SqliteRelayStore(':memory:');
+    for (let n = 1; n <= 3; n++) await s.enqueue([bob], item(n), 10, Date.now() + 60_000);
+    expect((await s.enqueue([bob], item(2), 10, Date.now() + 60_000)).duplicate).toBe(true);
+    const q = s.readQueue(bob, 0, 10, Date.now());
+    expect(q.map((i) => i.payload[0])).toEqual([1, 2, 3]);
+    expect(await s.ack(bob, [q[1]!.seq])).toBe(1);
+    expect(await s.ack({ userId: 'eve', deviceId: 1 }, [q[0]!.seq])).toBe(0); // not eve's to delete
+    expect(s.readQueue(bob, 0, 10, Date.now()).map((i) => i.payload[0])).toEqual([1, 3]);
+    expect(s.queueDepth(bob)).toBe(2);
+    s.close();
+  });
+
+  it('refuses beyond the depth limit and forgets the id so a retry can pass later', async () => {
+    const s = new SqliteRelayStore(':memory:');
+    await s.enqueue([bob], item(1), 1, Date.now() + 60_000);
+    const full = await s.enqueue([bob], item(2), 1, Date.now() + 60_000);
+    expect(full.full).toEqual([bob]);
+    await s.ack(bob, [s.readQueue(bob, 0, 10, Date.now())[0]!.seq]);
+    expect((await s.enqueue([bob], item(2), 1, Date.now() + 60_000)).placed).toHaveLength(1);
+    s.close();
+  });
+
+  it('expires items and wipes a channel\'s envelopes but not its wipe', async () => {
+    const s = new SqliteRelayStore(':memory:');
+    await s.enqueue([bob], item(1, { expiresMs: Date.now() - 1 }), 10);
+    await s.enqueue([bob], item(2, { channel: 7 }), 10);
+    await s.enqueue([bob], { ...item(3, { channel: 7 }), kind: 'wipe' }, 10);
+    expect(s.readQueue(bob, 0, 10, Date.now()).map((i) => i.payload[0])).toEqual([2, 3]);
+    expect(s.expire(Date.now())).toBe(1);
+    expect(s.wipeChannel(new Uint8Array(16).fill(7))).toBe(1);
+    expect(s.readQueue(bob, 0, 10, Date.now()).map((i) => i.kind)).toEqual(['wipe']);
+    expect(s.listWipedChannelIds()).toHaveLength(1);
+    s.close();
+  });
+
+  it('hands out each one-time prekey once and falls back to the Kyber last-resort key', () => {
+    const s = new SqliteRelayStore(':memory:');
+    s.putPrekeys(bob, { signedPrekey: new Uint8Array([1]), kyberLastResort: new Uint8Array([2]), oneTime: [{ id: 5, record: new Uint8Array([5]) }], oneTimeKyber: [] });
+    const a = s.takeBundle(bob)!;
+    const b = s.takeBundle(bob)!;
+    expect(a.oneTime?.id).toBe(5);
+    expect(b.oneTime).toBeUndefined();
+    expect(b.kyber).toMatchObject({ lastResort: true, id: 0 });
+    expect(s.takeBundle({ userId: 'nobody', deviceId: 1 })).toBeUndefined();
+    s.close();
+  });
+
+  it('keeps the audit log append-only', () => {
+    const s = new SqliteRelayStore(':memory:');
+    s.appendAudit({ atMs: 1, event: 'device.revoked', actor: 'org', subject: 'bob:1', detail: '' });
+    const db = (s as unknown as { db: { exec(sql: string): void } }).db;
+    expect(() => db.exec("UPDATE audit SET event = 'nothing'")).toThrow(/append-only/);
+    expect(() => db.exec('DELETE FROM audit')).toThrow(/append-only/);
+    expect(s.readAudit(0, 10).map((e) => e.event)).toEqual(['device.revoked']);
+    s.close();
+  });
+});
