@@ -6,6 +6,7 @@ import * as S from '@signalapp/libsignal-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../shared/model/policy.ts';
 import { openDatabase } from './Database.ts';
+import { StorageUsageError } from './errors.ts';
 import { LocalStore } from './LocalStore.ts';
 import { migrate } from './migrations/index.ts';
 import { openTestStore, tempDir } from '../../test/storage/support.ts';
@@ -152,5 +153,9 @@ describe('LocalStore.wipeChannel', () => {
     expect(s.repos.channels.get('talks')!.status).toBe('wiped');
     expect(s.repos.channels.stateAt('talks', 1)).toBeNull();
     expect(s.repos.channels.stateAt('talks', 2)).not.toBeNull();
+    // A message that arrives after the wipe does not bring the channel back.
+    expect(() => s.messages.insert({ id: 'late', channelId: 'talks', sender: 'a', sentAt: 99, text: 'late' })).toThrow(StorageUsageError);
+    expect(() => s.repos.outbox.enqueue('talks', Buffer.from('late'))).toThrow(StorageUsageError);
+    expect(s.messages.count('talks')).toBe(0);
   });
 });
