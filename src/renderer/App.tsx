@@ -1,6 +1,6 @@
 /** The store-connected shell: which screen, the workspace, and the dialogs. */
 import { useCallback, useEffect, useState } from 'react';
-import type { ChannelDetails } from '../shared/api/schemas.ts';
+import type { ChannelDetails, Settings } from '../shared/api/schemas.ts';
 import { DEFAULT_SETTINGS } from '../shared/api/schemas.ts';
 import { reportVisibleChannel } from './api/connect.ts';
 import { ChannelHeader } from './components/ChannelHeader.tsx';
@@ -14,6 +14,9 @@ import { PauseDialog } from './components/PauseDialog.tsx';
 import { ProgressBar } from './components/ProgressBar.tsx';
 import { EnrolmentScreen, FirstRunScreen, UnlockScreen } from './components/Screens.tsx';
 import { SearchPanel } from './components/SearchPanel.tsx';
+import { SettingsDialog } from './components/SettingsDialog.tsx';
+import { errorMessage } from './stores/errorMessage.ts';
+import { useIdleLock } from './ui/useIdleLock.ts';
 import { WipeDialog } from './components/WipeDialog.tsx';
 import { LANGUAGES, type Language } from './i18n/catalogue.ts';
 import { I18nProvider, useI18n } from './i18n/I18n.tsx';
@@ -43,15 +46,15 @@ function Root() {
 
   if (disconnected) return <main className="centre"><p role="alert" className="error">{t('app.disconnected')}</p></main>;
   if (!status) return <main className="centre"><p className="muted">{t('app.loading')}</p></main>;
-  const keyProvider = 'passphrase' as const;
   switch (status.state) {
     case 'no-profile':
       return (
         <FirstRunScreen
           busy={busy}
           error={error}
-          onStartLocal={(p) => void session.getState().startLocal({ ...p, keyProvider })}
-          onJoin={(p) => void session.getState().join({ ...p, keyProvider })}
+          providers={window.valise ? ['os-keystore', 'passphrase', 'tpm', 'pkcs11'] : ['passphrase', 'tpm', 'pkcs11']}
+          onStartLocal={(p) => void session.getState().startLocal(p)}
+          onJoin={(p) => void session.getState().join(p)}
         />
       );
     case 'enrolling':
@@ -78,6 +81,12 @@ function Workspace() {
   const messagesError = useMessages((s) => s.error);
   const channels = Object.values(byId);
   const selected = selectedId ? byId[selectedId] : undefined;
+  const [settings, setSettings] = useState<Settings>(DEFAULT_SETTINGS);
+  useEffect(() => {
+    void api.call('getSettings').then(setSettings, () => undefined);
+  }, [api]);
+  const lockNow = useCallback(() => void stores.session.getState().lock(), [stores]);
+  useIdleLock(settings.autoLockMinutes, lockNow);
 
   useEffect(() => {
     void stores.channels.getState().load();
@@ -126,7 +135,10 @@ function Workspace() {
               </option>
             ))}
           </select>
-          <button type="button" onClick={() => void stores.session.getState().lock()}>
+          <button type="button" onClick={() => stores.ui.getState().open({ kind: 'settings' })}>
+            {t('nav.settings')}
+          </button>
+          <button type="button" onClick={lockNow}>
             {t('nav.lock')}
           </button>
         </div>
@@ -172,6 +184,13 @@ function Workspace() {
         />
       )}
       {dialog?.kind === 'wipe' && <WipeFlow channelId={dialog.channelId} />}
+      {dialog?.kind === 'settings' && (
+        <SettingsDialog
+          settings={settings}
+          onSave={async (patch) => setSettings(await api.call('setSettings', patch))}
+          onClose={() => stores.ui.getState().close()}
+        />
+      )}
     </div>
   );
 }
@@ -183,6 +202,23 @@ function ChannelView({ channelId }: { channelId: string }) {
   const now = useUi((s) => s.now);
   const entry = useMessages((s) => s.byChannel[channelId]);
   const level = levelOf(classificationsOf(status), channel.classification);
+  const [exporting, setExporting] = useState(false);
+  const exportChannel = async () => {
+    setExporting(true);
+    try {
+      const file = await stores.api.call('export', { channelId, format: 'text' });
+      const url = URL.createObjectURL(new Blob([file.content], { type: file.mime }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = file.fileName;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      stores.channels.setState({ error: errorMessage(e) });
+    } finally {
+      setExporting(false);
+    }
+  };
   const loadOlder = useCallback(() => void stores.messages.getState().loadOlder(channelId), [stores, channelId]);
   useEffect(() => {
     void stores.messages.getState().open(channelId).then(() => stores.messages.getState().markRead(channelId));
@@ -203,6 +239,8 @@ function ChannelView({ channelId }: { channelId: string }) {
         onPause={() => stores.ui.getState().open({ kind: 'pause', channelId })}
         onResume={() => void stores.channels.getState().resume(channelId)}
         onWipe={() => stores.ui.getState().open({ kind: 'wipe', channelId })}
+        onExport={exportChannel}
+        exporting={exporting}
       />
       <MessageList
         channelName={channel.name}

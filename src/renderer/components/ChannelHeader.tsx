@@ -10,9 +10,11 @@ export interface ChannelHeaderProps {
   onPause(): void;
   onResume(): void;
   onWipe(): void;
+  onExport?(): void;
+  exporting?: boolean;
 }
 
-export function ChannelHeader({ channel, now, onInfo, onPause, onResume, onWipe }: ChannelHeaderProps) {
+export function ChannelHeader({ channel, now, onInfo, onPause, onResume, onWipe, onExport, exporting }: ChannelHeaderProps) {
   const { t } = useI18n();
   return (
     <header className="channel-header">
@@ -24,6 +26,11 @@ export function ChannelHeader({ channel, now, onInfo, onPause, onResume, onWipe 
         <button type="button" onClick={onInfo}>
           {t('channel.info')}
         </button>
+        {channel.can.export && channel.policy.allowExport && onExport && (
+          <button type="button" onClick={onExport} disabled={exporting} aria-busy={exporting}>
+            {exporting ? t('channel.exporting') : t('channel.export')}
+          </button>
+        )}
         {channel.can.pause && channel.status === 'active' && (
           <button type="button" onClick={onPause}>
             {t('channel.pause')}

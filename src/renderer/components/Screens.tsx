@@ -45,13 +45,17 @@ export function UnlockScreen({ provider, busy, error, onUnlock }: { provider: Ke
 export interface FirstRunProps {
   busy: boolean;
   error: string | null;
-  onStartLocal(p: { orgName: string; displayName: string; passphrase: string }): void;
-  onJoin(p: { orgJson: string; relayUrl?: string; displayName: string; passphrase: string }): void;
+  /** Key providers this host offers (the OS key store only in the desktop app). */
+  providers: readonly KeyProviderKind[];
+  onStartLocal(p: { orgName: string; displayName: string; keyProvider: KeyProviderKind; passphrase?: string }): void;
+  onJoin(p: { orgJson: string; relayUrl?: string; displayName: string; keyProvider: KeyProviderKind; passphrase?: string }): void;
 }
 
-export function FirstRunScreen({ busy, error, onStartLocal, onJoin }: FirstRunProps) {
+export function FirstRunScreen({ busy, error, providers, onStartLocal, onJoin }: FirstRunProps) {
   const { t } = useI18n();
   const [mode, setMode] = useState<'local' | 'join'>('local');
+  const [keyProvider, setKeyProvider] = useState<KeyProviderKind>(providers[0] ?? 'passphrase');
+  const needsSecret = keyProvider === 'passphrase' || keyProvider === 'pkcs11';
   const [orgName, setOrgName] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [passphrase, setPassphrase] = useState('');
@@ -59,8 +63,9 @@ export function FirstRunScreen({ busy, error, onStartLocal, onJoin }: FirstRunPr
   const [relayUrl, setRelayUrl] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (mode === 'local') onStartLocal({ orgName, displayName, passphrase });
-    else onJoin({ orgJson, relayUrl: relayUrl || undefined, displayName, passphrase });
+    const secret = needsSecret ? { passphrase } : {};
+    if (mode === 'local') onStartLocal({ orgName, displayName, keyProvider, ...secret });
+    else onJoin({ orgJson, relayUrl: relayUrl || undefined, displayName, keyProvider, ...secret });
   };
   return (
     <Centre title={t('firstRun.title')}>
@@ -103,9 +108,21 @@ export function FirstRunScreen({ busy, error, onStartLocal, onJoin }: FirstRunPr
           <input value={displayName} onChange={(e) => setDisplayName(e.target.value)} required maxLength={100} />
         </label>
         <label>
-          {t('firstRun.passphrase')}
-          <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} required minLength={8} autoComplete="new-password" />
+          {t('firstRun.keyProvider')}
+          <select value={keyProvider} onChange={(e) => setKeyProvider(e.target.value as KeyProviderKind)}>
+            {providers.map((p) => (
+              <option key={p} value={p}>
+                {t(`keyProvider.${p}`)}
+              </option>
+            ))}
+          </select>
         </label>
+        {needsSecret && (
+          <label>
+            {keyProvider === 'pkcs11' ? t('firstRun.pin') : t('firstRun.passphrase')}
+            <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} required minLength={keyProvider === 'pkcs11' ? 4 : 8} autoComplete="new-password" />
+          </label>
+        )}
         {error && <p role="alert" className="error">{error}</p>}
         <button type="submit" className="primary" disabled={busy}>
           {mode === 'local' ? t('firstRun.submitLocal') : t('firstRun.submitJoin')}

@@ -154,6 +154,17 @@ export const en = {
   'error.title': 'Something went wrong',
   'error.dismiss': 'Dismiss',
 
+  'firstRun.keyProvider': 'Protect this device’s key with',
+  'firstRun.pin': 'Security key PIN',
+  'settings.title': 'Settings',
+  'settings.autoLock': 'Lock after this many idle minutes (0: never)',
+  'settings.notifications': 'Notifications',
+  'settings.notifications.content': 'Sender and text (unclassified, recorded channels only)',
+  'settings.notifications.sender': 'Sender only',
+  'settings.notifications.none': 'None',
+  'settings.save': 'Save',
+  'channel.export': 'Export',
+  'channel.exporting': 'Exporting…',
   'lang.label': 'Language',
 } as const;
 

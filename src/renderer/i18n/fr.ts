@@ -156,5 +156,16 @@ export const fr: Record<MessageKey, string> = {
   'error.title': 'Un problème est survenu',
   'error.dismiss': 'Fermer',
 
+  'firstRun.keyProvider': 'Protéger la clé de cet appareil avec',
+  'firstRun.pin': 'Code PIN de la clé de sécurité',
+  'settings.title': 'Réglages',
+  'settings.autoLock': 'Verrouiller après ce nombre de minutes d’inactivité (0 : jamais)',
+  'settings.notifications': 'Notifications',
+  'settings.notifications.content': 'Expéditeur et texte (canaux non classifiés et conservés seulement)',
+  'settings.notifications.sender': 'Expéditeur seulement',
+  'settings.notifications.none': 'Aucune',
+  'settings.save': 'Enregistrer',
+  'channel.export': 'Exporter',
+  'channel.exporting': 'Export en cours…',
   'lang.label': 'Langue',
 };

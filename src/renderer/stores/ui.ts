@@ -3,7 +3,7 @@ import { createStore } from 'zustand/vanilla';
 import type { ApiEvent } from '../../shared/api/events.ts';
 import type { Language } from '../i18n/catalogue.ts';
 
-export type Dialog = { kind: 'create' } | { kind: 'info'; channelId: string } | { kind: 'wipe'; channelId: string } | { kind: 'pause'; channelId: string } | { kind: 'search' } | null;
+export type Dialog = { kind: 'create' } | { kind: 'info'; channelId: string } | { kind: 'wipe'; channelId: string } | { kind: 'pause'; channelId: string } | { kind: 'search' } | { kind: 'settings' } | null;
 
 export interface UiState {
   lang: Language;
