@@ -23,6 +23,9 @@ import type { DeviceSink, Relay } from './Relay.ts';
 import type { SocketBatcher } from './SocketBatcher.ts';
 import type { DeviceAddress, QueuedItem, QueueItemKind } from './store/RelayStore.ts';
 
+/** Hex of a byte array without copying it. */
+const hexOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
 export const PROTOCOL_VERSION = RelayProtocolVersion.RELAY_PROTOCOL_VERSION_1;
 
 type Phase = 'hello' | 'open' | 'device' | 'admin' | 'closed';
@@ -293,7 +296,7 @@ export class RelayConnection implements DeviceSink {
 
   private deliver(item: QueuedItem): void {
     this.cursor = item.seq;
-    this.inflight.set(Buffer.from(item.id).toString('hex'), item.seq);
+    this.inflight.set(hexOf(item.id), item.seq);
     this.push({ case: 'delivery', value: { id: item.id, kind: KIND[item.kind], payload: item.payload, channelId: item.channelId } });
   }
 
@@ -333,7 +336,7 @@ export class RelayConnection implements DeviceSink {
     // Only what this connection delivered can be acknowledged here; other ids are ignored.
     const seqs: number[] = [];
     for (const id of ids.slice(0, 10_000)) {
-      const k = Buffer.from(id).toString('hex');
+      const k = hexOf(id);
       const seq = this.inflight.get(k);
       if (seq === undefined) continue;
       this.inflight.delete(k);
@@ -391,9 +394,10 @@ export class RelayConnection implements DeviceSink {
     clearTimeout(this.handshakeTimer);
     for (const c of this.cleanups) c();
     if (wasDevice) {
+      const wasPrimary = this.relay.isPrimary(this);
       this.relay.detach(this);
       // The next newest connection of the device (if any) takes over delivery from the start.
-      this.relay.handover(this.address!);
+      if (wasPrimary) this.relay.handover(this.address!);
     }
   }
 }

@@ -175,6 +175,33 @@ describe('prekeys', () => {
   });
 });
 
+describe('several connections of one device', () => {
+  it('pushes to the newest only; the older one takes over when it closes', async () => {
+    const a = await connect(alice);
+    const older = await Peer.connect(org.relay.url, bob, { autoAck: false });
+    const newer = await Peer.connect(org.relay.url, bob, { autoAck: false });
+    await send(a, envelope(alice, { to: bob }));
+    await newer.waitFor(() => newer.envelopes().length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(older.envelopes()).toHaveLength(0);
+    await newer.client.close();
+    await older.waitFor(() => older.envelopes().length === 1); // unacknowledged, so sent again
+    await older.client.close();
+  });
+
+  it('does not restart delivery on the newest when an older connection closes', async () => {
+    const a = await connect(alice);
+    const older = await Peer.connect(org.relay.url, bob);
+    const newer = await connect(bob);
+    newer.autoAck = false;
+    await send(a, envelope(alice, { to: bob }));
+    await newer.waitFor(() => newer.envelopes().length === 1);
+    await older.client.close();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(newer.envelopes()).toHaveLength(1);
+  });
+});
+
 describe('connections per device', () => {
   it('refuses a connection beyond the per-device limit', async () => {
     const peers = [];
