@@ -3,8 +3,8 @@ import { createContext, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { Api } from '../../shared/api/ApiClient.ts';
 import type { Language } from '../i18n/catalogue.ts';
-import { createChannelsStore } from './channels.ts';
-import { createMessagesStore } from './messages.ts';
+import { createChannelsStore, initialChannels } from './channels.ts';
+import { createMessagesStore, initialMessages } from './messages.ts';
 import { createSessionStore } from './session.ts';
 import { createUiStore } from './ui.ts';
 
@@ -24,6 +24,14 @@ export function createStores(api: Api, lang: Language, now = Date.now()): Stores
     messages: createMessagesStore(api),
     ui: createUiStore(lang, now),
   };
+  // Locking forgets everything decrypted the page was holding: channel names and message text.
+  stores.session.subscribe((now, before) => {
+    if (before.status?.state === 'unlocked' && now.status?.state !== 'unlocked') {
+      stores.channels.setState({ ...initialChannels });
+      stores.messages.setState({ ...initialMessages });
+      stores.ui.getState().close();
+    }
+  });
   api.onEvent((e) => {
     stores.session.getState().applyEvent(e);
     stores.channels.getState().applyEvent(e);
