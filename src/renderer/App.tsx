@@ -19,7 +19,7 @@ import { errorMessage } from './stores/errorMessage.ts';
 import { useIdleLock } from './ui/useIdleLock.ts';
 import { WipeDialog } from './components/WipeDialog.tsx';
 import { LANGUAGES, type Language } from './i18n/catalogue.ts';
-import { I18nProvider, useI18n } from './i18n/I18n.tsx';
+import { I18nProvider, useErrorText, useI18n } from './i18n/I18n.tsx';
 import { classificationsOf } from './stores/session.ts';
 import { useChannels, useMessages, useSession, useStores, useUi } from './stores/Stores.tsx';
 
@@ -37,9 +37,10 @@ function Root() {
   const { session } = useStores();
   const status = useSession((s) => s.status);
   const busy = useSession((s) => s.busy);
-  const error = useSession((s) => s.error);
   const code = useSession((s) => s.comparisonCode);
   const disconnected = useSession((s) => s.disconnected);
+  const errorText = useErrorText();
+  const error = useSession((s) => s.error && errorText(s.error));
   useEffect(() => {
     void session.getState().refresh();
   }, [session]);
@@ -104,6 +105,7 @@ function Workspace() {
   );
 
   const error = channelsError ?? messagesError;
+  const errorText = useErrorText();
   return (
     <div className="workspace">
       <aside className="sidebar">
@@ -147,7 +149,7 @@ function Workspace() {
         {selected ? <ChannelView key={selected.id} channelId={selected.id} /> : <p className="muted centre">{t('channel.none')}</p>}
         {error && (
           <div className="toast" role="alert">
-            <span>{error}</span>
+            <span>{errorText(error)}</span>
             <button type="button" onClick={() => { stores.channels.getState().clearError(); stores.messages.getState().clearError(); }}>
               {t('error.dismiss')}
             </button>

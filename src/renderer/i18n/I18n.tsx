@@ -1,4 +1,5 @@
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
+import { isApiErrorCode } from '../../shared/api/errors.ts';
 import { translate, type Language, type Translate } from './catalogue.ts';
 
 interface I18nValue {
@@ -15,4 +16,10 @@ export function I18nProvider({ lang, children }: { lang: Language; children: Rea
 
 export function useI18n(): I18nValue {
   return useContext(I18nContext);
+}
+
+/** Shows a store's error: an API error code in the reader's language, any other text as it is. */
+export function useErrorText(): (error: string) => string {
+  const { t } = useI18n();
+  return (error) => (isApiErrorCode(error) ? t(`apiError.${error}`) : error);
 }

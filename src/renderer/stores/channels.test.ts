@@ -46,7 +46,7 @@ describe('channels store', () => {
     expect(s.getState().byId.c2!.unread).toBe(1);
   });
 
-  it('shows an engine error as its user-facing message', async () => {
+  it('keeps an engine error as its code, for the view to say in the reader\'s language', async () => {
     const api = fakeApi({});
     api.call = (async () => {
       const { ApiError } = await import('../../shared/api/errors.ts');
@@ -54,7 +54,7 @@ describe('channels store', () => {
     }) as Api['call'];
     const s = createChannelsStore(api);
     expect(await s.getState().create({ name: 'x', classification: 3, memberUserIds: ['carol'], policy: channel().policy })).toBeNull();
-    expect(s.getState().error).toContain('not cleared');
+    expect(s.getState().error).toBe('NOT_CLEARED');
   });
 
   it('orders groups from the highest classification down', () => {
