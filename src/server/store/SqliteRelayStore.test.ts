@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteRelayStore } from './SqliteRelayStore.ts';
 
@@ -67,5 +70,18 @@ describe('SqliteRelayStore', () => {
     expect(() => db.exec('DELETE FROM audit')).toThrow(/append-only/);
     expect(s.readAudit(0, 10).map((e) => e.event)).toEqual(['device.revoked']);
     s.close();
+  });
+
+  it('persists on disk with checkpoints off the event loop, and leaves no WAL behind on close', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-relay-store-'));
+    const file = path.join(dir, 'relay.db');
+    const s = new SqliteRelayStore(file);
+    for (let n = 1; n <= 50; n++) await s.enqueue([bob], item(n), 100, Date.now() + 60_000);
+    await s.close();
+    expect(fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0).toBe(0);
+    const again = new SqliteRelayStore(file);
+    expect(again.readQueue(bob, 0, 100, Date.now())).toHaveLength(50);
+    await again.close();
+    fs.rmSync(dir, { recursive: true });
   });
 });

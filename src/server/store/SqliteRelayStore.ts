@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
+import { Checkpointer } from './Checkpointer.ts';
 import type {
   AuditRecord,
   ChannelRecord,
@@ -71,6 +72,7 @@ const key = (d: DeviceAddress): string => `${d.userId}\u0000${d.deviceId}`;
 export class SqliteRelayStore implements RelayStore {
   private readonly db: Database.Database;
   private readonly depth = new Map<string, number>();
+  private readonly checkpointer: Checkpointer | undefined;
   private batch: { op: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   /** Runs a function in a savepoint when called inside a transaction (built once: building is not free). */
   private readonly savepoint: (op: () => unknown) => unknown;
@@ -83,8 +85,10 @@ export class SqliteRelayStore implements RelayStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    // Fewer, larger checkpoints: each one syncs the database file.
-    this.db.pragma('wal_autocheckpoint = 10000');
+    if (file !== ':memory:') {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new Checkpointer(file);
+    }
     this.db.exec(SCHEMA);
     const db = this.db;
     this.savepoint = db.transaction((op: () => unknown) => op());
@@ -390,9 +394,13 @@ export class SqliteRelayStore implements RelayStore {
     }));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.batch.length > 0) this.flush();
-    if (this.db.open) this.db.close();
+    await this.checkpointer?.stop();
+    if (this.db.open) {
+      if (this.checkpointer) this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.close();
+    }
   }
 
   private forgetDepths(rows: { user_id: string; device_id: number }[]): void {
