@@ -106,6 +106,14 @@ test('lead creates a SECRET channel, messages flow live, pause blocks Bob, wipe 
   }
   await shot(b, '4-bob-off-the-record');
 
+  // Channel info: both members, their devices and safety numbers, the policy.
+  await b.getByRole('button', { name: 'Channel info' }).click();
+  const info = b.getByRole('dialog', { name: 'Channel info' });
+  await expect(info.getByText('Alice Martin')).toBeVisible();
+  await expect(info.getByLabel('Safety number').first()).toHaveText(/^(\d{5} ){11}\d{5}$/);
+  await shot(b, '4-bob-channel-info');
+  await info.getByRole('button', { name: 'Close' }).click();
+
   // 5. Alice pauses; Bob has nothing to send with, and the engine refuses his send.
   await a.getByRole('button', { name: 'Pause' }).click();
   await a.getByLabel('Reason (shown to members)').fill('Possible leak, checking devices');
