@@ -4,9 +4,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { app, BrowserWindow, net, protocol, session, type WebContents } from 'electron';
-import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, protocol, session, type WebContents } from 'electron';
 import { APP_ORIGIN, APP_SCHEME, CSP, isOwnUrl, resolveAppFile } from './security.ts';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
 
 /** Must run before app 'ready'. */
 export function registerAppScheme(): void {
@@ -18,11 +27,12 @@ export function hardenSession(rendererDir: string): void {
   protocol.handle(APP_SCHEME, async (req) => {
     const file = resolveAppFile(req.url, rendererDir, path.join, path.resolve, path.sep);
     if (!file || !fs.existsSync(file)) return new Response('Not found', { status: 404 });
-    const res = await net.fetch(pathToFileURL(file).toString());
-    const headers = new Headers(res.headers);
-    headers.set('content-security-policy', CSP);
-    headers.set('x-content-type-options', 'nosniff');
-    return new Response(res.body, { status: res.status, headers });
+    // Read directly (not net.fetch of file://, which the request filter below would cancel).
+    const body = await fs.promises.readFile(file);
+    return new Response(body, {
+      status: 200,
+      headers: { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' },
+    });
   });
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
