@@ -252,7 +252,7 @@ function ChannelView({ channelId }: { channelId: string }) {
         loadingOlder={entry?.loading ?? false}
         onNearTop={loadOlder}
       />
-      <Composer channel={channel} sendOnEnter={DEFAULT_SETTINGS.sendOnEnter} onSend={(text) => stores.messages.getState().send(channelId, text)} />
+      <Composer channel={channel} sendOnEnter={DEFAULT_SETTINGS.sendOnEnter} onSend={(text, attachments) => stores.messages.getState().send(channelId, text, attachments)} />
       <ClassificationBanner level={level} position="bottom" />
     </section>
   );

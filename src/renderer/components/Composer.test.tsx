@@ -40,7 +40,19 @@ describe('Composer', () => {
     const box = screen.getByRole('textbox') as HTMLTextAreaElement;
     fireEvent.change(box, { target: { value: 'Proposal B is acceptable' } });
     fireEvent.keyDown(box, { key: 'Enter' });
-    expect(onSend).toHaveBeenCalledWith('Proposal B is acceptable');
+    expect(onSend).toHaveBeenCalledWith('Proposal B is acceptable', []);
     await vi.waitFor(() => expect(box.value).toBe(''));
+  });
+
+  it('sends a chosen file with the message when the policy allows attachments', async () => {
+    const onSend = vi.fn(async () => true);
+    const { container } = renderIn(<Composer channel={channel({ policy: { allowAttachments: true }, can: { ...channel().can, attach: true } })} sendOnEnter onSend={onSend} />);
+    const input = container.querySelector('input[type=file]') as HTMLInputElement;
+    fireEvent.change(input, { target: { files: [new File(['draft text'], 'annex-b.txt', { type: 'text/plain' })] } });
+    await vi.waitFor(() => expect(screen.getByText('annex-b.txt')).toBeTruthy());
+    fireEvent.change(screen.getByRole('textbox'), { target: { value: 'Annex attached' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send' }));
+    await vi.waitFor(() => expect(onSend).toHaveBeenCalled());
+    expect(onSend).toHaveBeenCalledWith('Annex attached', [{ name: 'annex-b.txt', mime: 'text/plain', dataBase64: btoa('draft text') }]);
   });
 });

@@ -114,6 +114,15 @@ const MessageRow = memo(function MessageRow({ m, index, total }: { m: MessageVie
         {m.mine && m.delivery && <DeliveryMark state={m.delivery} />}
       </header>
       <p className="message__text">{m.text}</p>
+      {m.attachments.length > 0 && (
+        <ul className="message__attachments">
+          {m.attachments.map((a, i) => (
+            <li key={i}>
+              {a.name} <span className="muted">({Math.max(1, Math.round(a.size / 1024))} KB)</span>
+            </li>
+          ))}
+        </ul>
+      )}
     </article>
   );
 });

@@ -24,7 +24,7 @@ export interface MessagesState {
 export interface MessagesActions {
   open(channelId: string): Promise<void>;
   loadOlder(channelId: string): Promise<void>;
-  send(channelId: string, text: string): Promise<boolean>;
+  send(channelId: string, text: string, attachments?: { name: string; mime: string; dataBase64: string }[]): Promise<boolean>;
   markRead(channelId: string): Promise<void>;
   applyEvent(e: ApiEvent): void;
   clearError(): void;
@@ -73,9 +73,9 @@ export function createMessagesStore(api: Api) {
           set({ error: errorMessage(e) });
         }
       },
-      send: async (channelId, text) => {
+      send: async (channelId, text, attachments = []) => {
         try {
-          const r = await api.call('send', { channelId, text });
+          const r = await api.call('send', attachments.length ? { channelId, text, attachments } : { channelId, text });
           upsert(r.message);
           return true;
         } catch (e) {
