@@ -63,8 +63,8 @@ export class Scenario {
   private readonly serials = new Map<string, number>();
   private readonly dirs: string[] = [];
 
-  async start(): Promise<this> {
-    await this.org.start();
+  async start(relay: Parameters<TestOrg['start']>[0] = {}): Promise<this> {
+    await this.org.start(relay);
     return this;
   }
 

@@ -87,4 +87,24 @@ describe('delivery state', () => {
     expect(visibleState('read', false)).toBe('delivered');
     expect(visibleState('read', true)).toBe('read');
   });
+
+  it('waits and retries when the relay throttles, without waiting for a reconnect', async () => {
+    const store = new MemoryOutboxStore();
+    const wire: string[] = [];
+    let throttled = 1;
+    const outbox = new Outbox(
+      store,
+      (e) => {
+        if (throttled-- > 0) return Promise.reject(Object.assign(new Error('slow down'), { transient: true, retryAfterMs: 20 }));
+        wire.push(e.messageId);
+        return Promise.resolve({ devices: [] });
+      },
+      { sent: () => undefined, failed: () => undefined },
+    );
+    outbox.setConnected(true);
+    outbox.enqueue(entry('a'));
+    outbox.enqueue(entry('b'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(wire).toEqual(['a', 'b']);
+  });
 });

@@ -29,9 +29,15 @@ export interface OutboxStore {
 /** Sends one entry to the relay; resolves on the relay's ack with the devices it went to. */
 export type OutboxTransport = (entry: OutboxEntry) => Promise<{ devices: { userId: string; deviceId: string }[] }>;
 
-/** The failure is about the connection (try again after reconnect), not about the message. */
+/** The failure is about the connection or the relay's load (try again later), not about the message. */
 export function isTransient(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { transient?: unknown }).transient === true;
+}
+
+/** For transient failures that do not drop the connection (rate limits): when to try again. */
+function retryAfter(e: unknown): number | undefined {
+  const v = (e as { retryAfterMs?: unknown }).retryAfterMs;
+  return typeof v === 'number' ? v : undefined;
 }
 
 export interface OutboxEvents {
@@ -92,6 +98,13 @@ export class Outbox {
         } catch (e) {
           if (isTransient(e)) {
             this.store.bumpAttempts(entry.seq);
+            const wait = retryAfter(e);
+            if (wait !== undefined) {
+              // Still connected but throttled: resume from this entry a little later.
+              const t = setTimeout(() => void this.flush(), wait);
+              t.unref?.();
+              return;
+            }
             // The connection went away; order matters, so stop and resume from here on reconnect.
             this.connected = false;
             return;

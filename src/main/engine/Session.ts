@@ -512,7 +512,9 @@ export class Session {
       await relay.request({ case: 'send', value: { envelope } }, 'sent');
       return { devices: targets.map((t) => ({ userId: t.userId, deviceId: String(t.deviceId) })) };
     } catch (e) {
-      if ((e as { code?: string }).code === 'RELAY_UNAVAILABLE') throw Object.assign(toApiError(e), { transient: true });
+      const code = (e as { code?: string }).code;
+      if (code === 'RELAY_UNAVAILABLE') throw Object.assign(toApiError(e), { transient: true });
+      if (code === 'RATE_LIMITED') throw Object.assign(toApiError(e), { transient: true, retryAfterMs: 250 });
       throw e;
     }
   }
