@@ -78,3 +78,16 @@ test('wipe needs the typed name and reports receipts', async ({ page }) => {
   await expect(page.getByRole('button', { name: /Logistics/ })).toHaveCount(0);
   await page.screenshot({ path: test.info().outputPath('wipe.png') });
 });
+
+test('the interface switches to French; markings stay as the organisation configured them', async ({ page }) => {
+  demo = await startDemo(100);
+  await page.setViewportSize({ width: 1200, height: 760 });
+  await page.goto(demo.url);
+  await page.getByLabel('Language').selectOption('fr');
+  await page.getByRole('button', { name: /Negotiation room 4/ }).click();
+  await expect(page.getByText('Officieux')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Nouveau canal' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+  await expect(page.getByRole('note', { name: 'SECRET' })).toHaveCount(2);
+  await page.screenshot({ path: test.info().outputPath('french.png') });
+});
