@@ -54,7 +54,11 @@ export function createMessagesStore(api: Api) {
         patch(channelId, { loading: true });
         try {
           const r = await api.call('listMessages', { channelId, limit: 100 });
-          patch(channelId, { list: r.messages.toReversed(), nextCursor: r.nextCursor, loading: false });
+          // Messages that arrived live while the page was loading are kept, not overwritten.
+          const page = r.messages.toReversed();
+          const known = new Set(page.map((m) => m.id));
+          const live = (get().byChannel[channelId]?.list ?? []).filter((m) => !known.has(m.id));
+          patch(channelId, { list: [...page, ...live], nextCursor: r.nextCursor, loading: false });
         } catch (e) {
           patch(channelId, { loading: false });
           set({ error: errorMessage(e) });
