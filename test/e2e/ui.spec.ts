@@ -59,7 +59,7 @@ test('a lead creates a SECRET channel: only cleared people are offered', async (
   await expect(page.getByRole('heading', { name: 'Room 5' })).toBeVisible();
   await page.getByRole('textbox', { name: 'Message' }).fill('First position paper is in the shared folder.');
   await page.getByRole('textbox', { name: 'Message' }).press('Enter');
-  await expect(page.getByText('First position paper is in the shared folder.')).toBeVisible();
+  await expect(page.getByRole('log').getByText('First position paper is in the shared folder.')).toBeVisible();
   await expect(page.getByText('Delivered')).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('sent.png') });
 });

@@ -91,10 +91,10 @@ test('lead creates a SECRET channel, messages flow live, pause blocks Bob, wipe 
   // 3. Messages both ways, live.
   await a.getByRole('textbox', { name: 'Message' }).fill('Their quota offer is 40%. Hold at 30.');
   await a.getByRole('textbox', { name: 'Message' }).press('Enter');
-  await expect(b.getByText('Their quota offer is 40%. Hold at 30.')).toBeVisible({ timeout: 20_000 });
+  await expect(b.getByRole('log').getByText('Their quota offer is 40%. Hold at 30.')).toBeVisible({ timeout: 20_000 });
   await b.getByRole('textbox', { name: 'Message' }).fill('Understood, holding at 30.');
   await b.getByRole('textbox', { name: 'Message' }).press('Enter');
-  await expect(a.getByText('Understood, holding at 30.')).toBeVisible({ timeout: 20_000 });
+  await expect(a.getByRole('log').getByText('Understood, holding at 30.')).toBeVisible({ timeout: 20_000 });
   await shot(a, '3-alice-live-exchange');
   await shot(b, '3-bob-live-exchange');
 
