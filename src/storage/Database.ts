@@ -48,7 +48,9 @@ export function openDatabase(file: string, key: Uint8Array, opts: OpenOptions = 
   if (exists && fs.statSync(file).size === 0) throw new StoreCorrupt({ cause: new Error('database file is empty') });
   let db: Db;
   try {
-    db = new Database(file, { fileMustExist: !opts.create });
+    // The Electron shell points this at a build of the module for Electron's ABI (src/main/electron).
+    const nativeBinding = process.env.VALISE_SQLITE_BINDING;
+    db = new Database(file, { fileMustExist: !opts.create, ...(nativeBinding ? { nativeBinding } : {}) });
   } catch (e) {
     throw new StoreCorrupt({ cause: e });
   }
