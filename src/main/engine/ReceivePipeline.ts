@@ -46,6 +46,8 @@ export interface ReceiveOptions<T> {
   batchSize?: number;
   /** Longest stretch of work between two yields to the event loop (ms). */
   sliceMs?: number;
+  /** Target duration of one commit (ms); the batch size adapts to it. */
+  commitBudgetMs?: number;
 }
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
@@ -62,7 +64,7 @@ export class ReceivePipeline<T> {
 
   constructor(private readonly o: ReceiveOptions<T>) {
     this.maxBatch = o.batchSize ?? 256;
-    this.batchSize = Math.min(64, this.maxBatch);
+    this.batchSize = Math.min(128, this.maxBatch);
     this.sliceMs = o.sliceMs ?? 8;
   }
 
@@ -88,10 +90,15 @@ export class ReceivePipeline<T> {
     return this.queue.length;
   }
 
-  /** Halves the batch when a commit blocked for long, grows it slowly when commits are cheap. */
+  /**
+   * Halves the batch when a commit blocked the thread for longer than the budget, grows it when
+   * commits are cheap: one fsync per batch is what makes catch-up fast, a long commit is what makes
+   * the process stutter.
+   */
   private adapt(commitMs: number): void {
-    if (commitMs > this.sliceMs * 1.5) this.batchSize = Math.max(8, Math.floor(this.batchSize / 2));
-    else if (commitMs < this.sliceMs / 2) this.batchSize = Math.min(this.maxBatch, Math.ceil(this.batchSize * 1.25));
+    const budget = this.o.commitBudgetMs ?? 12;
+    if (commitMs > budget) this.batchSize = Math.min(this.maxBatch, Math.max(16, Math.floor(this.batchSize * 0.6)));
+    else if (commitMs < budget / 2) this.batchSize = Math.min(this.maxBatch, Math.ceil(this.batchSize * 1.5));
   }
 
   private async run(): Promise<void> {

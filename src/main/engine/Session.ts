@@ -344,7 +344,7 @@ export class Session {
       if (!state || state.status === 'wiped') return null;
       const entry = { state };
       const epochs = [state.epoch, state.epoch - 1].filter((e) => e >= 0);
-      const cipher = new ChannelCipher(uow.protocol.senderKey, this.meRef);
+      const cipher = this.cipherFor(uow);
       const content = decodeContent(await cipher.decrypt(env.sender, env.channelId, epochs, env.ciphertext));
       if (content.body.case !== 'data') return null;
       const data = content.body.value;
@@ -387,6 +387,14 @@ export class Session {
       }
     }
     return { type: 'none' };
+  }
+
+  private uowCipher: { uow: UnitOfWork; cipher: ChannelCipher } | null = null;
+
+  /** One channel cipher per unit of work (it caches protocol addresses). */
+  private cipherFor(uow: UnitOfWork): ChannelCipher {
+    if (this.uowCipher?.uow !== uow) this.uowCipher = { uow, cipher: new ChannelCipher(uow.protocol.senderKey, this.meRef) };
+    return this.uowCipher.cipher;
   }
 
   /** Inside the unit of work: what must commit together with the protocol state and the marker. */
