@@ -12,6 +12,7 @@ import {
   DeviceKeys,
   OrgTrust,
   applyChannelChange,
+  verifyChannelChain,
   decodeContent,
   decodeEnvelope,
   decodeWipeCommand,
@@ -113,6 +114,7 @@ const SETTINGS = {
   readUpTo: 'engine.readUpTo',
   verified: 'engine.verified',
   wipes: 'engine.wipes',
+  rotatedAt: 'engine.rotatedAt',
   ui: 'ui.settings',
 } as const;
 
@@ -144,6 +146,10 @@ export class Session {
   private directoryAt = 0;
   /** Channel states accepted inside the batch being processed, not yet committed. */
   private readonly staged = new Map<string, ChannelState>();
+  /** Channel id → the epoch whose change rotated sender keys (the previous epoch is no longer accepted). */
+  private readonly rotatedAt = new Map<string, number>();
+  /** Unknown senders already looked up in the directory, and when. */
+  private readonly lookedUp = new Map<string, number>();
   private closed = false;
   private readonly meRef: DeviceRef;
 
@@ -166,6 +172,7 @@ export class Session {
         d.log.warn({ err: toApiError(e).toLog() }, 'stored channel state unreadable');
       }
     }
+    for (const [id, epoch] of Object.entries(d.store.repos.settings.get<Record<string, number>>(SETTINGS.rotatedAt) ?? {})) this.rotatedAt.set(id, epoch);
     const wipes = d.store.repos.settings.get<{ record: Omit<WipeRecord, 'confirmed'> & { confirmed: [string, number][] }; command: string }[]>(SETTINGS.wipes) ?? [];
     this.wipes.restore(wipes.map((w) => ({ ...w.record, confirmed: new Map(w.record.confirmed) })));
     for (const w of wipes) this.wipeCommands.set(w.record.channelId, { ...decodeWipeCommand(unhex(w.command)) });
@@ -329,8 +336,12 @@ export class Session {
       const decoded = decodeChannelState(del.payload);
       const id = hex(decoded.channelId);
       await this.knowAll([decoded.signer.userId, ...decoded.members.map((m) => m.userId)], decoded.signer);
-      const r = applyChannelChange(this.stateOf(id) ?? null, del.payload, this.trust.view(now));
+      const prev = this.stateOf(id) ?? null;
+      let r = applyChannelChange(prev, del.payload, this.trust.view(now));
+      // Added at a later epoch (no previous state) or changes missed: judge the whole chain instead.
+      if (r.kind === 'rejected' && decoded.epoch > (prev ? prev.epoch + 1 : 0)) r = await this.verifiedChain(decoded.channelId, prev);
       if (r.kind === 'rejected') throw new ApiError('CONFLICT', { detail: r.reason });
+      if (r.rotateSenderKeys) this.rotatedAt.set(id, r.state.epoch);
       // Later items of the same batch (the new epoch's sender keys and messages) must see it.
       this.staged.set(id, r.state);
       return { type: 'channel', state: r.state, rotate: r.rotateSenderKeys };
@@ -343,9 +354,9 @@ export class Session {
       const state = this.stateOf(id);
       if (!state || state.status === 'wiped') return null;
       const entry = { state };
-      const epochs = [state.epoch, state.epoch - 1].filter((e) => e >= 0);
       const cipher = this.cipherFor(uow);
-      const content = decodeContent(await cipher.decrypt(env.sender, env.channelId, epochs, env.ciphertext));
+      // Only members of the current state: a removed member still holds its old sender key.
+      const content = decodeContent(await cipher.decryptFromMember(env.sender, state, env.ciphertext, this.acceptsPrevious(id, state)));
       if (content.body.case !== 'data') return null;
       const data = content.body.value;
       if (data.kind.case !== 'text') return null;
@@ -369,8 +380,11 @@ export class Session {
       const state = this.stateOf(hex(dist.channelId));
       if (!state) return { type: 'none' };
       const epoch = Number(dist.epoch);
-      if (Math.abs(epoch - state.epoch) > 1) return { type: 'none' };
-      await new ChannelCipher(uow.protocol.senderKey, this.meRef).processDistribution(env.sender, dist, dist.channelId, epoch);
+      // The current epoch, or the previous one while it is still accepted (a key sent just before
+      // a change that removed no one); the sender must be a member of the current state either way.
+      const accepted = epoch === state.epoch || (epoch === state.epoch - 1 && this.acceptsPrevious(hex(dist.channelId), state));
+      if (!accepted) return { type: 'none' };
+      await this.cipherFor(uow).processMemberDistribution(env.sender, dist, { ...state, epoch });
       uow.write(() => uow.protocol.senderKey.bindDistribution(distributionIdOf(dist.distributionId), hex(dist.channelId)));
       return { type: 'none' };
     }
@@ -390,6 +404,34 @@ export class Session {
   }
 
   private uowCipher: { uow: UnitOfWork; cipher: ChannelCipher } | null = null;
+
+  /** Messages under the previous epoch's key are still taken unless the change to this one rotated keys. */
+  private acceptsPrevious(channelId: string, state: ChannelState): boolean {
+    return state.epoch > 0 && this.rotatedAt.get(channelId) !== state.epoch;
+  }
+
+  /**
+   * The channel's whole chain from the relay, each record judged with trust as it stood when it was
+   * signed: how a device added at a later epoch learns the state without trusting the relay.
+   */
+  private async verifiedChain(channelId: Uint8Array, prev: ChannelState | null): Promise<ReturnType<typeof verifyChannelChain>> {
+    const relay = this.connection.authenticated;
+    if (!relay) return { kind: 'rejected', reason: 'invalid-creation' };
+    const { changes } = await relay.request({ case: 'fetchChannelState', value: { channelId } }, 'channelState');
+    const decoded = changes.flatMap((c) => {
+      try {
+        return [decodeChannelState(c)];
+      } catch {
+        return [];
+      }
+    });
+    const users = new Set(decoded.flatMap((c) => [c.signer.userId, ...c.members.map((m) => m.userId)]));
+    for (const c of decoded) await this.knowAll([...users], c.signer);
+    const r = verifyChannelChain(changes, (t) => this.trust.viewAt(t), this.d.clock.now());
+    // Never go back to an epoch this device has already passed.
+    if (r.kind === 'accepted' && prev && r.state.epoch <= prev.epoch) return { kind: 'rejected', reason: 'rollback' };
+    return r;
+  }
 
   /** One channel cipher per unit of work (it caches protocol addresses). */
   private cipherFor(uow: UnitOfWork): ChannelCipher {
@@ -424,6 +466,7 @@ export class Session {
         if (v.message.expiresAt !== null) this.trackExpiry(v.message.id, v.channelId, v.message.expiresAt);
         this.d.emit({ type: 'messageReceived', message: this.view(v.message) });
       } else if (v.type === 'channel') {
+        if (v.rotate) this.saveRotation(hex(v.state.channelId), v.state.epoch);
         this.acceptChannel(v.state);
         const id = hex(v.state.channelId);
         if (this.staged.get(id) === v.state) this.staged.delete(id);
@@ -433,12 +476,25 @@ export class Session {
     }
   }
 
+  private saveRotation(channelId: string, epoch: number): void {
+    this.rotatedAt.set(channelId, epoch);
+    this.d.store.repos.settings.set(SETTINGS.rotatedAt, Object.fromEntries(this.rotatedAt));
+  }
+
   /** Someone enrolled after our last directory look: fetch it again before judging what they sent. */
   private async knowAll(userIds: readonly string[], device: DeviceRef): Promise<void> {
     const view = this.trust.view(this.d.clock.now());
-    const unknown = !view.device(device.userId, device.deviceId) || userIds.some((u) => !view.member(u));
+    const missing = [...(view.device(device.userId, device.deviceId) ? [] : [`${device.userId}.${device.deviceId}`]), ...userIds.filter((u) => !view.member(u))];
     const relay = this.connection.authenticated;
-    if (unknown && relay && this.d.clock.now() - this.directoryAt > 1000) await this.refreshDirectory(relay);
+    if (missing.length === 0 || !relay) return;
+    // Look again at most once a second, except for someone not looked up yet: a device that enrolled
+    // just after a look must not have its first messages dropped.
+    const now = this.d.clock.now();
+    const key = missing.sort().join(',');
+    if (now - this.directoryAt > 1000 || now - (this.lookedUp.get(key) ?? 0) > 30_000) {
+      this.lookedUp.set(key, now);
+      await this.refreshDirectory(relay);
+    }
   }
 
   private stateOf(channelId: string): ChannelState | undefined {
@@ -816,6 +872,7 @@ export class Session {
       throw toApiError(e);
     }
     const id = hex(r.state.channelId);
+    if (r.rotateSenderKeys) this.saveRotation(id, r.state.epoch);
     this.d.store.transaction((repos) =>
       repos.channels.save({ id, epoch: r.state.epoch, status: r.state.status, classification: r.state.classification, policy: r.state.policy, members: r.state.members, state: r.state.encoded, updatedAt: this.d.clock.now() }),
     );
