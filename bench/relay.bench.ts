@@ -15,6 +15,8 @@ import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { WebSocket } from 'ws';
 import {
   createEnrolmentRequest,
+  enrolmentCode,
+  issueEnrolmentNonce,
   generateOrgRootKey,
   issueDeviceCertificate,
   issueMemberCertificate,
@@ -106,10 +108,13 @@ class Org {
     const c = await RelayClient.connect(url);
     const sub = await c.request({ case: 'submitEnrolment', value: { request: req.encoded } }, 'enrolmentSubmitted');
     await c.close();
+    const opened = { orgId: this.orgId, requestId: sub.requestId, request: req.encoded };
+    const nonceRecord = issueEnrolmentNonce(this.root.privateKey, { ...opened, nowMs: now });
+    await this.admin.request({ case: 'issueEnrolmentNonce', value: { requestId: sub.requestId, nonceRecord } }, 'ok');
     const cert = issueDeviceCertificate(this.root.privateKey, {
       orgId: this.orgId, serial: this.serial++, userId, deviceId: 1, identityKey: identity.publicKey, notBeforeMs: now - 60_000, notAfterMs: now + 86_400_000,
     });
-    await this.admin.request({ case: 'approveEnrolment', value: { requestId: sub.requestId, code: sub.code, deviceCertificate: cert } }, 'ok');
+    await this.admin.request({ case: 'approveEnrolment', value: { requestId: sub.requestId, code: enrolmentCode(this.root.publicKey, opened, nonceRecord), deviceCertificate: cert } }, 'ok');
     return { userId, deviceId: 1, identity, cert };
   }
 }

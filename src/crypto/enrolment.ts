@@ -1,7 +1,8 @@
 /**
  * Enrolment requests (DESIGN.md §4): the new device proves possession of its identity key by
- * signing the request with it; device and security officer compare a 6-digit code derived from
- * the request's hash, so a relay cannot swap the key in between unnoticed.
+ * signing the request with it. Device and security officer compare a 6-digit code derived from the
+ * request AND a nonce the officer's tool picks only after the request is stored at the relay
+ * (enrolmentNonce.ts), so a relay that swaps in its own key cannot grind its request to a match.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IdentityKeyPair, PublicKey } from '@signalapp/libsignal-client';
@@ -26,12 +27,13 @@ export interface EnrolmentRequest {
   identityKey: PublicKey;
   registrationId: number;
   createdAtMs: number;
-  /** The 6-digit comparison code both sides show. */
-  code: string;
+  /** The signed body: `comparisonCode(body, nonce)` once the officer's nonce is known. */
+  body: Uint8Array;
   encoded: Uint8Array;
 }
 
-export function createEnrolmentRequest(f: EnrolmentRequestFields): { encoded: Uint8Array<ArrayBuffer>; code: string } {
+/** No code yet: it needs the officer's nonce (`enrolmentCode` with the nonce record). */
+export function createEnrolmentRequest(f: EnrolmentRequestFields): { encoded: Uint8Array<ArrayBuffer> } {
   const body = encodeMessage(EnrolmentRequestBodySchema, {
     orgId: f.orgId,
     userName: f.userName.slice(0, 200),
@@ -41,7 +43,7 @@ export function createEnrolmentRequest(f: EnrolmentRequestFields): { encoded: Ui
     createdAtMs: BigInt(f.nowMs),
     nonce: randomBytes(16),
   });
-  return { encoded: signRecord(f.identity.privateKey, CONTEXT.enrolmentRequest, body), code: comparisonCode(body) };
+  return { encoded: signRecord(f.identity.privateKey, CONTEXT.enrolmentRequest, body) };
 }
 
 /** Decodes a request and checks its proof of possession. Throws CodecError or SignatureError. */
@@ -60,23 +62,25 @@ export function verifyEnrolmentRequest(encoded: Uint8Array): EnrolmentRequest {
     identityKey,
     registrationId: b.registrationId,
     createdAtMs: safeNumber(b.createdAtMs, what, 'time'),
-    code: comparisonCode(body),
+    body,
     encoded,
   };
 }
 
 /**
- * Six decimal digits from SHA-256 over the request body (the same on both screens).
- *
- * Limit: six digits are 20 bits. A relay that swaps in its own key can vary its request's nonce
- * until its code equals the device's (about a million hashes), because the code depends only on
- * the request. Full strength needs a value the attacker cannot know while choosing its request:
- * the security officer's tool picks `officerNonce` after the request is stored, the relay passes
- * it to the device with the enrolment status, and both sides show `comparisonCode(body, nonce)`.
+ * Six decimal digits from SHA-256 over the request body and the officer's nonce (the same on both
+ * screens). Six digits are 20 bits: that is enough only because the nonce is unknown to whoever
+ * chooses the request (see enrolmentNonce.ts), so a swapped request matches with odds 1 in 10^6
+ * per nonce the officer issues, not after a million offline tries.
  */
-export function comparisonCode(body: Uint8Array, officerNonce?: Uint8Array): string {
-  const h = createHash('sha256').update(CONTEXT.enrolmentRequest).update(body);
-  if (officerNonce) h.update(officerNonce);
+export function comparisonCode(body: Uint8Array, officerNonce: Uint8Array): string {
+  if (officerNonce.length < 16) throw new CodecError('enrolment nonce', 'too short');
+  const h = createHash('sha256').update(CONTEXT.enrolmentRequest).update(body).update(officerNonce);
   const digest = h.digest();
   return (digest.readBigUInt64BE(0) % 1_000_000n).toString().padStart(6, '0');
+}
+
+/** SHA-256 of the exact encoded request, as stored at the relay; the nonce record names it. */
+export function enrolmentRequestHash(encoded: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(encoded).digest());
 }

@@ -3,7 +3,8 @@
  *
  * For the relay: `verifyDeviceCertificate`, `verifyMemberCertificate`, `verifyRevocation`,
  * `verifyAuthChallenge` / `verifyAdminChallenge`, `applyChannelChange` (with an `OrgTrust` view),
- * `verifyWipeCommand`, `verifyEnrolmentRequest` (its `.code` is the comparison code),
+ * `verifyWipeCommand`, `verifyEnrolmentRequest`, `verifyEnrolmentNonce` / `enrolmentCode` (the
+ * comparison code needs the officer's nonce),
  * `decodeEnvelope` for routing fields.
  */
 export * from './errors.ts';
@@ -16,6 +17,7 @@ export * from './ChannelState.ts';
 export * from './applyChannelChange.ts';
 export * from './wipe.ts';
 export * from './enrolment.ts';
+export * from './enrolmentNonce.ts';
 export * from './relayAuth.ts';
 export * from './stores.ts';
 export * from './DeviceKeys.ts';

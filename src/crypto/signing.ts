@@ -18,6 +18,7 @@ export const CONTEXT = {
   wipeCommand: 'valise/v1/wipe-command',
   wipeReceipt: 'valise/v1/wipe-receipt',
   enrolmentRequest: 'valise/v1/enrolment-request',
+  enrolmentNonce: 'valise/v1/enrolment-nonce',
   relayAuth: 'valise/v1/relay-auth',
   adminAuth: 'valise/v1/admin-auth',
 } as const;

@@ -46,6 +46,8 @@ export interface DeviceSink {
 }
 
 export interface EnrolmentWaiter {
+  /** The officer opened the request: the device can now derive and show its code. */
+  nonceIssued(nonceRecord: Uint8Array): void;
   approved(deviceCertificate: Uint8Array, memberCertificate: Uint8Array): void;
 }
 
@@ -151,12 +153,29 @@ export class Relay {
 
   // ---- enrolment ----
 
-  async submitEnrolment(request: Uint8Array): Promise<{ requestId: string; code: string }> {
+  async submitEnrolment(request: Uint8Array): Promise<{ requestId: string }> {
     const info = this.trust.readEnrolment(request);
     const requestId = randomBytes(6).toString('hex');
-    await this.store.addEnrolment({ requestId, request, code: info.code, displayName: info.displayName, submittedMs: this.now() });
+    await this.store.addEnrolment({ requestId, request, displayName: info.displayName, submittedMs: this.now() });
     await this.audit('enrolment.requested', 'device', requestId, `user name "${info.displayName.slice(0, 80)}", device "${info.deviceName.slice(0, 80)}"`);
-    return { requestId, code: info.code };
+    return { requestId };
+  }
+
+  /**
+   * The officer's nonce for a stored request: verified (org-signed, bound to this request's id and
+   * hash), kept once, pushed to the waiting device. A second nonce for the same request is refused
+   * so the comparison gets one try per request.
+   */
+  async issueEnrolmentNonce(requestId: string, nonceRecord: Uint8Array): Promise<void> {
+    const e = await this.store.getEnrolment(requestId);
+    if (!e || e.deviceCertificate) throw new RelayError('ENROLMENT_UNKNOWN', `No pending enrolment request ${requestId}. Run "valise-admin pending".`);
+    this.trust.enrolmentCode(requestId, e.request, nonceRecord);
+    if (!(await this.store.setEnrolmentNonce(requestId, nonceRecord))) {
+      throw new RelayError('ENROLMENT_NONCE_ISSUED', `Request ${requestId} has its code already. Run "valise-admin pending" to see it.`);
+    }
+    const hash = createHash('sha256').update(e.request).digest('hex').slice(0, 16);
+    await this.audit('enrolment.nonce-issued', 'org', requestId, `request sha256 ${hash}…`);
+    for (const w of this.waiters.get(requestId) ?? []) w.nonceIssued(nonceRecord);
   }
 
   waitForEnrolment(requestId: string, w: EnrolmentWaiter): () => void {
@@ -166,22 +185,22 @@ export class Relay {
     return () => set.delete(w);
   }
 
-  async enrolmentStatus(requestId: string): Promise<{ state: 'pending' | 'approved' | 'unknown'; device?: Uint8Array; member?: Uint8Array }> {
+  async enrolmentStatus(requestId: string): Promise<{ state: 'pending' | 'approved' | 'unknown'; device?: Uint8Array; member?: Uint8Array; nonceRecord?: Uint8Array }> {
     const e = await this.store.getEnrolment(requestId);
     if (!e) return { state: 'unknown' };
-    if (!e.deviceCertificate || !e.userId) return { state: 'pending' };
+    if (!e.deviceCertificate || !e.userId) return { state: 'pending', ...(e.nonceRecord ? { nonceRecord: e.nonceRecord } : {}) };
     const m = await this.store.getMember(e.userId);
     return { state: 'approved', device: e.deviceCertificate, member: m?.certificate ?? new Uint8Array() };
   }
 
-  async listPending(): Promise<{ requestId: string; request: Uint8Array; code: string; submittedMs: number; matchedUserId: string; nextDeviceId: number }[]> {
+  async listPending(): Promise<{ requestId: string; request: Uint8Array; nonceRecord: Uint8Array; submittedMs: number; matchedUserId: string; nextDeviceId: number }[]> {
     const members = await this.store.listMembers();
     const out = [];
     for (const e of await this.store.listPendingEnrolments()) {
       const matches = members.filter((m) => m.displayName.toLowerCase() === e.displayName.toLowerCase() && !this.isMemberRevoked(m.serial));
       const userId = matches.length === 1 ? matches[0]!.userId : '';
       const next = userId ? Math.max(0, ...(await this.store.listDevices(userId)).map((d) => d.deviceId)) + 1 : 0;
-      out.push({ requestId: e.requestId, request: e.request, code: e.code, submittedMs: e.submittedMs, matchedUserId: userId, nextDeviceId: next });
+      out.push({ requestId: e.requestId, request: e.request, nonceRecord: e.nonceRecord ?? new Uint8Array(), submittedMs: e.submittedMs, matchedUserId: userId, nextDeviceId: next });
     }
     return out;
   }
@@ -189,7 +208,12 @@ export class Relay {
   async approveEnrolment(requestId: string, code: string, deviceCertificate: Uint8Array): Promise<void> {
     const e = await this.store.getEnrolment(requestId);
     if (!e || e.deviceCertificate) throw new RelayError('ENROLMENT_UNKNOWN', `No pending enrolment request ${requestId}. Run "valise-admin pending".`);
-    if (code.trim() !== e.code) {
+    if (!e.nonceRecord) {
+      throw new RelayError('ENROLMENT_NOT_OPENED', `Request ${requestId} has no code yet. Run "valise-admin pending", then read the code on the device.`);
+    }
+    // The relay checks too (an honest relay refuses a wrong code), but the officer's tool is what
+    // the security rests on: it recomputes the code from the bytes it certifies.
+    if (code.trim() !== this.trust.enrolmentCode(requestId, e.request, e.nonceRecord)) {
       await this.audit('enrolment.code-mismatch', 'org', requestId, '');
       throw new RelayError('ENROLMENT_CODE_MISMATCH', 'The code does not match the one shown on the device. Check the device screen and try again.');
     }

@@ -173,6 +173,7 @@ export class RelayConnection implements DeviceSink {
         clearTimeout(this.handshakeTimer);
         this.handshakeTimer = setTimeout(() => this.close(CLOSE.HANDSHAKE_TIMEOUT, 'enrolment wait over; poll or resubmit'), ENROLMENT_WAIT_MS);
         this.cleanups.push(relay.waitForEnrolment(r.requestId, {
+          nonceIssued: (nonceRecord) => this.push({ case: 'enrolment', value: { state: EnrolmentStatus_State.PENDING, deviceCertificate: new Uint8Array(), memberCertificate: new Uint8Array(), nonceRecord } }),
           approved: (device, member) => this.push({ case: 'enrolment', value: { state: EnrolmentStatus_State.APPROVED, deviceCertificate: device, memberCertificate: member } }),
         }));
         return { case: 'enrolmentSubmitted', value: r };
@@ -180,8 +181,12 @@ export class RelayConnection implements DeviceSink {
       case 'pollEnrolment': {
         const s = await relay.enrolmentStatus(op.value.requestId);
         const state = { pending: EnrolmentStatus_State.PENDING, approved: EnrolmentStatus_State.APPROVED, unknown: EnrolmentStatus_State.UNKNOWN }[s.state];
-        return { case: 'enrolmentStatus', value: { state, deviceCertificate: s.device ?? new Uint8Array(), memberCertificate: s.member ?? new Uint8Array() } };
+        return { case: 'enrolmentStatus', value: { state, deviceCertificate: s.device ?? new Uint8Array(), memberCertificate: s.member ?? new Uint8Array(), nonceRecord: s.nonceRecord ?? new Uint8Array() } };
       }
+      case 'issueEnrolmentNonce':
+        this.requireAdmin();
+        await relay.issueEnrolmentNonce(op.value.requestId, op.value.nonceRecord);
+        return { case: 'ok', value: {} };
       case 'listPending':
         this.requireAdmin();
         return { case: 'pending', value: { pending: (await relay.listPending()).map((e) => ({ ...e, submittedMs: BigInt(e.submittedMs) })) } };

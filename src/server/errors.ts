@@ -25,6 +25,8 @@ export const RELAY_ERROR_CODES = {
   CHANNEL_CHANGE_REFUSED: 'verification',
   ENROLMENT_UNKNOWN: 'state',
   ENROLMENT_CODE_MISMATCH: 'verification',
+  ENROLMENT_NOT_OPENED: 'state',
+  ENROLMENT_NONCE_ISSUED: 'state',
   CERTIFICATE_REFUSED: 'verification',
   UNKNOWN_USER: 'state',
   NO_PREKEYS: 'state',

@@ -9,7 +9,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { startBrowserMode, type RunningBrowserMode } from '../../src/main/host/browserMode.ts';
 import { ensureRendererBuilt } from '../../scripts/rendererBuild.ts';
-import { orgJson, PASSPHRASE, Scenario, until, type Node } from '../scenarios/harness.ts';
+import { deviceCode, orgJson, PASSPHRASE, Scenario, until, type Node } from '../scenarios/harness.ts';
 import { ROOT } from './fixtures/demoHost.ts';
 
 const SECRET = 3;
@@ -35,8 +35,8 @@ async function open(page: Page, node: Node): Promise<void> {
 /** Enrols a new profile the way a person does: join request, comparison code, approval. */
 async function join(s: Scenario, userId: string, displayName: string): Promise<Node> {
   const node = s.engine(s.profileDir(), userId);
-  const { comparisonCode, requestId } = await node.call('joinOrganisation', { orgJson: orgJson(s.org), displayName, keyProvider: 'passphrase', passphrase: PASSPHRASE });
-  await s.approve(requestId, comparisonCode);
+  const { requestId } = await node.call('joinOrganisation', { orgJson: orgJson(s.org), displayName, keyProvider: 'passphrase', passphrase: PASSPHRASE });
+  await s.approve(requestId, () => deviceCode(node));
   await until(async () => (await node.call('status', {})).state === 'unlocked', 20_000, `${userId} enrolled`);
   await node.online();
   return node;

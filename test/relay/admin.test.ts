@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
-import { createEnrolmentRequest, signAuthChallenge } from '../../src/crypto/index.ts';
+import { createEnrolmentRequest, enrolmentCode, orgIdentity, signAuthChallenge } from '../../src/crypto/index.ts';
 import { RelayClient } from '../../src/server/client/RelayClient.ts';
 import { orgPublicKeyBytes, readOrgConfig } from '../../src/server/OrgConfig.ts';
 import { startRelay, type RunningRelay } from '../../src/server/startRelay.ts';
@@ -63,18 +63,30 @@ describe('valise-admin', () => {
     const identity = IdentityKeyPair.generate();
     const req = createEnrolmentRequest({ orgId: 'acme', userName: 'alice martin', deviceName: 'laptop', identity, registrationId: 3, nowMs: Date.now() });
     const device = await RelayClient.connect(relay.url);
-    const certificate = new Promise<Uint8Array>((resolve) => device.onPush((p) => p.case === 'enrolment' && resolve(p.value.deviceCertificate)));
+    const certificate = new Promise<Uint8Array>((resolve) => device.onPush((p) => p.case === 'enrolment' && p.value.deviceCertificate.length > 0 && resolve(p.value.deviceCertificate)));
+    const nonceRecord = new Promise<Uint8Array>((resolve) => device.onPush((p) => p.case === 'enrolment' && p.value.nonceRecord.length > 0 && resolve(p.value.nonceRecord)));
     const sub = await device.request({ case: 'submitEnrolment', value: { request: req.encoded } }, 'enrolmentSubmitted');
 
-    const pending = await admin('pending', '--relay', relay.url);
-    expect(pending.stdout).toContain(sub.requestId);
-    expect(pending.stdout).toContain(req.code);
+    const early = await admin('approve', sub.requestId, '--code', '123456', '--relay', relay.url);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/no valid code yet/);
 
-    const wrong = await admin('approve', sub.requestId, '--code', req.code === '000000' ? '111111' : '000000', '--relay', relay.url);
+    // "pending" opens the request: the officer's nonce reaches the device, which derives its code
+    // from its own request bytes; the officer's table shows the same code.
+    const pending = await admin('pending', '--relay', relay.url, '--json');
+    expect(pending.code, pending.stderr).toBe(0);
+    const org = readOrgConfig(path.join(dir, 'org.json'));
+    const root = orgIdentity(org.orgId, orgPublicKeyBytes(org)).rootPublicKey;
+    const shown = enrolmentCode(root, { orgId: org.orgId, requestId: sub.requestId, request: req.encoded }, await nonceRecord);
+    expect(JSON.parse(pending.stdout)).toEqual([expect.objectContaining({ requestId: sub.requestId, code: shown, userName: 'alice martin', matchedUserId: userId })]);
+    const again = await admin('pending', '--relay', relay.url, '--json');
+    expect(JSON.parse(again.stdout)).toEqual([expect.objectContaining({ requestId: sub.requestId, code: shown })]);
+
+    const wrong = await admin('approve', sub.requestId, '--code', shown === '000000' ? '111111' : '000000', '--relay', relay.url);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/does not match/);
 
-    const ok = await admin('approve', sub.requestId, '--code', req.code, '--relay', relay.url);
+    const ok = await admin('approve', sub.requestId, '--code', shown, '--relay', relay.url);
     expect(ok.code, ok.stderr).toBe(0);
     const cert = await certificate;
     await device.close();
@@ -94,8 +106,8 @@ describe('valise-admin', () => {
 
     const audit = await admin('audit', '--relay', relay.url, '--json');
     const events = (JSON.parse(audit.stdout) as { event: string }[]).map((e) => e.event);
-    expect(events).toEqual(['member.added', 'enrolment.requested', 'enrolment.approved', 'clearance.changed', 'device.revoked']);
-  }, 240_000); // eight CLI processes, each unlocking the root key with Argon2id
+    expect(events).toEqual(['member.added', 'enrolment.requested', 'enrolment.nonce-issued', 'enrolment.approved', 'clearance.changed', 'device.revoked']);
+  }, 300_000); // eleven CLI processes, each unlocking the root key with Argon2id
 
   it('refuses a wrong passphrase', async () => {
     const bad = path.join(dir, 'bad');

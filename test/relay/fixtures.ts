@@ -1,6 +1,6 @@
 /**
  * A real relay on 127.0.0.1 with a real organisation: root key, members, devices enrolled through
- * the protocol (request → comparison code → admin approval), and helpers to build signed channel
+ * the protocol (request → officer's nonce → comparison code → admin approval), and helpers to build signed channel
  * states, envelopes and wipes with the crypto layer.
  */
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,8 @@ import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import {
   createEnrolmentRequest,
   decodeChannelState,
+  enrolmentCode,
+  issueEnrolmentNonce,
   generateOrgRootKey,
   issueDeviceCertificate,
   issueMemberCertificate,
@@ -80,12 +82,21 @@ export class TestOrg {
     this.members.set(userId, { serial, certificate });
   }
 
+  /** What the officer's tool does on "pending": a nonce for the stored request; returns the officer's code. */
+  async openEnrolment(requestId: string, request: Uint8Array): Promise<string> {
+    const opened = { orgId: this.orgId, requestId, request };
+    const nonceRecord = issueEnrolmentNonce(this.root.privateKey, { ...opened, nowMs: Date.now() });
+    await this.admin.request({ case: 'issueEnrolmentNonce', value: { requestId, nonceRecord } }, 'ok');
+    return enrolmentCode(this.root.publicKey, opened, nonceRecord);
+  }
+
   /** Enrols a device the whole way: request on a fresh connection, admin compares the code and approves. */
   async enrol(userId: string, opts: { notAfterMs?: number } = {}): Promise<Device> {
     const identity = IdentityKeyPair.generate();
     const req = createEnrolmentRequest({ orgId: this.orgId, userName: userId, deviceName: 'laptop', identity, registrationId: 7, nowMs: Date.now() });
     const c = await RelayClient.connect(this.relay.url);
     const submitted = await c.request({ case: 'submitEnrolment', value: { request: req.encoded } }, 'enrolmentSubmitted');
+    const code = await this.openEnrolment(submitted.requestId, req.encoded);
     const pending = await this.admin.request({ case: 'listPending', value: {} }, 'pending');
     const p = pending.pending.find((x) => x.requestId === submitted.requestId)!;
     const serial = this.nextSerial();
@@ -93,7 +104,7 @@ export class TestOrg {
       orgId: this.orgId, serial, userId: p.matchedUserId, deviceId: p.nextDeviceId, identityKey: identity.publicKey,
       notBeforeMs: Date.now() - DAY, notAfterMs: opts.notAfterMs ?? Date.now() + 365 * DAY,
     });
-    await this.admin.request({ case: 'approveEnrolment', value: { requestId: p.requestId, code: submitted.code, deviceCertificate: certificate } }, 'ok');
+    await this.admin.request({ case: 'approveEnrolment', value: { requestId: p.requestId, code, deviceCertificate: certificate } }, 'ok');
     await c.close();
     return { userId: p.matchedUserId, deviceId: p.nextDeviceId, identity, certificate, serial };
   }

@@ -52,14 +52,19 @@ describe('valise CLI', () => {
     fs.writeFileSync(orgFile, orgJson(sc.org));
     const base = ['--profile', profile, '--json'];
 
-    let approved = false;
+    // The CLI shows no code until the officer opens the request, then the code it derived.
+    let approving = false;
+    let shownCode: (code: string) => void = () => {};
+    const shown = new Promise<string>((resolve) => (shownCode = resolve));
     const enrol = await valise([...base, 'enroll', '--org', orgFile, '--name', 'alice'], (chunk) => {
       for (const l of chunk.split('\n').filter(Boolean)) {
-        const j = JSON.parse(l) as { state?: string; comparisonCode?: string; requestId?: string };
-        if (j.state === 'pending' && !approved) {
-          approved = true;
-          void sc.approve(j.requestId!, j.comparisonCode!);
+        const j = JSON.parse(l) as { state?: string; comparisonCode?: string | null; requestId?: string };
+        if (j.state === 'pending' && !approving) {
+          approving = true;
+          expect(j.comparisonCode).toBeNull();
+          void sc.approve(j.requestId!, () => shown);
         }
+        if (j.state === 'code') shownCode(j.comparisonCode!);
       }
     });
     fs.rmSync(orgFile);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { issueDeviceCertificate, issueRevocation } from '../../src/crypto/index.ts';
+import { issueDeviceCertificate, issueRevocation, verifyEnrolmentRequest } from '../../src/crypto/index.ts';
 import { Engine, type EngineOptions } from '../../src/main/engine/Engine.ts';
 import type { ApiEvent } from '../../src/shared/api/events.ts';
 import type { ApiMethod, ApiParams, ApiResult } from '../../src/shared/api/methods.ts';
@@ -27,6 +27,13 @@ export async function until(pred: () => boolean | Promise<boolean>, ms = 10_000,
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The comparison code a joining device shows, once the officer has opened its request. */
+export async function deviceCode(node: { call: Node['call'] }, ms = 10_000): Promise<string> {
+  let code: string | null = null;
+  await until(async () => (code = (await node.call('enrolmentStatus', {})).comparisonCode) !== null, ms, 'comparison code on the device');
+  return code!;
 }
 
 export class Node {
@@ -93,20 +100,25 @@ export class Scenario {
   async join(userId: string, o: Partial<EngineOptions> = {}): Promise<Node> {
     const node = this.engine(this.profileDir(), userId, o);
     const org = orgJson(this.org, this.recordsUserId ? { recordsUserId: this.recordsUserId } : {});
-    const { comparisonCode, requestId } = await node.call('joinOrganisation', { orgJson: org, displayName: userId, keyProvider: 'passphrase', passphrase: PASSPHRASE });
-    await this.approve(requestId, comparisonCode);
+    const { requestId } = await node.call('joinOrganisation', { orgJson: org, displayName: userId, keyProvider: 'passphrase', passphrase: PASSPHRASE });
+    await this.approve(requestId, () => deviceCode(node));
     await until(async () => (await node.call('status', {})).state === 'unlocked', 10_000, `${userId} enrolled`);
     await node.online();
     return node;
   }
 
-  /** What the security officer does after comparing the code shown on the device. */
-  async approve(requestId: string, code: string): Promise<number> {
+  /**
+   * What the security officer does: open the request (a fresh org-signed nonce bound to it, as
+   * `valise-admin pending` does), read the code the device then shows, compare it with the code
+   * computed here from the request bytes it certifies, and approve.
+   */
+  async approve(requestId: string, readDeviceCode: () => Promise<string>): Promise<number> {
     const pending = await this.org.admin.request({ case: 'listPending', value: {} }, 'pending');
     const p = pending.pending.find((x) => x.requestId === requestId);
     if (!p) throw new Error('enrolment request not found');
-    if (p.code !== code) throw new Error('comparison codes differ');
-    const { publicKey } = await import('../../src/crypto/index.ts').then((m) => ({ publicKey: m.verifyEnrolmentRequest(p.request).identityKey }));
+    const code = await this.org.openEnrolment(requestId, p.request);
+    if ((await readDeviceCode()) !== code) throw new Error('comparison codes differ');
+    const publicKey = verifyEnrolmentRequest(p.request).identityKey;
     const serial = this.org.nextSerial();
     this.serials.set(p.matchedUserId, serial);
     const certificate = issueDeviceCertificate(this.org.root.privateKey, {

@@ -20,6 +20,8 @@ import {
   orgRootKeyFromBytes,
   readDeviceCertificate,
   readMemberCertificate,
+  enrolmentCode,
+  issueEnrolmentNonce,
   signAdminChallenge,
   verifyEnrolmentRequest,
   type OrgRootKey,
@@ -28,6 +30,7 @@ import { ORG_ROLES, type OrgRole } from '../../shared/model/roles.ts';
 import { DEFAULT_CLASSIFICATIONS } from '../../shared/model/classification.ts';
 import { RelayClient } from '../../server/client/RelayClient.ts';
 import { orgPublicKeyBytes, readOrgConfig, type OrgConfig } from '../../server/OrgConfig.ts';
+import { RelayRefused } from '../../server/errors.ts';
 import { readRootKeyFile, writeRootKeyFile } from './RootKeyFile.ts';
 
 export const ORG_FILE = 'org.json';
@@ -130,22 +133,60 @@ export class AdminTool {
     await this.relay.request({ case: 'publishMember', value: { memberCertificate } }, 'ok');
   }
 
+  /**
+   * Lists the pending requests and opens them: each request without a code gets a fresh random
+   * nonce, signed by the root key and bound to that stored request, which the relay passes to the
+   * waiting device. Only then can either side derive the comparison code, so whoever chose the
+   * request could not have aimed it at a code.
+   */
   async pending(): Promise<{ requestId: string; code: string; userName: string; deviceName: string; matchedUserId: string; submittedMs: number }[]> {
-    const r = await this.relay.request({ case: 'listPending', value: {} }, 'pending');
-    return r.pending.map((p) => {
-      // The code is recomputed here from the signed request, not taken from the relay's word.
+    const first = await this.relay.request({ case: 'listPending', value: {} }, 'pending');
+    for (const p of first.pending) {
+      if (p.nonceRecord.length > 0) continue;
       const req = verifyEnrolmentRequest(p.request);
-      return { requestId: p.requestId, code: req.code, userName: req.userName, deviceName: req.deviceName, matchedUserId: p.matchedUserId, submittedMs: Number(p.submittedMs) };
-    });
+      if (req.orgId !== this.org.orgId) continue;
+      const nonceRecord = issueEnrolmentNonce(this.root.privateKey, { orgId: this.org.orgId, requestId: p.requestId, request: p.request, nowMs: Date.now() });
+      try {
+        await this.relay.request({ case: 'issueEnrolmentNonce', value: { requestId: p.requestId, nonceRecord } }, 'ok');
+      } catch (e) {
+        // Another officer's tool opened it in between, or it was approved meanwhile: the list below tells.
+        if (!(e instanceof RelayRefused) || (e.code !== 'ENROLMENT_NONCE_ISSUED' && e.code !== 'ENROLMENT_UNKNOWN')) throw e;
+      }
+    }
+    const r = await this.relay.request({ case: 'listPending', value: {} }, 'pending');
+    const out = [];
+    for (const p of r.pending) {
+      const opened = this.opened(p);
+      if (!opened) continue;
+      out.push({ requestId: p.requestId, code: opened.code, userName: opened.req.userName, deviceName: opened.req.deviceName, matchedUserId: p.matchedUserId, submittedMs: Number(p.submittedMs) });
+    }
+    return out;
+  }
+
+  /**
+   * The request and its code as this tool verifies them: the request signed by its own key, the
+   * nonce signed by our root key for exactly this request id and these bytes. The relay's word is
+   * used for nothing; a request whose nonce does not verify is not shown.
+   */
+  private opened(p: { requestId: string; request: Uint8Array; nonceRecord: Uint8Array }) {
+    try {
+      const req = verifyEnrolmentRequest(p.request);
+      if (req.orgId !== this.org.orgId || p.nonceRecord.length === 0) return undefined;
+      const code = enrolmentCode(this.root.publicKey, { orgId: this.org.orgId, requestId: p.requestId, request: p.request }, p.nonceRecord);
+      return { req, code };
+    } catch {
+      return undefined;
+    }
   }
 
   async approve(requestId: string, code: string, o: { userId?: string; deviceId?: number } = {}): Promise<{ userId: string; deviceId: number }> {
     const r = await this.relay.request({ case: 'listPending', value: {} }, 'pending');
     const p = r.pending.find((x) => x.requestId === requestId);
     if (!p) throw new AdminError(`No pending enrolment request ${requestId}. Run "valise-admin pending".`);
-    const req = verifyEnrolmentRequest(p.request);
-    if (req.orgId !== this.org.orgId) throw new AdminError('This request is for another organisation.');
-    if (code.trim() !== req.code) throw new AdminError('The code does not match the one shown on the device. Nothing was approved.');
+    const opened = this.opened(p);
+    if (!opened) throw new AdminError(`Request ${requestId} has no valid code yet. Run "valise-admin pending", then read the code on the device.`);
+    const { req } = opened;
+    if (code.trim() !== opened.code) throw new AdminError('The code does not match the one shown on the device. Nothing was approved.');
     const userId = o.userId ?? p.matchedUserId;
     if (!userId) throw new AdminError(`No single user is named "${req.userName}". Say which with --user USER_ID.`);
     let deviceId = o.deviceId ?? (o.userId && o.userId !== p.matchedUserId ? 0 : p.nextDeviceId);
@@ -158,7 +199,8 @@ export class AdminTool {
     const deviceCertificate = issueDeviceCertificate(this.root.privateKey, {
       orgId: this.org.orgId, serial: this.serial(), userId, deviceId, identityKey: req.identityKey, notBeforeMs: now - 60_000, notAfterMs: now + YEAR,
     });
-    await this.relay.request({ case: 'approveEnrolment', value: { requestId, code: req.code, deviceCertificate } }, 'ok');
+    // The certificate names the identity key of the very bytes the code was computed from.
+    await this.relay.request({ case: 'approveEnrolment', value: { requestId, code: opened.code, deviceCertificate } }, 'ok');
     return { userId, deviceId };
   }
 

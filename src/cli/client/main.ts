@@ -104,8 +104,13 @@ async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
         ...(o.relay ? { relayUrl: o.relay } : {}),
         ...(cli.passphrase() ? { passphrase: cli.passphrase()! } : {}),
       });
-      cli.out(`Comparison code: ${r.comparisonCode}\nRead it to your security officer; waiting for approval…`, { state: 'pending', ...r });
+      cli.out('Waiting for the security officer to open the request…', { state: 'pending', ...r });
       await cli.waitFor(() => cli.seen().some((e) => e.type === 'enrolment'), cli.timeoutMs(600));
+      if (cli.seen().some((e) => e.type === 'enrolment' && e.state === 'code')) {
+        const { comparisonCode } = await cli.call('enrolmentStatus', {});
+        cli.out(`Comparison code: ${comparisonCode}\nRead it to your security officer; waiting for approval…`, { state: 'code', comparisonCode, requestId: r.requestId });
+        await cli.waitFor(() => cli.seen().some((e) => e.type === 'enrolment' && e.state !== 'code'), cli.timeoutMs(600));
+      }
       const approved = cli.seen().some((e) => e.type === 'enrolment' && e.state === 'approved');
       cli.out(approved ? 'Enrolled.' : 'Enrolment was rejected.', { state: approved ? 'approved' : 'rejected' });
       return approved ? EXIT.ok : EXIT.refused;

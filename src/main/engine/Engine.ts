@@ -11,6 +11,8 @@ import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import {
   createEnrolmentRequest,
+  enrolmentCode,
+  issueEnrolmentNonce,
   deviceIdentityFrom,
   generateDeviceIdentity,
   generateOrgRootKey,
@@ -62,7 +64,10 @@ const KEYS = {
 
 interface Enrolment {
   requestId: string;
-  code: string;
+  /** Null until the officer's nonce arrived and checked out against our own request. */
+  code: string | null;
+  /** Our own encoded request (hex): the code is computed from these bytes, never the relay's. */
+  request: string;
   displayName: string;
   state: 'pending' | 'approved' | 'rejected';
 }
@@ -219,10 +224,10 @@ export class Engine {
       this.store = null;
       throw toApiError(e);
     }
-    const enrolment: Enrolment = { requestId: submitted.requestId, code: req.code, displayName: input.displayName, state: 'pending' };
+    const enrolment: Enrolment = { requestId: submitted.requestId, code: null, request: Buffer.from(req.encoded).toString('hex'), displayName: input.displayName, state: 'pending' };
     store.repos.settings.set(KEYS.enrolment, enrolment);
     this.watchEnrolment();
-    return { comparisonCode: req.code, requestId: submitted.requestId };
+    return { comparisonCode: null, requestId: submitted.requestId };
   }
 
   /** Waits for the security officer's approval: the relay pushes it, and we also poll. */
@@ -241,6 +246,7 @@ export class Engine {
         const s = await this.enrolClient.request({ case: 'pollEnrolment', value: { requestId: enrolment.requestId } }, 'enrolmentStatus');
         if (s.state === 2) await this.serial(() => this.finishEnrolment(s.deviceCertificate, s.memberCertificate));
         else if (s.state === 3) this.enrolmentRejected();
+        else if (s.nonceRecord.length > 0) this.enrolmentCodeArrived(store, s.nonceRecord);
       } catch (e) {
         this.log.info({ err: toApiError(e).toLog() }, 'enrolment poll failed');
         this.enrolClient?.kill();
@@ -259,6 +265,27 @@ export class Engine {
     this.enrolTimer = null;
     this.enrolClient?.kill();
     this.enrolClient = null;
+  }
+
+  /**
+   * The security officer opened our request: derive the code from OUR request bytes and the
+   * org-signed nonce, which must name exactly those bytes. A nonce the relay made up, or one issued
+   * for a request it substituted, is ignored, so no code shows and the officer never approves it.
+   */
+  private enrolmentCodeArrived(store: LocalStore, nonceRecord: Uint8Array): void {
+    const e = store.repos.settings.get<Enrolment>(KEYS.enrolment);
+    if (!e || e.code || e.state !== 'pending') return;
+    const org = this.org();
+    let code: string;
+    try {
+      const root = orgIdentity(org.orgId, org.orgPublicKey).rootPublicKey;
+      code = enrolmentCode(root, { orgId: org.orgId, requestId: e.requestId, request: Buffer.from(e.request, 'hex') }, nonceRecord);
+    } catch (err) {
+      this.log.warn({ err: toApiError(err).toLog() }, 'enrolment nonce not for this request; ignored');
+      return;
+    }
+    store.repos.settings.set(KEYS.enrolment, { ...e, code });
+    this.emit({ type: 'enrolment', state: 'code' });
   }
 
   private enrolmentRejected(): void {
@@ -430,15 +457,20 @@ export class Engine {
       const c = await RelayClient.connect(relay.url);
       const submitted = await c.request({ case: 'submitEnrolment', value: { request: req.encoded } }, 'enrolmentSubmitted');
       await c.close();
+      // This machine is the officer too: it opens its own request like valise-admin would.
+      const opened = { orgId, requestId: submitted.requestId, request: req.encoded };
+      const nonceRecord = issueEnrolmentNonce(root.privateKey, { ...opened, nowMs: now });
+      await admin.request({ case: 'issueEnrolmentNonce', value: { requestId: submitted.requestId, nonceRecord } }, 'ok');
+      const code = enrolmentCode(root.publicKey, opened, nonceRecord);
       const pending = await admin.request({ case: 'listPending', value: {} }, 'pending');
       const p = pending.pending.find((x) => x.requestId === submitted.requestId);
       if (!p) throw new ApiError('INTERNAL');
       const device = issueDeviceCertificate(root.privateKey, {
         orgId, serial: 2, userId: p.matchedUserId, deviceId: p.nextDeviceId, identityKey: identity.identityKeyPair.publicKey, notBeforeMs: now - 86_400_000, notAfterMs: now + 5 * year,
       });
-      await admin.request({ case: 'approveEnrolment', value: { requestId: p.requestId, code: submitted.code, deviceCertificate: device } }, 'ok');
+      await admin.request({ case: 'approveEnrolment', value: { requestId: p.requestId, code, deviceCertificate: device } }, 'ok');
       writeMeta(this.o.profileDir, { version: 1, keyProvider: input.keyProvider, orgName: input.orgName, local: true, state: 'enrolling' });
-      store.repos.settings.set(KEYS.enrolment, { requestId: p.requestId, code: req.code, displayName: input.displayName, state: 'pending' } satisfies Enrolment);
+      store.repos.settings.set(KEYS.enrolment, { requestId: p.requestId, code, request: Buffer.from(req.encoded).toString('hex'), displayName: input.displayName, state: 'pending' } satisfies Enrolment);
       await this.finishEnrolment(device, member);
     } finally {
       await admin.close();

@@ -35,11 +35,12 @@ export interface RevocationRecord {
 export interface EnrolmentRecord {
   requestId: string;
   request: Uint8Array;
-  code: string;
   displayName: string;
   submittedMs: number;
   deviceCertificate?: Uint8Array;
   userId?: string;
+  /** The org-signed nonce the security officer issued for this request (at most one). */
+  nonceRecord?: Uint8Array;
 }
 
 export type QueueItemKind = 'envelope' | 'channel-change' | 'wipe' | 'revocation';
@@ -112,6 +113,8 @@ export interface RelayStore {
   addEnrolment(e: EnrolmentRecord): MaybePromise<void>;
   getEnrolment(requestId: string): MaybePromise<EnrolmentRecord | undefined>;
   listPendingEnrolments(): MaybePromise<EnrolmentRecord[]>;
+  /** Stores the nonce record unless the request has one already; false then. */
+  setEnrolmentNonce(requestId: string, nonceRecord: Uint8Array): MaybePromise<boolean>;
   completeEnrolment(requestId: string, userId: string, deviceCertificate: Uint8Array): MaybePromise<void>;
 
   putPrekeys(device: DeviceAddress, upload: PrekeyUpload): MaybePromise<void>;

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS revocations (serial TEXT PRIMARY KEY, user_id TEXT NO
   revocation BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS enrolments (request_id TEXT PRIMARY KEY, request BLOB NOT NULL, code TEXT NOT NULL,
   display_name TEXT NOT NULL, submitted_ms INTEGER NOT NULL, user_id TEXT, device_certificate BLOB);
+CREATE TABLE IF NOT EXISTS enrolment_nonces (request_id TEXT PRIMARY KEY, nonce_record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS signed_prekeys (user_id TEXT NOT NULL, device_id INTEGER NOT NULL, signed_prekey BLOB,
   kyber_last_resort BLOB, PRIMARY KEY (user_id, device_id));
 CREATE TABLE IF NOT EXISTS one_time_prekeys (user_id TEXT NOT NULL, device_id INTEGER NOT NULL, kyber INTEGER NOT NULL,
@@ -110,9 +111,14 @@ export class SqliteRelayStore implements RelayStore {
       listDevices: db.prepare('SELECT * FROM devices ORDER BY user_id, device_id'),
       putRevocation: db.prepare('INSERT OR IGNORE INTO revocations VALUES (?, ?, ?, ?)'),
       listRevocations: db.prepare('SELECT * FROM revocations'),
-      addEnrolment: db.prepare('INSERT INTO enrolments VALUES (?, ?, ?, ?, ?, NULL, NULL)'),
-      getEnrolment: db.prepare('SELECT * FROM enrolments WHERE request_id = ?'),
-      pending: db.prepare('SELECT * FROM enrolments WHERE device_certificate IS NULL ORDER BY submitted_ms'),
+      // The code column held the request-only code (grindable); it stays for old data directories.
+      addEnrolment: db.prepare("INSERT INTO enrolments VALUES (?, ?, '', ?, ?, NULL, NULL)"),
+      getEnrolment: db.prepare('SELECT e.*, n.nonce_record FROM enrolments e LEFT JOIN enrolment_nonces n USING (request_id) WHERE request_id = ?'),
+      pending: db.prepare(
+        'SELECT e.*, n.nonce_record FROM enrolments e LEFT JOIN enrolment_nonces n USING (request_id) WHERE device_certificate IS NULL ORDER BY submitted_ms',
+      ),
+      // One nonce per request: a second one would give a relay a second try at a matching code.
+      setEnrolmentNonce: db.prepare('INSERT OR IGNORE INTO enrolment_nonces VALUES (?, ?)'),
       completeEnrolment: db.prepare('UPDATE enrolments SET user_id = ?, device_certificate = ? WHERE request_id = ?'),
       putSigned: db.prepare(
         `INSERT INTO signed_prekeys VALUES (?, ?, ?, ?) ON CONFLICT (user_id, device_id) DO UPDATE SET
@@ -198,7 +204,11 @@ export class SqliteRelayStore implements RelayStore {
   }
 
   addEnrolment(e: EnrolmentRecord): void {
-    this.st.addEnrolment.run(e.requestId, e.request, e.code, e.displayName, e.submittedMs);
+    this.st.addEnrolment.run(e.requestId, e.request, e.displayName, e.submittedMs);
+  }
+
+  setEnrolmentNonce(requestId: string, nonceRecord: Uint8Array): boolean {
+    return this.st.setEnrolmentNonce.run(requestId, nonceRecord).changes === 1;
   }
 
   getEnrolment(requestId: string): EnrolmentRecord | undefined {
@@ -434,10 +444,10 @@ function enrolmentOf(r: Record<string, unknown>): EnrolmentRecord {
   return {
     requestId: r.request_id as string,
     request: u8(r.request as Buffer),
-    code: r.code as string,
     displayName: r.display_name as string,
     submittedMs: r.submitted_ms as number,
     ...(r.user_id ? { userId: r.user_id as string } : {}),
     ...(r.device_certificate ? { deviceCertificate: u8(r.device_certificate as Buffer) } : {}),
+    ...(r.nonce_record ? { nonceRecord: u8(r.nonce_record as Buffer) } : {}),
   };
 }

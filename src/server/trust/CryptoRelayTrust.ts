@@ -16,6 +16,7 @@ import {
   verifyAuthChallenge,
   verifyDeviceCertificate,
   verifyEnrolmentRequest,
+  enrolmentCode,
   verifyMemberCertificate,
   verifyRevocation,
   verifyWipeCommand,
@@ -97,10 +98,18 @@ export class CryptoRelayTrust implements RelayTrust {
     try {
       const r = verifyEnrolmentRequest(bytes);
       if (r.orgId !== this.org.orgId) throw new RelayError('BAD_REQUEST', 'This enrolment request is for another organisation. Check org.json.');
-      return { displayName: r.userName, deviceName: r.deviceName, identityKey: r.identityKey.serialize(), code: r.code };
+      return { displayName: r.userName, deviceName: r.deviceName, identityKey: r.identityKey.serialize() };
     } catch (e) {
       if (e instanceof RelayError) throw e;
       throw new RelayError('BAD_REQUEST', 'The enrolment request is malformed or not signed by its own key.', { cause: e });
+    }
+  }
+
+  enrolmentCode(requestId: string, request: Uint8Array, nonceRecord: Uint8Array): string {
+    try {
+      return enrolmentCode(this.org.rootPublicKey, { orgId: this.org.orgId, requestId, request }, nonceRecord);
+    } catch (e) {
+      throw new RelayError('BAD_REQUEST', 'The enrolment nonce is not signed by this organisation for this request. Run "valise-admin pending" again.', { cause: e });
     }
   }
 

@@ -30,7 +30,6 @@ export interface EnrolmentInfo {
   displayName: string;
   deviceName: string;
   identityKey: Uint8Array;
-  code: string;
 }
 
 export interface EnvelopeRouting {
@@ -69,6 +68,11 @@ export interface RelayTrust {
   verifyAdminChallenge(challenge: Uint8Array, signature: Uint8Array): boolean;
   /** Throws a RelayError (BAD_REQUEST) when the request is malformed or not self-signed. */
   readEnrolment(bytes: Uint8Array): EnrolmentInfo;
+  /**
+   * The comparison code of a stored request under an org-signed nonce record; throws RelayError
+   * BAD_REQUEST when the record is not the organisation's or not for this request.
+   */
+  enrolmentCode(requestId: string, request: Uint8Array, nonceRecord: Uint8Array): string;
   /** Throws a RelayError (BAD_REQUEST) when the envelope is malformed. */
   readEnvelope(bytes: Uint8Array): EnvelopeRouting;
   /** The channel a signed change is for (read before verification, to find the previous state). */

@@ -22,8 +22,8 @@ export const ApiEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('syncProgress'), done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
   /** The relay connection changed; `nextAttemptAt` is set while waiting to reconnect. */
   z.object({ type: z.literal('connection'), state: z.enum(CONNECTION_STATES), nextAttemptAt: TimeMs.nullable() }),
-  /** The enrolment request was approved or rejected. */
-  z.object({ type: z.literal('enrolment'), state: z.enum(['approved', 'rejected']) }),
+  /** The enrolment request got its comparison code (the officer opened it), or was approved or rejected. */
+  z.object({ type: z.literal('enrolment'), state: z.enum(['code', 'approved', 'rejected']) }),
   /** The profile was locked (by the user, by idle time, or because the device was revoked). */
   z.object({ type: z.literal('locked'), reason: z.enum(['user', 'idle', 'revoked']) }),
 ]);

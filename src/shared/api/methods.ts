@@ -51,7 +51,8 @@ export const API_METHODS = {
         passphrase: z.string().min(8).max(1024).optional(),
       })
       .strict(),
-    output: z.object({ comparisonCode: z.string(), requestId: Id }),
+    /** `comparisonCode` is null: it appears once the officer opens the request (event enrolment/code). */
+    output: z.object({ comparisonCode: z.string().nullable(), requestId: Id }),
   },
 
   /** Where the enrolment request stands; `approved` means the profile is ready (state becomes unlocked). */

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file valise/v1/enrolment.proto.
  */
 export const file_valise_v1_enrolment: GenFile = /*@__PURE__*/
-  fileDesc("Chl2YWxpc2UvdjEvZW5yb2xtZW50LnByb3RvEgl2YWxpc2UudjEiowEKFEVucm9sbWVudFJlcXVlc3RCb2R5Eg4KBm9yZ19pZBgBIAEoCRIRCgl1c2VyX25hbWUYAiABKAkSEwoLZGV2aWNlX25hbWUYAyABKAkSFAoMaWRlbnRpdHlfa2V5GAQgASgMEhcKD3JlZ2lzdHJhdGlvbl9pZBgFIAEoDRIVCg1jcmVhdGVkX2F0X21zGAYgASgDEg0KBW5vbmNlGAcgASgMYgZwcm90bzM");
+  fileDesc("Chl2YWxpc2UvdjEvZW5yb2xtZW50LnByb3RvEgl2YWxpc2UudjEiowEKFEVucm9sbWVudFJlcXVlc3RCb2R5Eg4KBm9yZ19pZBgBIAEoCRIRCgl1c2VyX25hbWUYAiABKAkSEwoLZGV2aWNlX25hbWUYAyABKAkSFAoMaWRlbnRpdHlfa2V5GAQgASgMEhcKD3JlZ2lzdHJhdGlvbl9pZBgFIAEoDRIVCg1jcmVhdGVkX2F0X21zGAYgASgDEg0KBW5vbmNlGAcgASgMInMKEkVucm9sbWVudE5vbmNlQm9keRIOCgZvcmdfaWQYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIUCgxyZXF1ZXN0X2hhc2gYAyABKAwSDQoFbm9uY2UYBCABKAwSFAoMaXNzdWVkX2F0X21zGAUgASgDYgZwcm90bzM");
 
 /**
  * @generated from message valise.v1.EnrolmentRequestBody
@@ -66,4 +66,48 @@ export type EnrolmentRequestBody = Message<"valise.v1.EnrolmentRequestBody"> & {
  */
 export const EnrolmentRequestBodySchema: GenMessage<EnrolmentRequestBody> = /*@__PURE__*/
   messageDesc(file_valise_v1_enrolment, 0);
+
+/**
+ * The security officer's commitment-breaking nonce: chosen by the admin tool only after the request
+ * is stored at the relay, signed by the organisation root key, and bound to that one stored request
+ * (its id and the SHA-256 of its exact encoded bytes). Both screens show
+ * comparisonCode(request body, nonce); see src/crypto/README.md for why the relay cannot grind it.
+ *
+ * @generated from message valise.v1.EnrolmentNonceBody
+ */
+export type EnrolmentNonceBody = Message<"valise.v1.EnrolmentNonceBody"> & {
+  /**
+   * @generated from field: string org_id = 1;
+   */
+  orgId: string;
+
+  /**
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: bytes request_hash = 3;
+   */
+  requestHash: Uint8Array;
+
+  /**
+   * 32 random bytes from the admin tool.
+   *
+   * @generated from field: bytes nonce = 4;
+   */
+  nonce: Uint8Array;
+
+  /**
+   * @generated from field: int64 issued_at_ms = 5;
+   */
+  issuedAtMs: bigint;
+};
+
+/**
+ * Describes the message valise.v1.EnrolmentNonceBody.
+ * Use `create(EnrolmentNonceBodySchema)` to create a new message.
+ */
+export const EnrolmentNonceBodySchema: GenMessage<EnrolmentNonceBody> = /*@__PURE__*/
+  messageDesc(file_valise_v1_enrolment, 1);
 

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file valise/v1/relay.proto.
  */
 export const file_valise_v1_relay: GenFile = /*@__PURE__*/
-  fileDesc("ChV2YWxpc2UvdjEvcmVsYXkucHJvdG8SCXZhbGlzZS52MSKNAQoLQ2xpZW50RnJhbWUSJgoFaGVsbG8YASABKAsyFS52YWxpc2UudjEuUmVsYXlIZWxsb0gAEioKB3JlcXVlc3QYAiABKAsyFy52YWxpc2UudjEuUmVsYXlSZXF1ZXN0SAASIgoDYWNrGAMgASgLMhMudmFsaXNlLnYxLlJlbGF5QWNrSABCBgoEYm9keSKVAQoLU2VydmVyRnJhbWUSKgoHd2VsY29tZRgBIAEoCzIXLnZhbGlzZS52MS5SZWxheVdlbGNvbWVIABIsCghyZXNwb25zZRgCIAEoCzIYLnZhbGlzZS52MS5SZWxheVJlc3BvbnNlSAASJAoEcHVzaBgDIAEoCzIULnZhbGlzZS52MS5SZWxheVB1c2hIAEIGCgRib2R5IiYKClJlbGF5SGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDSJTCgxSZWxheVdlbGNvbWUSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIRCgljaGFsbGVuZ2UYAiABKAwSFgoOc2VydmVyX3RpbWVfbXMYAyABKAMirwcKDFJlbGF5UmVxdWVzdBIKCgJpZBgBIAEoBBI1CgxhdXRoZW50aWNhdGUYCiABKAsyHS52YWxpc2UudjEuQXV0aGVudGljYXRlRGV2aWNlSAASOgoSYXV0aGVudGljYXRlX2FkbWluGAsgASgLMhwudmFsaXNlLnYxLkF1dGhlbnRpY2F0ZUFkbWluSAASNgoQc3VibWl0X2Vucm9sbWVudBgMIAEoCzIaLnZhbGlzZS52MS5TdWJtaXRFbnJvbG1lbnRIABIyCg5wb2xsX2Vucm9sbWVudBgNIAEoCzIYLnZhbGlzZS52MS5Qb2xsRW5yb2xtZW50SAASMgoOdXBsb2FkX3ByZWtleXMYFCABKAsyGC52YWxpc2UudjEuVXBsb2FkUHJla2V5c0gAEjAKDWZldGNoX3ByZWtleXMYFSABKAsyFy52YWxpc2UudjEuRmV0Y2hQcmVrZXlzSAASJwoEc2VuZBgWIAEoCzIXLnZhbGlzZS52MS5TZW5kRW52ZWxvcGVIABJBChZwdWJsaXNoX2NoYW5uZWxfY2hhbmdlGBcgASgLMh8udmFsaXNlLnYxLlB1Ymxpc2hDaGFubmVsQ2hhbmdlSAASKAoJc2VuZF93aXBlGBggASgLMhMudmFsaXNlLnYxLlNlbmRXaXBlSAASOwoTZmV0Y2hfY2hhbm5lbF9zdGF0ZRgZIAEoCzIcLnZhbGlzZS52MS5GZXRjaENoYW5uZWxTdGF0ZUgAEjQKD2ZldGNoX2RpcmVjdG9yeRgaIAEoCzIZLnZhbGlzZS52MS5GZXRjaERpcmVjdG9yeUgAEi4KDHByZWtleV9jb3VudBgbIAEoCzIWLnZhbGlzZS52MS5QcmVrZXlDb3VudEgAEi4KDGxpc3RfcGVuZGluZxgoIAEoCzIWLnZhbGlzZS52MS5MaXN0UGVuZGluZ0gAEj0KDnB1Ymxpc2hfbWVtYmVyGCkgASgLMiMudmFsaXNlLnYxLlB1Ymxpc2hNZW1iZXJDZXJ0aWZpY2F0ZUgAEjgKEWFwcHJvdmVfZW5yb2xtZW50GCogASgLMhsudmFsaXNlLnYxLkFwcHJvdmVFbnJvbG1lbnRIABI6ChJwdWJsaXNoX3Jldm9jYXRpb24YKyABKAsyHC52YWxpc2UudjEuUHVibGlzaFJldm9jYXRpb25IABIqCgpyZWFkX2F1ZGl0GCwgASgLMhQudmFsaXNlLnYxLlJlYWRBdWRpdEgAQgQKAm9wItIECg1SZWxheVJlc3BvbnNlEgoKAmlkGAEgASgEEiYKBWVycm9yGAIgASgLMhUudmFsaXNlLnYxLlJlbGF5RXJyb3JIABIbCgJvaxgDIAEoCzINLnZhbGlzZS52MS5Pa0gAEjEKDWF1dGhlbnRpY2F0ZWQYCiABKAsyGC52YWxpc2UudjEuQXV0aGVudGljYXRlZEgAEjwKE2Vucm9sbWVudF9zdWJtaXR0ZWQYDCABKAsyHS52YWxpc2UudjEuRW5yb2xtZW50U3VibWl0dGVkSAASNgoQZW5yb2xtZW50X3N0YXR1cxgNIAEoCzIaLnZhbGlzZS52MS5FbnJvbG1lbnRTdGF0dXNIABIyCg5wcmVrZXlfYnVuZGxlcxgVIAEoCzIYLnZhbGlzZS52MS5QcmVrZXlCdW5kbGVzSAASHwoEc2VudBgWIAEoCzIPLnZhbGlzZS52MS5TZW50SAASNgoNY2hhbm5lbF9zdGF0ZRgZIAEoCzIdLnZhbGlzZS52MS5DaGFubmVsU3RhdGVSZXN1bHRIABIpCglkaXJlY3RvcnkYGiABKAsyFC52YWxpc2UudjEuRGlyZWN0b3J5SAASNAoMcHJla2V5X2NvdW50GBsgASgLMhwudmFsaXNlLnYxLlByZWtleUNvdW50UmVzdWx0SAASKQoHcGVuZGluZxgoIAEoCzIWLnZhbGlzZS52MS5QZW5kaW5nTGlzdEgAEiQKBWF1ZGl0GCwgASgLMhMudmFsaXNlLnYxLkF1ZGl0TG9nSABCCAoGcmVzdWx0IisKClJlbGF5RXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJIgQKAk9rIkMKEkF1dGhlbnRpY2F0ZURldmljZRIaChJkZXZpY2VfY2VydGlmaWNhdGUYASABKAwSEQoJc2lnbmF0dXJlGAIgASgMIiYKEUF1dGhlbnRpY2F0ZUFkbWluEhEKCXNpZ25hdHVyZRgBIAEoDCJECg1BdXRoZW50aWNhdGVkEg8KB3VzZXJfaWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgNEg8KB2JhY2tsb2cYAyABKA0iIgoPU3VibWl0RW5yb2xtZW50Eg8KB3JlcXVlc3QYASABKAwiNgoSRW5yb2xtZW50U3VibWl0dGVkEhIKCnJlcXVlc3RfaWQYASABKAkSDAoEY29kZRgCIAEoCSIjCg1Qb2xsRW5yb2xtZW50EhIKCnJlcXVlc3RfaWQYASABKAki1AEKD0Vucm9sbWVudFN0YXR1cxIvCgVzdGF0ZRgBIAEoDjIgLnZhbGlzZS52MS5FbnJvbG1lbnRTdGF0dXMuU3RhdGUSGgoSZGV2aWNlX2NlcnRpZmljYXRlGAIgASgMEhoKEm1lbWJlcl9jZXJ0aWZpY2F0ZRgDIAEoDCJYCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhEKDVNUQVRFX1BFTkRJTkcQARISCg5TVEFURV9BUFBST1ZFRBACEhEKDVNUQVRFX1VOS05PV04QAyKMAQoQUGVuZGluZ0Vucm9sbWVudBISCgpyZXF1ZXN0X2lkGAEgASgJEg8KB3JlcXVlc3QYAiABKAwSDAoEY29kZRgDIAEoCRIUCgxzdWJtaXR0ZWRfbXMYBCABKAMSFwoPbWF0Y2hlZF91c2VyX2lkGAUgASgJEhYKDm5leHRfZGV2aWNlX2lkGAYgASgNIg0KC0xpc3RQZW5kaW5nIjsKC1BlbmRpbmdMaXN0EiwKB3BlbmRpbmcYASADKAsyGy52YWxpc2UudjEuUGVuZGluZ0Vucm9sbWVudCJQChBBcHByb3ZlRW5yb2xtZW50EhIKCnJlcXVlc3RfaWQYASABKAkSDAoEY29kZRgCIAEoCRIaChJkZXZpY2VfY2VydGlmaWNhdGUYAyABKAwiNgoYUHVibGlzaE1lbWJlckNlcnRpZmljYXRlEhoKEm1lbWJlcl9jZXJ0aWZpY2F0ZRgBIAEoDCInChFQdWJsaXNoUmV2b2NhdGlvbhISCgpyZXZvY2F0aW9uGAEgASgMIiIKDkZldGNoRGlyZWN0b3J5EhAKCHVzZXJfaWRzGAEgAygJIloKDkRpcmVjdG9yeUVudHJ5Eg8KB3VzZXJfaWQYASABKAkSGgoSbWVtYmVyX2NlcnRpZmljYXRlGAIgASgMEhsKE2RldmljZV9jZXJ0aWZpY2F0ZXMYAyADKAwiTAoJRGlyZWN0b3J5EioKB2VudHJpZXMYASADKAsyGS52YWxpc2UudjEuRGlyZWN0b3J5RW50cnkSEwoLcmV2b2NhdGlvbnMYAiADKAwinwEKDVVwbG9hZFByZWtleXMSFQoNc2lnbmVkX3ByZWtleRgBIAEoDBIZChFreWJlcl9sYXN0X3Jlc29ydBgCIAEoDBIqCghvbmVfdGltZRgDIAMoCzIYLnZhbGlzZS52MS5PbmVUaW1lUHJla2V5EjAKDm9uZV90aW1lX2t5YmVyGAQgAygLMhgudmFsaXNlLnYxLk9uZVRpbWVQcmVrZXkiKwoNT25lVGltZVByZWtleRIKCgJpZBgBIAEoDRIOCgZyZWNvcmQYAiABKAwiHwoMRmV0Y2hQcmVrZXlzEg8KB3VzZXJfaWQYASABKAkizQEKDFByZWtleUJ1bmRsZRIRCglkZXZpY2VfaWQYASABKA0SGgoSZGV2aWNlX2NlcnRpZmljYXRlGAIgASgMEhUKDXNpZ25lZF9wcmVrZXkYAyABKAwSKgoIb25lX3RpbWUYBCABKAsyGC52YWxpc2UudjEuT25lVGltZVByZWtleRIUCgxreWJlcl9wcmVrZXkYBSABKAwSFwoPa3liZXJfcHJla2V5X2lkGAYgASgNEhwKFGt5YmVyX2lzX2xhc3RfcmVzb3J0GAcgASgIIjkKDVByZWtleUJ1bmRsZXMSKAoHYnVuZGxlcxgBIAMoCzIXLnZhbGlzZS52MS5QcmVrZXlCdW5kbGUiDQoLUHJla2V5Q291bnQiPQoRUHJla2V5Q291bnRSZXN1bHQSEAoIb25lX3RpbWUYASABKA0SFgoOb25lX3RpbWVfa3liZXIYAiABKA0iIAoMU2VuZEVudmVsb3BlEhAKCGVudmVsb3BlGAEgASgMIhoKBFNlbnQSEgoKcmVjaXBpZW50cxgBIAEoDSImChRQdWJsaXNoQ2hhbm5lbENoYW5nZRIOCgZjaGFuZ2UYASABKAwiJwoRRmV0Y2hDaGFubmVsU3RhdGUSEgoKY2hhbm5lbF9pZBgBIAEoDCIlChJDaGFubmVsU3RhdGVSZXN1bHQSDwoHY2hhbmdlcxgBIAMoDCIYCghTZW5kV2lwZRIMCgR3aXBlGAEgASgMIi0KCVJlYWRBdWRpdBIRCglhZnRlcl9zZXEYASABKAMSDQoFbGltaXQYAiABKA0iZwoKQXVkaXRFbnRyeRILCgNzZXEYASABKAMSDQoFYXRfbXMYAiABKAMSDQoFZXZlbnQYAyABKAkSDQoFYWN0b3IYBCABKAkSDwoHc3ViamVjdBgFIAEoCRIOCgZkZXRhaWwYBiABKAkiMgoIQXVkaXRMb2cSJgoHZW50cmllcxgBIAMoCzIVLnZhbGlzZS52MS5BdWRpdEVudHJ5IvUBCglSZWxheVB1c2gSJwoIZGVsaXZlcnkYASABKAsyEy52YWxpc2UudjEuRGVsaXZlcnlIABIsCgtwcmVrZXlzX2xvdxgCIAEoCzIVLnZhbGlzZS52MS5QcmVrZXlzTG93SAASLwoJZW5yb2xtZW50GAMgASgLMhoudmFsaXNlLnYxLkVucm9sbWVudFN0YXR1c0gAEigKB2Nsb3NpbmcYBCABKAsyFS52YWxpc2UudjEuUmVsYXlFcnJvckgAEi4KDGJhY2tsb2dfZG9uZRgFIAEoCzIWLnZhbGlzZS52MS5CYWNrbG9nRG9uZUgAQgYKBGJvZHki0QEKCERlbGl2ZXJ5EgoKAmlkGAEgASgMEiYKBGtpbmQYAiABKA4yGC52YWxpc2UudjEuRGVsaXZlcnkuS2luZBIPCgdwYXlsb2FkGAMgASgMEhIKCmNoYW5uZWxfaWQYBCABKAwibAoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASEQoNS0lORF9FTlZFTE9QRRABEhcKE0tJTkRfQ0hBTk5FTF9DSEFOR0UQAhINCglLSU5EX1dJUEUQAxITCg9LSU5EX1JFVk9DQVRJT04QBCI2CgpQcmVrZXlzTG93EhAKCG9uZV90aW1lGAEgASgNEhYKDm9uZV90aW1lX2t5YmVyGAIgASgNIg0KC0JhY2tsb2dEb25lIhcKCFJlbGF5QWNrEgsKA2lkcxgBIAMoDCpcChRSZWxheVByb3RvY29sVmVyc2lvbhImCiJSRUxBWV9QUk9UT0NPTF9WRVJTSU9OX1VOU1BFQ0lGSUVEEAASHAoYUkVMQVlfUFJPVE9DT0xfVkVSU0lPTl8xEAFiBnByb3RvMw");
+  fileDesc("ChV2YWxpc2UvdjEvcmVsYXkucHJvdG8SCXZhbGlzZS52MSKNAQoLQ2xpZW50RnJhbWUSJgoFaGVsbG8YASABKAsyFS52YWxpc2UudjEuUmVsYXlIZWxsb0gAEioKB3JlcXVlc3QYAiABKAsyFy52YWxpc2UudjEuUmVsYXlSZXF1ZXN0SAASIgoDYWNrGAMgASgLMhMudmFsaXNlLnYxLlJlbGF5QWNrSABCBgoEYm9keSKVAQoLU2VydmVyRnJhbWUSKgoHd2VsY29tZRgBIAEoCzIXLnZhbGlzZS52MS5SZWxheVdlbGNvbWVIABIsCghyZXNwb25zZRgCIAEoCzIYLnZhbGlzZS52MS5SZWxheVJlc3BvbnNlSAASJAoEcHVzaBgDIAEoCzIULnZhbGlzZS52MS5SZWxheVB1c2hIAEIGCgRib2R5IiYKClJlbGF5SGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDSJTCgxSZWxheVdlbGNvbWUSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIRCgljaGFsbGVuZ2UYAiABKAwSFgoOc2VydmVyX3RpbWVfbXMYAyABKAMi8AcKDFJlbGF5UmVxdWVzdBIKCgJpZBgBIAEoBBI1CgxhdXRoZW50aWNhdGUYCiABKAsyHS52YWxpc2UudjEuQXV0aGVudGljYXRlRGV2aWNlSAASOgoSYXV0aGVudGljYXRlX2FkbWluGAsgASgLMhwudmFsaXNlLnYxLkF1dGhlbnRpY2F0ZUFkbWluSAASNgoQc3VibWl0X2Vucm9sbWVudBgMIAEoCzIaLnZhbGlzZS52MS5TdWJtaXRFbnJvbG1lbnRIABIyCg5wb2xsX2Vucm9sbWVudBgNIAEoCzIYLnZhbGlzZS52MS5Qb2xsRW5yb2xtZW50SAASMgoOdXBsb2FkX3ByZWtleXMYFCABKAsyGC52YWxpc2UudjEuVXBsb2FkUHJla2V5c0gAEjAKDWZldGNoX3ByZWtleXMYFSABKAsyFy52YWxpc2UudjEuRmV0Y2hQcmVrZXlzSAASJwoEc2VuZBgWIAEoCzIXLnZhbGlzZS52MS5TZW5kRW52ZWxvcGVIABJBChZwdWJsaXNoX2NoYW5uZWxfY2hhbmdlGBcgASgLMh8udmFsaXNlLnYxLlB1Ymxpc2hDaGFubmVsQ2hhbmdlSAASKAoJc2VuZF93aXBlGBggASgLMhMudmFsaXNlLnYxLlNlbmRXaXBlSAASOwoTZmV0Y2hfY2hhbm5lbF9zdGF0ZRgZIAEoCzIcLnZhbGlzZS52MS5GZXRjaENoYW5uZWxTdGF0ZUgAEjQKD2ZldGNoX2RpcmVjdG9yeRgaIAEoCzIZLnZhbGlzZS52MS5GZXRjaERpcmVjdG9yeUgAEi4KDHByZWtleV9jb3VudBgbIAEoCzIWLnZhbGlzZS52MS5QcmVrZXlDb3VudEgAEi4KDGxpc3RfcGVuZGluZxgoIAEoCzIWLnZhbGlzZS52MS5MaXN0UGVuZGluZ0gAEj0KDnB1Ymxpc2hfbWVtYmVyGCkgASgLMiMudmFsaXNlLnYxLlB1Ymxpc2hNZW1iZXJDZXJ0aWZpY2F0ZUgAEjgKEWFwcHJvdmVfZW5yb2xtZW50GCogASgLMhsudmFsaXNlLnYxLkFwcHJvdmVFbnJvbG1lbnRIABI6ChJwdWJsaXNoX3Jldm9jYXRpb24YKyABKAsyHC52YWxpc2UudjEuUHVibGlzaFJldm9jYXRpb25IABIqCgpyZWFkX2F1ZGl0GCwgASgLMhQudmFsaXNlLnYxLlJlYWRBdWRpdEgAEj8KFWlzc3VlX2Vucm9sbWVudF9ub25jZRgtIAEoCzIeLnZhbGlzZS52MS5Jc3N1ZUVucm9sbWVudE5vbmNlSABCBAoCb3Ai0gQKDVJlbGF5UmVzcG9uc2USCgoCaWQYASABKAQSJgoFZXJyb3IYAiABKAsyFS52YWxpc2UudjEuUmVsYXlFcnJvckgAEhsKAm9rGAMgASgLMg0udmFsaXNlLnYxLk9rSAASMQoNYXV0aGVudGljYXRlZBgKIAEoCzIYLnZhbGlzZS52MS5BdXRoZW50aWNhdGVkSAASPAoTZW5yb2xtZW50X3N1Ym1pdHRlZBgMIAEoCzIdLnZhbGlzZS52MS5FbnJvbG1lbnRTdWJtaXR0ZWRIABI2ChBlbnJvbG1lbnRfc3RhdHVzGA0gASgLMhoudmFsaXNlLnYxLkVucm9sbWVudFN0YXR1c0gAEjIKDnByZWtleV9idW5kbGVzGBUgASgLMhgudmFsaXNlLnYxLlByZWtleUJ1bmRsZXNIABIfCgRzZW50GBYgASgLMg8udmFsaXNlLnYxLlNlbnRIABI2Cg1jaGFubmVsX3N0YXRlGBkgASgLMh0udmFsaXNlLnYxLkNoYW5uZWxTdGF0ZVJlc3VsdEgAEikKCWRpcmVjdG9yeRgaIAEoCzIULnZhbGlzZS52MS5EaXJlY3RvcnlIABI0CgxwcmVrZXlfY291bnQYGyABKAsyHC52YWxpc2UudjEuUHJla2V5Q291bnRSZXN1bHRIABIpCgdwZW5kaW5nGCggASgLMhYudmFsaXNlLnYxLlBlbmRpbmdMaXN0SAASJAoFYXVkaXQYLCABKAsyEy52YWxpc2UudjEuQXVkaXRMb2dIAEIICgZyZXN1bHQiKwoKUmVsYXlFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkiBAoCT2siQwoSQXV0aGVudGljYXRlRGV2aWNlEhoKEmRldmljZV9jZXJ0aWZpY2F0ZRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwiJgoRQXV0aGVudGljYXRlQWRtaW4SEQoJc2lnbmF0dXJlGAEgASgMIkQKDUF1dGhlbnRpY2F0ZWQSDwoHdXNlcl9pZBgBIAEoCRIRCglkZXZpY2VfaWQYAiABKA0SDwoHYmFja2xvZxgDIAEoDSIiCg9TdWJtaXRFbnJvbG1lbnQSDwoHcmVxdWVzdBgBIAEoDCI0ChJFbnJvbG1lbnRTdWJtaXR0ZWQSEgoKcmVxdWVzdF9pZBgBIAEoCUoECAIQA1IEY29kZSIjCg1Qb2xsRW5yb2xtZW50EhIKCnJlcXVlc3RfaWQYASABKAki6gEKD0Vucm9sbWVudFN0YXR1cxIvCgVzdGF0ZRgBIAEoDjIgLnZhbGlzZS52MS5FbnJvbG1lbnRTdGF0dXMuU3RhdGUSGgoSZGV2aWNlX2NlcnRpZmljYXRlGAIgASgMEhoKEm1lbWJlcl9jZXJ0aWZpY2F0ZRgDIAEoDBIUCgxub25jZV9yZWNvcmQYBCABKAwiWAoFU3RhdGUSFQoRU1RBVEVfVU5TUEVDSUZJRUQQABIRCg1TVEFURV9QRU5ESU5HEAESEgoOU1RBVEVfQVBQUk9WRUQQAhIRCg1TVEFURV9VTktOT1dOEAMioAEKEFBlbmRpbmdFbnJvbG1lbnQSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgdyZXF1ZXN0GAIgASgMEhQKDG5vbmNlX3JlY29yZBgHIAEoDBIUCgxzdWJtaXR0ZWRfbXMYBCABKAMSFwoPbWF0Y2hlZF91c2VyX2lkGAUgASgJEhYKDm5leHRfZGV2aWNlX2lkGAYgASgNSgQIAxAEUgRjb2RlIg0KC0xpc3RQZW5kaW5nIjsKC1BlbmRpbmdMaXN0EiwKB3BlbmRpbmcYASADKAsyGy52YWxpc2UudjEuUGVuZGluZ0Vucm9sbWVudCI/ChNJc3N1ZUVucm9sbWVudE5vbmNlEhIKCnJlcXVlc3RfaWQYASABKAkSFAoMbm9uY2VfcmVjb3JkGAIgASgMIlAKEEFwcHJvdmVFbnJvbG1lbnQSEgoKcmVxdWVzdF9pZBgBIAEoCRIMCgRjb2RlGAIgASgJEhoKEmRldmljZV9jZXJ0aWZpY2F0ZRgDIAEoDCI2ChhQdWJsaXNoTWVtYmVyQ2VydGlmaWNhdGUSGgoSbWVtYmVyX2NlcnRpZmljYXRlGAEgASgMIicKEVB1Ymxpc2hSZXZvY2F0aW9uEhIKCnJldm9jYXRpb24YASABKAwiIgoORmV0Y2hEaXJlY3RvcnkSEAoIdXNlcl9pZHMYASADKAkiWgoORGlyZWN0b3J5RW50cnkSDwoHdXNlcl9pZBgBIAEoCRIaChJtZW1iZXJfY2VydGlmaWNhdGUYAiABKAwSGwoTZGV2aWNlX2NlcnRpZmljYXRlcxgDIAMoDCJMCglEaXJlY3RvcnkSKgoHZW50cmllcxgBIAMoCzIZLnZhbGlzZS52MS5EaXJlY3RvcnlFbnRyeRITCgtyZXZvY2F0aW9ucxgCIAMoDCKfAQoNVXBsb2FkUHJla2V5cxIVCg1zaWduZWRfcHJla2V5GAEgASgMEhkKEWt5YmVyX2xhc3RfcmVzb3J0GAIgASgMEioKCG9uZV90aW1lGAMgAygLMhgudmFsaXNlLnYxLk9uZVRpbWVQcmVrZXkSMAoOb25lX3RpbWVfa3liZXIYBCADKAsyGC52YWxpc2UudjEuT25lVGltZVByZWtleSIrCg1PbmVUaW1lUHJla2V5EgoKAmlkGAEgASgNEg4KBnJlY29yZBgCIAEoDCIfCgxGZXRjaFByZWtleXMSDwoHdXNlcl9pZBgBIAEoCSLNAQoMUHJla2V5QnVuZGxlEhEKCWRldmljZV9pZBgBIAEoDRIaChJkZXZpY2VfY2VydGlmaWNhdGUYAiABKAwSFQoNc2lnbmVkX3ByZWtleRgDIAEoDBIqCghvbmVfdGltZRgEIAEoCzIYLnZhbGlzZS52MS5PbmVUaW1lUHJla2V5EhQKDGt5YmVyX3ByZWtleRgFIAEoDBIXCg9reWJlcl9wcmVrZXlfaWQYBiABKA0SHAoUa3liZXJfaXNfbGFzdF9yZXNvcnQYByABKAgiOQoNUHJla2V5QnVuZGxlcxIoCgdidW5kbGVzGAEgAygLMhcudmFsaXNlLnYxLlByZWtleUJ1bmRsZSINCgtQcmVrZXlDb3VudCI9ChFQcmVrZXlDb3VudFJlc3VsdBIQCghvbmVfdGltZRgBIAEoDRIWCg5vbmVfdGltZV9reWJlchgCIAEoDSIgCgxTZW5kRW52ZWxvcGUSEAoIZW52ZWxvcGUYASABKAwiGgoEU2VudBISCgpyZWNpcGllbnRzGAEgASgNIiYKFFB1Ymxpc2hDaGFubmVsQ2hhbmdlEg4KBmNoYW5nZRgBIAEoDCInChFGZXRjaENoYW5uZWxTdGF0ZRISCgpjaGFubmVsX2lkGAEgASgMIiUKEkNoYW5uZWxTdGF0ZVJlc3VsdBIPCgdjaGFuZ2VzGAEgAygMIhgKCFNlbmRXaXBlEgwKBHdpcGUYASABKAwiLQoJUmVhZEF1ZGl0EhEKCWFmdGVyX3NlcRgBIAEoAxINCgVsaW1pdBgCIAEoDSJnCgpBdWRpdEVudHJ5EgsKA3NlcRgBIAEoAxINCgVhdF9tcxgCIAEoAxINCgVldmVudBgDIAEoCRINCgVhY3RvchgEIAEoCRIPCgdzdWJqZWN0GAUgASgJEg4KBmRldGFpbBgGIAEoCSIyCghBdWRpdExvZxImCgdlbnRyaWVzGAEgAygLMhUudmFsaXNlLnYxLkF1ZGl0RW50cnki9QEKCVJlbGF5UHVzaBInCghkZWxpdmVyeRgBIAEoCzITLnZhbGlzZS52MS5EZWxpdmVyeUgAEiwKC3ByZWtleXNfbG93GAIgASgLMhUudmFsaXNlLnYxLlByZWtleXNMb3dIABIvCgllbnJvbG1lbnQYAyABKAsyGi52YWxpc2UudjEuRW5yb2xtZW50U3RhdHVzSAASKAoHY2xvc2luZxgEIAEoCzIVLnZhbGlzZS52MS5SZWxheUVycm9ySAASLgoMYmFja2xvZ19kb25lGAUgASgLMhYudmFsaXNlLnYxLkJhY2tsb2dEb25lSABCBgoEYm9keSLRAQoIRGVsaXZlcnkSCgoCaWQYASABKAwSJgoEa2luZBgCIAEoDjIYLnZhbGlzZS52MS5EZWxpdmVyeS5LaW5kEg8KB3BheWxvYWQYAyABKAwSEgoKY2hhbm5lbF9pZBgEIAEoDCJsCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIRCg1LSU5EX0VOVkVMT1BFEAESFwoTS0lORF9DSEFOTkVMX0NIQU5HRRACEg0KCUtJTkRfV0lQRRADEhMKD0tJTkRfUkVWT0NBVElPThAEIjYKClByZWtleXNMb3cSEAoIb25lX3RpbWUYASABKA0SFgoOb25lX3RpbWVfa3liZXIYAiABKA0iDQoLQmFja2xvZ0RvbmUiFwoIUmVsYXlBY2sSCwoDaWRzGAEgAygMKlwKFFJlbGF5UHJvdG9jb2xWZXJzaW9uEiYKIlJFTEFZX1BST1RPQ09MX1ZFUlNJT05fVU5TUEVDSUZJRUQQABIcChhSRUxBWV9QUk9UT0NPTF9WRVJTSU9OXzEQAWIGcHJvdG8z");
 
 /**
  * @generated from message valise.v1.ClientFrame
@@ -255,6 +255,12 @@ export type RelayRequest = Message<"valise.v1.RelayRequest"> & {
      */
     value: ReadAudit;
     case: "readAudit";
+  } | {
+    /**
+     * @generated from field: valise.v1.IssueEnrolmentNonce issue_enrolment_nonce = 45;
+     */
+    value: IssueEnrolmentNonce;
+    case: "issueEnrolmentNonce";
   } | { case: undefined; value?: undefined };
 };
 
@@ -497,13 +503,6 @@ export type EnrolmentSubmitted = Message<"valise.v1.EnrolmentSubmitted"> & {
    * @generated from field: string request_id = 1;
    */
   requestId: string;
-
-  /**
-   * The 6-digit comparison code, as crypto derives it from the request.
-   *
-   * @generated from field: string code = 2;
-   */
-  code: string;
 };
 
 /**
@@ -550,6 +549,14 @@ export type EnrolmentStatus = Message<"valise.v1.EnrolmentStatus"> & {
    * @generated from field: bytes member_certificate = 3;
    */
   memberCertificate: Uint8Array;
+
+  /**
+   * Set once the security officer opened the request: the org-signed EnrolmentNonce (crypto layer)
+   * for this request. The device checks it against its own request and only then shows its code.
+   *
+   * @generated from field: bytes nonce_record = 4;
+   */
+  nonceRecord: Uint8Array;
 };
 
 /**
@@ -605,9 +612,11 @@ export type PendingEnrolment = Message<"valise.v1.PendingEnrolment"> & {
   request: Uint8Array;
 
   /**
-   * @generated from field: string code = 3;
+   * The org-signed EnrolmentNonce issued for this request, empty until one was issued.
+   *
+   * @generated from field: bytes nonce_record = 7;
    */
-  code: string;
+  nonceRecord: Uint8Array;
 
   /**
    * @generated from field: int64 submitted_ms = 4;
@@ -667,6 +676,31 @@ export const PendingListSchema: GenMessage<PendingList> = /*@__PURE__*/
   messageDesc(file_valise_v1_relay, 17);
 
 /**
+ * Security officer: the nonce for one pending request (org-signed, bound to that request's hash).
+ * Accepted once per request; the relay pushes it to the waiting device.
+ *
+ * @generated from message valise.v1.IssueEnrolmentNonce
+ */
+export type IssueEnrolmentNonce = Message<"valise.v1.IssueEnrolmentNonce"> & {
+  /**
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: bytes nonce_record = 2;
+   */
+  nonceRecord: Uint8Array;
+};
+
+/**
+ * Describes the message valise.v1.IssueEnrolmentNonce.
+ * Use `create(IssueEnrolmentNonceSchema)` to create a new message.
+ */
+export const IssueEnrolmentNonceSchema: GenMessage<IssueEnrolmentNonce> = /*@__PURE__*/
+  messageDesc(file_valise_v1_relay, 18);
+
+/**
  * @generated from message valise.v1.ApproveEnrolment
  */
 export type ApproveEnrolment = Message<"valise.v1.ApproveEnrolment"> & {
@@ -676,7 +710,7 @@ export type ApproveEnrolment = Message<"valise.v1.ApproveEnrolment"> & {
   requestId: string;
 
   /**
-   * The code the security officer read on the device; must match the request's code.
+   * The code the security officer read on the device; must match comparisonCode(request, nonce).
    *
    * @generated from field: string code = 2;
    */
@@ -693,7 +727,7 @@ export type ApproveEnrolment = Message<"valise.v1.ApproveEnrolment"> & {
  * Use `create(ApproveEnrolmentSchema)` to create a new message.
  */
 export const ApproveEnrolmentSchema: GenMessage<ApproveEnrolment> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 18);
+  messageDesc(file_valise_v1_relay, 19);
 
 /**
  * @generated from message valise.v1.PublishMemberCertificate
@@ -710,7 +744,7 @@ export type PublishMemberCertificate = Message<"valise.v1.PublishMemberCertifica
  * Use `create(PublishMemberCertificateSchema)` to create a new message.
  */
 export const PublishMemberCertificateSchema: GenMessage<PublishMemberCertificate> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 19);
+  messageDesc(file_valise_v1_relay, 20);
 
 /**
  * @generated from message valise.v1.PublishRevocation
@@ -727,7 +761,7 @@ export type PublishRevocation = Message<"valise.v1.PublishRevocation"> & {
  * Use `create(PublishRevocationSchema)` to create a new message.
  */
 export const PublishRevocationSchema: GenMessage<PublishRevocation> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 20);
+  messageDesc(file_valise_v1_relay, 21);
 
 /**
  * @generated from message valise.v1.FetchDirectory
@@ -746,7 +780,7 @@ export type FetchDirectory = Message<"valise.v1.FetchDirectory"> & {
  * Use `create(FetchDirectorySchema)` to create a new message.
  */
 export const FetchDirectorySchema: GenMessage<FetchDirectory> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 21);
+  messageDesc(file_valise_v1_relay, 22);
 
 /**
  * @generated from message valise.v1.DirectoryEntry
@@ -773,7 +807,7 @@ export type DirectoryEntry = Message<"valise.v1.DirectoryEntry"> & {
  * Use `create(DirectoryEntrySchema)` to create a new message.
  */
 export const DirectoryEntrySchema: GenMessage<DirectoryEntry> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 22);
+  messageDesc(file_valise_v1_relay, 23);
 
 /**
  * @generated from message valise.v1.Directory
@@ -795,7 +829,7 @@ export type Directory = Message<"valise.v1.Directory"> & {
  * Use `create(DirectorySchema)` to create a new message.
  */
 export const DirectorySchema: GenMessage<Directory> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 23);
+  messageDesc(file_valise_v1_relay, 24);
 
 /**
  * @generated from message valise.v1.UploadPrekeys
@@ -829,7 +863,7 @@ export type UploadPrekeys = Message<"valise.v1.UploadPrekeys"> & {
  * Use `create(UploadPrekeysSchema)` to create a new message.
  */
 export const UploadPrekeysSchema: GenMessage<UploadPrekeys> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 24);
+  messageDesc(file_valise_v1_relay, 25);
 
 /**
  * Opaque to the relay except for its id (consumption is tracked per id).
@@ -853,7 +887,7 @@ export type OneTimePrekey = Message<"valise.v1.OneTimePrekey"> & {
  * Use `create(OneTimePrekeySchema)` to create a new message.
  */
 export const OneTimePrekeySchema: GenMessage<OneTimePrekey> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 25);
+  messageDesc(file_valise_v1_relay, 26);
 
 /**
  * @generated from message valise.v1.FetchPrekeys
@@ -870,7 +904,7 @@ export type FetchPrekeys = Message<"valise.v1.FetchPrekeys"> & {
  * Use `create(FetchPrekeysSchema)` to create a new message.
  */
 export const FetchPrekeysSchema: GenMessage<FetchPrekeys> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 26);
+  messageDesc(file_valise_v1_relay, 27);
 
 /**
  * @generated from message valise.v1.PrekeyBundle
@@ -919,7 +953,7 @@ export type PrekeyBundle = Message<"valise.v1.PrekeyBundle"> & {
  * Use `create(PrekeyBundleSchema)` to create a new message.
  */
 export const PrekeyBundleSchema: GenMessage<PrekeyBundle> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 27);
+  messageDesc(file_valise_v1_relay, 28);
 
 /**
  * @generated from message valise.v1.PrekeyBundles
@@ -936,7 +970,7 @@ export type PrekeyBundles = Message<"valise.v1.PrekeyBundles"> & {
  * Use `create(PrekeyBundlesSchema)` to create a new message.
  */
 export const PrekeyBundlesSchema: GenMessage<PrekeyBundles> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 28);
+  messageDesc(file_valise_v1_relay, 29);
 
 /**
  * @generated from message valise.v1.PrekeyCount
@@ -949,7 +983,7 @@ export type PrekeyCount = Message<"valise.v1.PrekeyCount"> & {
  * Use `create(PrekeyCountSchema)` to create a new message.
  */
 export const PrekeyCountSchema: GenMessage<PrekeyCount> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 29);
+  messageDesc(file_valise_v1_relay, 30);
 
 /**
  * @generated from message valise.v1.PrekeyCountResult
@@ -971,7 +1005,7 @@ export type PrekeyCountResult = Message<"valise.v1.PrekeyCountResult"> & {
  * Use `create(PrekeyCountResultSchema)` to create a new message.
  */
 export const PrekeyCountResultSchema: GenMessage<PrekeyCountResult> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 30);
+  messageDesc(file_valise_v1_relay, 31);
 
 /**
  * @generated from message valise.v1.SendEnvelope
@@ -990,7 +1024,7 @@ export type SendEnvelope = Message<"valise.v1.SendEnvelope"> & {
  * Use `create(SendEnvelopeSchema)` to create a new message.
  */
 export const SendEnvelopeSchema: GenMessage<SendEnvelope> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 31);
+  messageDesc(file_valise_v1_relay, 32);
 
 /**
  * @generated from message valise.v1.Sent
@@ -1009,7 +1043,7 @@ export type Sent = Message<"valise.v1.Sent"> & {
  * Use `create(SentSchema)` to create a new message.
  */
 export const SentSchema: GenMessage<Sent> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 32);
+  messageDesc(file_valise_v1_relay, 33);
 
 /**
  * @generated from message valise.v1.PublishChannelChange
@@ -1028,7 +1062,7 @@ export type PublishChannelChange = Message<"valise.v1.PublishChannelChange"> & {
  * Use `create(PublishChannelChangeSchema)` to create a new message.
  */
 export const PublishChannelChangeSchema: GenMessage<PublishChannelChange> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 33);
+  messageDesc(file_valise_v1_relay, 34);
 
 /**
  * @generated from message valise.v1.FetchChannelState
@@ -1045,7 +1079,7 @@ export type FetchChannelState = Message<"valise.v1.FetchChannelState"> & {
  * Use `create(FetchChannelStateSchema)` to create a new message.
  */
 export const FetchChannelStateSchema: GenMessage<FetchChannelState> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 34);
+  messageDesc(file_valise_v1_relay, 35);
 
 /**
  * @generated from message valise.v1.ChannelStateResult
@@ -1064,7 +1098,7 @@ export type ChannelStateResult = Message<"valise.v1.ChannelStateResult"> & {
  * Use `create(ChannelStateResultSchema)` to create a new message.
  */
 export const ChannelStateResultSchema: GenMessage<ChannelStateResult> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 35);
+  messageDesc(file_valise_v1_relay, 36);
 
 /**
  * @generated from message valise.v1.SendWipe
@@ -1081,7 +1115,7 @@ export type SendWipe = Message<"valise.v1.SendWipe"> & {
  * Use `create(SendWipeSchema)` to create a new message.
  */
 export const SendWipeSchema: GenMessage<SendWipe> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 36);
+  messageDesc(file_valise_v1_relay, 37);
 
 /**
  * @generated from message valise.v1.ReadAudit
@@ -1103,7 +1137,7 @@ export type ReadAudit = Message<"valise.v1.ReadAudit"> & {
  * Use `create(ReadAuditSchema)` to create a new message.
  */
 export const ReadAuditSchema: GenMessage<ReadAudit> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 37);
+  messageDesc(file_valise_v1_relay, 38);
 
 /**
  * @generated from message valise.v1.AuditEntry
@@ -1145,7 +1179,7 @@ export type AuditEntry = Message<"valise.v1.AuditEntry"> & {
  * Use `create(AuditEntrySchema)` to create a new message.
  */
 export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 38);
+  messageDesc(file_valise_v1_relay, 39);
 
 /**
  * @generated from message valise.v1.AuditLog
@@ -1162,7 +1196,7 @@ export type AuditLog = Message<"valise.v1.AuditLog"> & {
  * Use `create(AuditLogSchema)` to create a new message.
  */
 export const AuditLogSchema: GenMessage<AuditLog> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 39);
+  messageDesc(file_valise_v1_relay, 40);
 
 /**
  * @generated from message valise.v1.RelayPush
@@ -1211,7 +1245,7 @@ export type RelayPush = Message<"valise.v1.RelayPush"> & {
  * Use `create(RelayPushSchema)` to create a new message.
  */
 export const RelayPushSchema: GenMessage<RelayPush> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 40);
+  messageDesc(file_valise_v1_relay, 41);
 
 /**
  * @generated from message valise.v1.Delivery
@@ -1245,7 +1279,7 @@ export type Delivery = Message<"valise.v1.Delivery"> & {
  * Use `create(DeliverySchema)` to create a new message.
  */
 export const DeliverySchema: GenMessage<Delivery> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 41);
+  messageDesc(file_valise_v1_relay, 42);
 
 /**
  * @generated from enum valise.v1.Delivery.Kind
@@ -1281,7 +1315,7 @@ export enum Delivery_Kind {
  * Describes the enum valise.v1.Delivery.Kind.
  */
 export const Delivery_KindSchema: GenEnum<Delivery_Kind> = /*@__PURE__*/
-  enumDesc(file_valise_v1_relay, 41, 0);
+  enumDesc(file_valise_v1_relay, 42, 0);
 
 /**
  * @generated from message valise.v1.PrekeysLow
@@ -1303,7 +1337,7 @@ export type PrekeysLow = Message<"valise.v1.PrekeysLow"> & {
  * Use `create(PrekeysLowSchema)` to create a new message.
  */
 export const PrekeysLowSchema: GenMessage<PrekeysLow> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 42);
+  messageDesc(file_valise_v1_relay, 43);
 
 /**
  * @generated from message valise.v1.BacklogDone
@@ -1316,7 +1350,7 @@ export type BacklogDone = Message<"valise.v1.BacklogDone"> & {
  * Use `create(BacklogDoneSchema)` to create a new message.
  */
 export const BacklogDoneSchema: GenMessage<BacklogDone> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 43);
+  messageDesc(file_valise_v1_relay, 44);
 
 /**
  * @generated from message valise.v1.RelayAck
@@ -1333,7 +1367,7 @@ export type RelayAck = Message<"valise.v1.RelayAck"> & {
  * Use `create(RelayAckSchema)` to create a new message.
  */
 export const RelayAckSchema: GenMessage<RelayAck> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 44);
+  messageDesc(file_valise_v1_relay, 45);
 
 /**
  * Bumped on any incompatible change; a server refuses a version it does not speak.
