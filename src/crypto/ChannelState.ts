@@ -42,6 +42,8 @@ export interface ChannelStateFields {
   status: ChannelStatus;
   signer: DeviceRef;
   signedAtMs: number;
+  /** Why the channel is paused; only kept while `status` is `paused`. */
+  pausedReason?: string;
 }
 
 /** A decoded channel state record. */
@@ -58,6 +60,7 @@ export interface ChannelState extends ChannelStateFields {
 export const CHANNEL_ID_BYTES = 16;
 export const MAX_CHANNEL_MEMBERS = 1000;
 export const MAX_CHANNEL_NAME = 200;
+export const MAX_PAUSED_REASON = 500;
 
 const ROLE_PB: Record<ChannelRole, PbChannelRole> = {
   owner: PbChannelRole.OWNER,
@@ -102,6 +105,7 @@ export function encodeChannelStateBody(f: ChannelStateFields): Uint8Array<ArrayB
     status: STATUS_PB[f.status],
     signer: { userId: f.signer.userId, deviceId: f.signer.deviceId },
     signedAtMs: BigInt(f.signedAtMs),
+    pausedReason: f.status === 'paused' ? (f.pausedReason ?? '') : '',
   });
 }
 
@@ -128,6 +132,7 @@ function fieldsOf(b: WireChannelState, what: string): ChannelStateFields {
   if (b.previousHash.length !== 0 && b.previousHash.length !== 32) throw new CodecError(what, 'bad previous hash');
   if (b.name.length > MAX_CHANNEL_NAME) throw new CodecError(what, 'name too long');
   if (b.members.length > MAX_CHANNEL_MEMBERS) throw new CodecError(what, 'too many members');
+  if (b.pausedReason.length > MAX_PAUSED_REASON) throw new CodecError(what, 'pause reason too long');
   if (!b.signer || !b.policy) throw new CodecError(what, 'missing signer or policy');
   const status = CHANNEL_STATUSES.find((s) => STATUS_PB[s] === b.status);
   if (!status) throw new CodecError(what, 'unknown status');
@@ -160,12 +165,16 @@ function fieldsOf(b: WireChannelState, what: string): ChannelStateFields {
     status,
     signer: { userId: b.signer.userId, deviceId: b.signer.deviceId },
     signedAtMs: safeNumber(b.signedAtMs, what, 'signing time'),
+    ...(status === 'paused' && b.pausedReason ? { pausedReason: b.pausedReason } : {}),
   };
 }
 
 /** Fields for the next record after `prev`, with the chain fields filled in; override the rest. */
 export function nextStateFields(prev: ChannelState, signer: DeviceRef, nowMs: number,
-  change: Partial<Pick<ChannelStateFields, 'name' | 'classification' | 'policy' | 'members' | 'status'>>): ChannelStateFields {
+  change: Partial<Pick<ChannelStateFields, 'name' | 'classification' | 'policy' | 'members' | 'status' | 'pausedReason'>>): ChannelStateFields {
+  const status = change.status ?? prev.status;
+  // A reason belongs to one pause: resuming drops it, other changes while paused keep it.
+  const pausedReason = status !== 'paused' ? undefined : 'pausedReason' in change ? change.pausedReason : prev.pausedReason;
   return {
     channelId: prev.channelId,
     epoch: prev.epoch + 1,
@@ -174,9 +183,10 @@ export function nextStateFields(prev: ChannelState, signer: DeviceRef, nowMs: nu
     classification: change.classification ?? prev.classification,
     policy: change.policy ?? prev.policy,
     members: change.members ?? prev.members,
-    status: change.status ?? prev.status,
+    status,
     signer,
     signedAtMs: nowMs,
+    ...(pausedReason ? { pausedReason } : {}),
   };
 }
 

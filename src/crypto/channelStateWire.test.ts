@@ -22,6 +22,7 @@ const state = fc.record({
   status: enumVal,
   signer: fc.option(fc.record({ userId: fc.string({ maxLength: 10 }), deviceId: fc.nat() }), { nil: undefined }),
   signedAtMs: i64,
+  pausedReason: fc.string({ maxLength: 30, unit: 'grapheme' }),
 });
 
 /** The generic decoder's view, reduced to the plain fields both decoders produce. */
@@ -31,6 +32,7 @@ function generic(bytes: Uint8Array) {
   return {
     channelId: m.channelId, epoch: m.epoch, previousHash: m.previousHash, name: m.name, classification: m.classification,
     policy: plain(m.policy), members: m.members.map(plain), status: m.status, signer: plain(m.signer), signedAtMs: m.signedAtMs,
+    pausedReason: m.pausedReason,
   };
 }
 

@@ -30,6 +30,7 @@ export interface WireChannelState {
   status: number;
   signer?: { userId: string; deviceId: number };
   signedAtMs: bigint;
+  pausedReason: string;
 }
 
 class WireError extends Error {}
@@ -121,7 +122,7 @@ export function decodeChannelStateWire(bytes: Uint8Array): WireChannelState {
   const r = new BinaryReader(bytes);
   const s: WireChannelState = {
     channelId: new Uint8Array(0), epoch: 0n, previousHash: new Uint8Array(0), name: '', classification: 0,
-    members: [], status: 0, signedAtMs: 0n,
+    members: [], status: 0, signedAtMs: 0n, pausedReason: '',
   };
   while (r.pos < r.len) {
     const [no, wt] = r.tag();
@@ -146,6 +147,7 @@ export function decodeChannelStateWire(bytes: Uint8Array): WireChannelState {
         break;
       }
       case 10: expect(wt, WireType.Varint); s.signedAtMs = asBigInt(r.int64()); break;
+      case 11: expect(wt, WireType.LengthDelimited); s.pausedReason = readString(r); break;
       default: r.skip(wt, no);
     }
   }

@@ -167,7 +167,8 @@ export class Session {
     for (const rec of d.store.repos.channels.list()) {
       try {
         const state = decodeChannelState(rec.state);
-        this.channels.set(rec.id, { state: { ...state, status: rec.status }, pausedReason: reasons[rec.id] ?? null });
+        // Reasons kept in settings are from before the reason was part of the signed state.
+        this.channels.set(rec.id, { state: { ...state, status: rec.status }, pausedReason: state.pausedReason ?? reasons[rec.id] ?? null });
       } catch (e) {
         d.log.warn({ err: toApiError(e).toLog() }, 'stored channel state unreadable');
       }
@@ -503,8 +504,7 @@ export class Session {
 
   private acceptChannel(state: ChannelState): void {
     const id = hex(state.channelId);
-    const prev = this.channels.get(id);
-    this.channels.set(id, { state, pausedReason: prev?.pausedReason ?? null });
+    this.channels.set(id, { state, pausedReason: state.pausedReason ?? null });
     const stillMember = state.members.some((m) => m.userId === this.d.me.userId);
     if (!stillMember) {
       this.wipeLocal(id, 'removed');
@@ -964,13 +964,13 @@ export class Session {
 
   async setPaused(channelId: string, paused: boolean, reason: string | null): Promise<ChannelSummary> {
     const e = this.entry(channelId);
-    await this.change(channelId, { status: paused ? 'paused' : 'active' }, (me) => mayPauseOrWipe(channelView(e.state, null), me));
+    // The reason travels in the signed state, so every member shows the same one.
+    await this.change(channelId, { status: paused ? 'paused' : 'active', pausedReason: paused && reason ? reason : undefined }, (me) => mayPauseOrWipe(channelView(e.state, null), me));
     const reasons = this.d.store.repos.settings.get<Record<string, string>>(SETTINGS.pausedReasons) ?? {};
-    if (paused && reason) reasons[channelId] = reason;
-    else delete reasons[channelId];
-    this.d.store.repos.settings.set(SETTINGS.pausedReasons, reasons);
-    const now = this.channels.get(channelId)!;
-    this.channels.set(channelId, { ...now, pausedReason: paused ? reason : null });
+    if (channelId in reasons) {
+      delete reasons[channelId];
+      this.d.store.repos.settings.set(SETTINGS.pausedReasons, reasons);
+    }
     const summary = this.summary(channelId);
     this.d.emit({ type: 'channelChanged', channel: summary });
     return summary;
