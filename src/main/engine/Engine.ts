@@ -38,6 +38,7 @@ import { ApiError, toApiError } from './errors.ts';
 import { makeKeyProvider, type KeyProviderOptions } from './keyProviders.ts';
 import { parseOrgConfig, serializeOrgConfig, type OrgConfig } from './OrgConfig.ts';
 import { readMeta, removeMeta, writeMeta, type ProfileMeta } from './ProfileMeta.ts';
+import { userIdFromDisplayName } from './userIdFromDisplayName.ts';
 import { Session, type MeRecord } from './Session.ts';
 
 export interface EngineOptions {
@@ -444,7 +445,7 @@ export class Engine {
 
     const now = this.clock.now();
     const year = 365 * 86_400_000;
-    const userId = input.displayName.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'officer';
+    const userId = userIdFromDisplayName(input.displayName);
     const top = Math.max(...org.classifications.map((c) => c.level));
     const member = issueMemberCertificate(root.privateKey, {
       orgId, serial: 1, userId, displayName: input.displayName, clearance: top, roles: ['security-officer', 'lead'], notBeforeMs: now - 86_400_000, notAfterMs: now + 5 * year,
@@ -453,7 +454,7 @@ export class Engine {
     try {
       await admin.authenticateAdmin((ch) => signAdminChallenge(root.privateKey, ch));
       await admin.request({ case: 'publishMember', value: { memberCertificate: member } }, 'ok');
-      const req = createEnrolmentRequest({ orgId, userName: userId, deviceName: this.o.deviceName ?? os.hostname(), identity: identity.identityKeyPair, registrationId: identity.registrationId, nowMs: now });
+      const req = createEnrolmentRequest({ orgId, userName: input.displayName, deviceName: this.o.deviceName ?? os.hostname(), identity: identity.identityKeyPair, registrationId: identity.registrationId, nowMs: now });
       const c = await RelayClient.connect(relay.url);
       const submitted = await c.request({ case: 'submitEnrolment', value: { request: req.encoded } }, 'enrolmentSubmitted');
       await c.close();
