@@ -10,7 +10,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { createEnrolmentRequest, enrolmentCode, orgIdentity, signAuthChallenge } from '../../src/crypto/index.ts';
+import { Engine } from '../../src/main/engine/Engine.ts';
 import { RelayClient } from '../../src/server/client/RelayClient.ts';
+import { deviceCode, FAST_ARGON2, Node, PASSPHRASE, until } from '../scenarios/harness.ts';
 import { orgPublicKeyBytes, readOrgConfig } from '../../src/server/OrgConfig.ts';
 import { startRelay, type RunningRelay } from '../../src/server/startRelay.ts';
 
@@ -108,6 +110,36 @@ describe('valise-admin', () => {
     const events = (JSON.parse(audit.stdout) as { event: string }[]).map((e) => e.event);
     expect(events).toEqual(['member.added', 'enrolment.requested', 'enrolment.nonce-issued', 'enrolment.approved', 'clearance.changed', 'device.revoked']);
   }, 300_000); // eleven CLI processes, each unlocking the root key with Argon2id
+
+  it('enrols an engine that joins, with the officer on the real CLI: pending, then approve --code', async () => {
+    const added = await admin('add-user', '--relay', relay.url, '--name', 'Bruno Keller', '--clearance', 'SECRET', '--roles', 'delegate', '--json');
+    expect(added.code, added.stderr).toBe(0);
+    const { userId } = JSON.parse(added.stdout) as { userId: string };
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-join-'));
+    const node = new Node(new Engine({ profileDir: profile, keyProviders: { argon2: FAST_ARGON2 }, enrolmentPollMs: 100, deviceName: 'laptop' }), profile, userId);
+    try {
+      const orgJson = JSON.stringify({ ...readOrgConfig(path.join(dir, 'org.json')), relayUrl: relay.url });
+      const joined = await node.call('joinOrganisation', { orgJson, displayName: 'Bruno Keller', keyProvider: 'passphrase', passphrase: PASSPHRASE });
+      expect(joined.comparisonCode).toBeNull();
+
+      const pending = await admin('pending', '--relay', relay.url, '--json');
+      expect(pending.code, pending.stderr).toBe(0);
+      const row = (JSON.parse(pending.stdout) as { requestId: string; code: string }[]).find((r) => r.requestId === joined.requestId)!;
+      const shown = await deviceCode(node);
+      expect(row.code).toBe(shown);
+
+      const wrong = await admin('approve', joined.requestId, '--code', shown === '000000' ? '111111' : '000000', '--relay', relay.url);
+      expect(wrong.code).toBe(1);
+      expect((await node.call('status', {})).state).toBe('enrolling');
+      const ok = await admin('approve', joined.requestId, '--code', shown, '--relay', relay.url);
+      expect(ok.code, ok.stderr).toBe(0);
+      await until(async () => (await node.call('status', {})).state === 'unlocked', 10_000, 'engine enrolled');
+      expect(await node.call('status', {})).toMatchObject({ state: 'unlocked' });
+    } finally {
+      await node.engine.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    }
+  }, 240_000);
 
   it('refuses a wrong passphrase', async () => {
     const bad = path.join(dir, 'bad');

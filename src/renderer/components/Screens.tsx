@@ -136,13 +136,22 @@ export function EnrolmentScreen({ code }: { code: string | null }) {
   const { t } = useI18n();
   return (
     <Centre title={t('enrol.title')}>
-      <p>{t('enrol.explain')}</p>
-      <p className="comparison-code" aria-label={t('enrol.code')} data-testid="comparison-code">
-        {code ?? '…'}
-      </p>
-      <p className="muted" role="status">
-        {t('enrol.waiting')}
-      </p>
+      {code === null ? (
+        // No code before the officer's nonce arrives: a code from the request alone could be forged.
+        <p className="muted" role="status">
+          {t('enrol.notOpened')}
+        </p>
+      ) : (
+        <>
+          <p>{t('enrol.explain')}</p>
+          <p className="comparison-code" aria-label={t('enrol.code')} data-testid="comparison-code">
+            {code}
+          </p>
+          <p className="muted" role="status">
+            {t('enrol.waiting')}
+          </p>
+        </>
+      )}
     </Centre>
   );
 }

@@ -38,6 +38,7 @@ export const en = {
   'enrol.explain': 'Read this code to your security officer. Approve only if it matches the code on their screen.',
   'enrol.code': 'Comparison code',
   'enrol.waiting': 'Waiting for the security officer…',
+  'enrol.notOpened': 'Waiting for the security officer to open the request… The comparison code appears here then.',
 
   'nav.channels': 'Channels',
   'nav.newChannel': 'New channel',

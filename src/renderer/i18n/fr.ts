@@ -40,6 +40,7 @@ export const fr: Record<MessageKey, string> = {
   'enrol.explain': 'Lisez ce code à votre officier de sécurité. N’approuvez que s’il correspond au code affiché chez lui.',
   'enrol.code': 'Code de comparaison',
   'enrol.waiting': 'En attente de l’officier de sécurité…',
+  'enrol.notOpened': 'En attente de l’ouverture de la demande par l’officier de sécurité… Le code de comparaison s’affichera ici.',
 
   'nav.channels': 'Canaux',
   'nav.newChannel': 'Nouveau canal',
