@@ -121,13 +121,23 @@ describe('valise-admin', () => {
       const orgJson = JSON.stringify({ ...readOrgConfig(path.join(dir, 'org.json')), relayUrl: relay.url });
       const joined = await node.call('joinOrganisation', { orgJson, displayName: 'Bruno Keller', keyProvider: 'passphrase', passphrase: PASSPHRASE });
       expect(joined.comparisonCode).toBeNull();
+      // A look-alike request with another key, as a relay-side attacker would store.
+      const lookAlike = createEnrolmentRequest({ orgId: 'acme', userName: 'Bruno Keller', deviceName: 'laptop', identity: IdentityKeyPair.generate(), registrationId: 3, nowMs: Date.now() });
+      const attacker = await RelayClient.connect(relay.url);
+      const fake = await attacker.request({ case: 'submitEnrolment', value: { request: lookAlike.encoded } }, 'enrolmentSubmitted');
 
       const pending = await admin('pending', '--relay', relay.url, '--json');
       expect(pending.code, pending.stderr).toBe(0);
-      const row = (JSON.parse(pending.stdout) as { requestId: string; code: string }[]).find((r) => r.requestId === joined.requestId)!;
+      const rows = JSON.parse(pending.stdout) as { requestId: string; code: string; warning: string }[];
+      const row = rows.find((r) => r.requestId === joined.requestId)!;
       const shown = await deviceCode(node);
       expect(row.code).toBe(shown);
+      expect(row.warning).toMatch(/2 requests for this name/);
 
+      const swapped = await admin('approve', fake.requestId, '--code', shown, '--relay', relay.url);
+      expect(swapped.code).toBe(1);
+      expect(swapped.stderr).toMatch(/does not match/);
+      await attacker.close();
       const wrong = await admin('approve', joined.requestId, '--code', shown === '000000' ? '111111' : '000000', '--relay', relay.url);
       expect(wrong.code).toBe(1);
       expect((await node.call('status', {})).state).toBe('enrolling');

@@ -139,7 +139,7 @@ export class AdminTool {
    * waiting device. Only then can either side derive the comparison code, so whoever chose the
    * request could not have aimed it at a code.
    */
-  async pending(): Promise<{ requestId: string; code: string; userName: string; deviceName: string; matchedUserId: string; submittedMs: number }[]> {
+  async pending(): Promise<{ requestId: string; code: string; userName: string; deviceName: string; matchedUserId: string; submittedMs: number; warning: string }[]> {
     const first = await this.relay.request({ case: 'listPending', value: {} }, 'pending');
     for (const p of first.pending) {
       if (p.nonceRecord.length > 0) continue;
@@ -158,7 +158,12 @@ export class AdminTool {
     for (const p of r.pending) {
       const opened = this.opened(p);
       if (!opened) continue;
-      out.push({ requestId: p.requestId, code: opened.code, userName: opened.req.userName, deviceName: opened.req.deviceName, matchedUserId: p.matchedUserId, submittedMs: Number(p.submittedMs) });
+      out.push({ requestId: p.requestId, code: opened.code, userName: opened.req.userName, deviceName: opened.req.deviceName, matchedUserId: p.matchedUserId, submittedMs: Number(p.submittedMs), warning: '' });
+    }
+    // Look-alike requests are how a relay would try its luck (one 1-in-a-million draw each).
+    for (const row of out) {
+      const twins = out.filter((o) => o.userName.toLowerCase() === row.userName.toLowerCase()).length;
+      if (twins > 1) row.warning = `${twins} requests for this name: confirm with the person which one is theirs`;
     }
     return out;
   }

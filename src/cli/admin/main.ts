@@ -16,7 +16,8 @@ const USAGE = `Usage: valise-admin COMMAND [options]
                                   create the organisation root key (passphrase-encrypted) and org.json
   add-user --name NAME --clearance LEVEL --roles ROLE[,ROLE]   issue a member certificate
   users                           list users, their clearance and devices
-  pending                         enrolment requests waiting, with their comparison codes
+  pending                         open the waiting enrolment requests (each gets the officer's nonce)
+                                  and list them with their comparison codes
   approve REQUEST_ID --code NNNNNN [--user USER_ID] [--device-id N]
                                   issue the device certificate (the code must match the device's)
   revoke-device USER_ID DEVICE_ID [--reason TEXT]
@@ -109,7 +110,7 @@ async function run(): Promise<void> {
         print((await tool.users()).map((u) => ({ ...u, roles: u.roles.join(','), devices: u.devices.join(',') })), ['userId', 'name', 'clearance', 'roles', 'devices']);
         break;
       case 'pending':
-        print((await tool.pending()).map((p) => ({ ...p, submitted: new Date(p.submittedMs).toISOString() })), ['requestId', 'code', 'userName', 'deviceName', 'matchedUserId', 'submitted']);
+        print((await tool.pending()).map((p) => ({ ...p, submitted: new Date(p.submittedMs).toISOString() })), ['requestId', 'code', 'userName', 'deviceName', 'matchedUserId', 'submitted', 'warning']);
         break;
       case 'approve': {
         const deviceId = values['device-id'] ? Number(values['device-id']) : undefined;
