@@ -50,7 +50,7 @@ export function decodeContent(padded: Uint8Array): Content {
       if ((k.case === 'reply' || k.case === 'edit' || k.case === 'delete') && k.value.targetMessageId.length !== ID) {
         throw new CodecError(what, 'target message id must be 16 bytes');
       }
-      if (k.case === 'readReceipt' && (k.value.messageIds.length > 1000 || k.value.messageIds.some((m) => m.length !== ID))) {
+      if ((k.case === 'readReceipt' || k.case === 'deliveryReceipt') && (k.value.messageIds.length > 1000 || k.value.messageIds.some((m) => m.length !== ID))) {
         throw new CodecError(what, 'bad read receipt');
       }
       break;

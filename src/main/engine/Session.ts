@@ -45,7 +45,7 @@ import { normalisePolicy, type ChannelPolicy } from '../../shared/model/policy.t
 import type { OrgRole } from '../../shared/model/roles.ts';
 import type { Clock } from './Clock.ts';
 import { Connection } from './Connection.ts';
-import { overall, visibleState } from './delivery.ts';
+import { advance, overall, visibleState } from './delivery.ts';
 import { ApiError, toApiError } from './errors.ts';
 import type { OrgConfig } from './OrgConfig.ts';
 import { MemoryOutboxStore, Outbox, type OutboxEntry, type OutboxStore } from './Outbox.ts';
@@ -101,6 +101,7 @@ type Received =
   | { type: 'message'; channelId: string; message: StoredMessage; disk: boolean }
   | { type: 'channel'; state: ChannelState; rotate: boolean }
   | { type: 'receipt'; channelId: string; device: DeviceRef; at: number }
+  | { type: 'delivery'; channelId: string; device: DeviceRef; messageIds: string[]; state: 'delivered' | 'read' }
   | { type: 'none' };
 
 interface ChannelEntry {
@@ -150,6 +151,8 @@ export class Session {
   private readonly rotatedAt = new Map<string, number>();
   /** Unknown senders already looked up in the directory, and when. */
   private readonly lookedUp = new Map<string, number>();
+  /** Receipts to send, by channel, sender device and kind. */
+  private readonly pendingReceipts = new Map<string, { channelId: string; device: DeviceRef; state: 'delivered' | 'read'; ids: string[] }>();
   private closed = false;
   private readonly meRef: DeviceRef;
 
@@ -389,6 +392,15 @@ export class Session {
       uow.write(() => uow.protocol.senderKey.bindDistribution(distributionIdOf(dist.distributionId), hex(dist.channelId)));
       return { type: 'none' };
     }
+    if (body.case === 'data' && (body.value.kind.case === 'deliveryReceipt' || body.value.kind.case === 'readReceipt')) {
+      const channelId = hex(body.value.channelId);
+      const state = this.stateOf(channelId);
+      // Only a member's device reports on a channel's messages; "read" only where the policy allows it.
+      if (!state || !state.members.some((m) => m.userId === env.sender.userId)) return { type: 'none' };
+      const read = body.value.kind.case === 'readReceipt';
+      if (read && !state.policy.readReceipts) return { type: 'none' };
+      return { type: 'delivery', channelId, device: env.sender, messageIds: body.value.kind.value.messageIds.map(hex), state: read ? 'read' : 'delivered' };
+    }
     if (body.case === 'control' && body.value.kind.case === 'wipeReceipt') {
       const rec = body.value.kind.value;
       const encoded = signedRecordBytes(rec);
@@ -466,6 +478,9 @@ export class Session {
         if (!v.disk) this.otr.insert(v.message);
         if (v.message.expiresAt !== null) this.trackExpiry(v.message.id, v.channelId, v.message.expiresAt);
         this.d.emit({ type: 'messageReceived', message: this.view(v.message) });
+        this.queueReceipt(v.channelId, v.message, 'delivered');
+      } else if (v.type === 'delivery') {
+        this.applyReceipt(v.channelId, v.device, v.messageIds, v.state);
       } else if (v.type === 'channel') {
         if (v.rotate) this.saveRotation(hex(v.state.channelId), v.state.epoch);
         this.acceptChannel(v.state);
@@ -474,6 +489,59 @@ export class Session {
       } else if (v.type === 'receipt') {
         this.countReceipt(v.channelId, v.device, v.at);
       }
+    }
+    this.flushReceipts();
+  }
+
+  /** A received message will be reported to the device that sent it (after the catch-up, coalesced). */
+  private queueReceipt(channelId: string, m: StoredMessage, state: 'delivered' | 'read'): void {
+    const dot = m.sender.lastIndexOf('.');
+    const device = { userId: m.sender.slice(0, dot), deviceId: Number(m.sender.slice(dot + 1)) };
+    if (device.userId === this.d.me.userId && device.deviceId === this.d.me.deviceId) return;
+    const key = `${channelId}/${m.sender}/${state}`;
+    const r = this.pendingReceipts.get(key) ?? { channelId, device, state, ids: [] };
+    r.ids.push(m.id);
+    this.pendingReceipts.set(key, r);
+  }
+
+  private flushReceipts(): void {
+    if (this.pendingReceipts.size === 0) return;
+    this.control = this.control
+      .then(() => this.pipeline.idle())
+      .then(async () => {
+        const batch = [...this.pendingReceipts.values()];
+        this.pendingReceipts.clear();
+        const relay = this.connection.authenticated;
+        if (!relay || this.closed) return;
+        for (const r of batch) {
+          const channelId = unhex(r.channelId);
+          for (let i = 0; i < r.ids.length; i += 1000) {
+            const messageIds = r.ids.slice(i, i + 1000).map(unhex);
+            const kind = r.state === 'read' ? ({ case: 'readReceipt', value: { messageIds } } as const) : ({ case: 'deliveryReceipt', value: { messageIds } } as const);
+            // Best effort: a receipt refused (paused channel, device gone) only leaves the sender at "sent".
+            await this.peers
+              .send(relay, r.device, channelId, { body: { case: 'data', value: { messageId: randomBytes(16), channelId, sentAtMs: BigInt(this.d.clock.now()), kind } } })
+              .catch((e: unknown) => this.d.log.info({ err: toApiError(e).toLog() }, 'receipt not sent'));
+          }
+        }
+      })
+      .catch((e: unknown) => this.d.log.warn({ err: toApiError(e).toLog() }, 'receipts failed'));
+  }
+
+  /** A member device reported my messages delivered or read. */
+  private applyReceipt(channelId: string, device: DeviceRef, messageIds: readonly string[], state: 'delivered' | 'read'): void {
+    const store = this.storeFor(channelId);
+    const mine = `${this.d.me.userId}.${this.d.me.deviceId}`;
+    for (const id of messageIds) {
+      const m = store?.get(id);
+      if (!m || m.channelId !== channelId || m.sender !== mine) continue;
+      const per = this.deliveries.get(id) ?? new Map<string, DeliveryState>();
+      const key = `${device.userId}/${device.deviceId}`;
+      const next = advance(per.get(key) ?? 'sent', state);
+      if (per.get(key) === next) continue;
+      per.set(key, next);
+      this.deliveries.set(id, per);
+      this.emitUpdate(channelId, id);
     }
   }
 
@@ -614,8 +682,9 @@ export class Session {
   }
 
   private onSent(entry: OutboxEntry, devices: { userId: string; deviceId: string }[]): void {
-    const states = new Map<string, DeliveryState>();
-    for (const dv of devices) states.set(`${dv.userId}/${dv.deviceId}`, 'sent');
+    // A receipt can overtake the relay's ack: never move a device back from "delivered".
+    const states = this.deliveries.get(entry.messageId) ?? new Map<string, DeliveryState>();
+    for (const dv of devices) states.set(`${dv.userId}/${dv.deviceId}`, advance(states.get(`${dv.userId}/${dv.deviceId}`) ?? 'pending', 'sent'));
     this.deliveries.set(entry.messageId, states);
     this.emitUpdate(entry.channelId, entry.messageId);
   }
@@ -796,6 +865,16 @@ export class Session {
     const store = this.storeFor(input.channelId)!;
     const target = store.get(input.upToMessageId);
     if (!target || target.channelId !== input.channelId) throw new ApiError('NOT_FOUND');
+    if (e.state.policy.readReceipts) {
+      const before = this.readUpTo()[input.channelId];
+      const mine = `${this.d.me.userId}.${this.d.me.deviceId}`;
+      for (const m of store.latest(input.channelId, 500)) {
+        const upTo = m.sentAt < target.sentAt || (m.sentAt === target.sentAt && m.id <= target.id);
+        const already = before !== undefined && (m.sentAt < before.sentAt || (m.sentAt === before.sentAt && m.id <= before.id));
+        if (upTo && !already && m.sender !== mine) this.queueReceipt(input.channelId, m, 'read');
+      }
+      this.flushReceipts();
+    }
     const all = { ...this.readUpTo(), [input.channelId]: { sentAt: target.sentAt, id: target.id } };
     this.d.store.repos.settings.set(SETTINGS.readUpTo, all);
     this.readMarks = all;

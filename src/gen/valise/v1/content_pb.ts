@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file valise/v1/content.proto.
  */
 export const file_valise_v1_content: GenFile = /*@__PURE__*/
-  fileDesc("Chd2YWxpc2UvdjEvY29udGVudC5wcm90bxIJdmFsaXNlLnYxIqwBCgdDb250ZW50EiYKBGRhdGEYASABKAsyFi52YWxpc2UudjEuRGF0YU1lc3NhZ2VIABIsCgdjb250cm9sGAIgASgLMhkudmFsaXNlLnYxLkNvbnRyb2xNZXNzYWdlSAASQwoXc2VuZGVyX2tleV9kaXN0cmlidXRpb24YAyABKAsyIC52YWxpc2UudjEuU2VuZGVyS2V5RGlzdHJpYnV0aW9uSABCBgoEYm9keSKLAgoLRGF0YU1lc3NhZ2USEgoKbWVzc2FnZV9pZBgBIAEoDBISCgpjaGFubmVsX2lkGAIgASgMEhIKCnNlbnRfYXRfbXMYAyABKAMSHwoEdGV4dBgKIAEoCzIPLnZhbGlzZS52MS5UZXh0SAASIQoFcmVwbHkYCyABKAsyEC52YWxpc2UudjEuUmVwbHlIABIfCgRlZGl0GAwgASgLMg8udmFsaXNlLnYxLkVkaXRIABIjCgZkZWxldGUYDSABKAsyES52YWxpc2UudjEuRGVsZXRlSAASLgoMcmVhZF9yZWNlaXB0GA4gASgLMhYudmFsaXNlLnYxLlJlYWRSZWNlaXB0SABCBgoEa2luZCIUCgRUZXh0EgwKBGJvZHkYASABKAkiMAoFUmVwbHkSGQoRdGFyZ2V0X21lc3NhZ2VfaWQYASABKAwSDAoEYm9keRgCIAEoCSIvCgRFZGl0EhkKEXRhcmdldF9tZXNzYWdlX2lkGAEgASgMEgwKBGJvZHkYAiABKAkiIwoGRGVsZXRlEhkKEXRhcmdldF9tZXNzYWdlX2lkGAEgASgMIiIKC1JlYWRSZWNlaXB0EhMKC21lc3NhZ2VfaWRzGAEgAygMImQKFVNlbmRlcktleURpc3RyaWJ1dGlvbhISCgpjaGFubmVsX2lkGAEgASgMEg0KBWVwb2NoGAIgASgEEhcKD2Rpc3RyaWJ1dGlvbl9pZBgDIAEoDBIPCgdtZXNzYWdlGAQgASgMIucBCg5Db250cm9sTWVzc2FnZRIwCg1jaGFubmVsX3N0YXRlGAEgASgLMhcudmFsaXNlLnYxLlNpZ25lZFJlY29yZEgAEi8KDHdpcGVfY29tbWFuZBgCIAEoCzIXLnZhbGlzZS52MS5TaWduZWRSZWNvcmRIABIvCgx3aXBlX3JlY2VpcHQYAyABKAsyFy52YWxpc2UudjEuU2lnbmVkUmVjb3JkSAASOQoSc2VuZGVyX2tleV9yZXF1ZXN0GAQgASgLMhsudmFsaXNlLnYxLlNlbmRlcktleVJlcXVlc3RIAEIGCgRraW5kIjUKEFNlbmRlcktleVJlcXVlc3QSEgoKY2hhbm5lbF9pZBgBIAEoDBINCgVlcG9jaBgCIAEoBGIGcHJvdG8z", [file_valise_v1_common]);
+  fileDesc("Chd2YWxpc2UvdjEvY29udGVudC5wcm90bxIJdmFsaXNlLnYxIqwBCgdDb250ZW50EiYKBGRhdGEYASABKAsyFi52YWxpc2UudjEuRGF0YU1lc3NhZ2VIABIsCgdjb250cm9sGAIgASgLMhkudmFsaXNlLnYxLkNvbnRyb2xNZXNzYWdlSAASQwoXc2VuZGVyX2tleV9kaXN0cmlidXRpb24YAyABKAsyIC52YWxpc2UudjEuU2VuZGVyS2V5RGlzdHJpYnV0aW9uSABCBgoEYm9keSLDAgoLRGF0YU1lc3NhZ2USEgoKbWVzc2FnZV9pZBgBIAEoDBISCgpjaGFubmVsX2lkGAIgASgMEhIKCnNlbnRfYXRfbXMYAyABKAMSHwoEdGV4dBgKIAEoCzIPLnZhbGlzZS52MS5UZXh0SAASIQoFcmVwbHkYCyABKAsyEC52YWxpc2UudjEuUmVwbHlIABIfCgRlZGl0GAwgASgLMg8udmFsaXNlLnYxLkVkaXRIABIjCgZkZWxldGUYDSABKAsyES52YWxpc2UudjEuRGVsZXRlSAASLgoMcmVhZF9yZWNlaXB0GA4gASgLMhYudmFsaXNlLnYxLlJlYWRSZWNlaXB0SAASNgoQZGVsaXZlcnlfcmVjZWlwdBgPIAEoCzIaLnZhbGlzZS52MS5EZWxpdmVyeVJlY2VpcHRIAEIGCgRraW5kIhQKBFRleHQSDAoEYm9keRgBIAEoCSIwCgVSZXBseRIZChF0YXJnZXRfbWVzc2FnZV9pZBgBIAEoDBIMCgRib2R5GAIgASgJIi8KBEVkaXQSGQoRdGFyZ2V0X21lc3NhZ2VfaWQYASABKAwSDAoEYm9keRgCIAEoCSIjCgZEZWxldGUSGQoRdGFyZ2V0X21lc3NhZ2VfaWQYASABKAwiIgoLUmVhZFJlY2VpcHQSEwoLbWVzc2FnZV9pZHMYASADKAwiJgoPRGVsaXZlcnlSZWNlaXB0EhMKC21lc3NhZ2VfaWRzGAEgAygMImQKFVNlbmRlcktleURpc3RyaWJ1dGlvbhISCgpjaGFubmVsX2lkGAEgASgMEg0KBWVwb2NoGAIgASgEEhcKD2Rpc3RyaWJ1dGlvbl9pZBgDIAEoDBIPCgdtZXNzYWdlGAQgASgMIucBCg5Db250cm9sTWVzc2FnZRIwCg1jaGFubmVsX3N0YXRlGAEgASgLMhcudmFsaXNlLnYxLlNpZ25lZFJlY29yZEgAEi8KDHdpcGVfY29tbWFuZBgCIAEoCzIXLnZhbGlzZS52MS5TaWduZWRSZWNvcmRIABIvCgx3aXBlX3JlY2VpcHQYAyABKAsyFy52YWxpc2UudjEuU2lnbmVkUmVjb3JkSAASOQoSc2VuZGVyX2tleV9yZXF1ZXN0GAQgASgLMhsudmFsaXNlLnYxLlNlbmRlcktleVJlcXVlc3RIAEIGCgRraW5kIjUKEFNlbmRlcktleVJlcXVlc3QSEgoKY2hhbm5lbF9pZBgBIAEoDBINCgVlcG9jaBgCIAEoBGIGcHJvdG8z", [file_valise_v1_common]);
 
 /**
  * @generated from message valise.v1.Content
@@ -105,6 +105,12 @@ export type DataMessage = Message<"valise.v1.DataMessage"> & {
      */
     value: ReadReceipt;
     case: "readReceipt";
+  } | {
+    /**
+     * @generated from field: valise.v1.DeliveryReceipt delivery_receipt = 15;
+     */
+    value: DeliveryReceipt;
+    case: "deliveryReceipt";
   } | { case: undefined; value?: undefined };
 };
 
@@ -211,6 +217,25 @@ export const ReadReceiptSchema: GenMessage<ReadReceipt> = /*@__PURE__*/
   messageDesc(file_valise_v1_content, 6);
 
 /**
+ * The recipient device stored these messages (sent 1:1 to the sender device).
+ *
+ * @generated from message valise.v1.DeliveryReceipt
+ */
+export type DeliveryReceipt = Message<"valise.v1.DeliveryReceipt"> & {
+  /**
+   * @generated from field: repeated bytes message_ids = 1;
+   */
+  messageIds: Uint8Array[];
+};
+
+/**
+ * Describes the message valise.v1.DeliveryReceipt.
+ * Use `create(DeliveryReceiptSchema)` to create a new message.
+ */
+export const DeliveryReceiptSchema: GenMessage<DeliveryReceipt> = /*@__PURE__*/
+  messageDesc(file_valise_v1_content, 7);
+
+/**
  * A sender key for one (channel, epoch), sent over 1:1 sessions to every member device.
  *
  * @generated from message valise.v1.SenderKeyDistribution
@@ -246,7 +271,7 @@ export type SenderKeyDistribution = Message<"valise.v1.SenderKeyDistribution"> &
  * Use `create(SenderKeyDistributionSchema)` to create a new message.
  */
 export const SenderKeyDistributionSchema: GenMessage<SenderKeyDistribution> = /*@__PURE__*/
-  messageDesc(file_valise_v1_content, 7);
+  messageDesc(file_valise_v1_content, 8);
 
 /**
  * @generated from message valise.v1.ControlMessage
@@ -295,7 +320,7 @@ export type ControlMessage = Message<"valise.v1.ControlMessage"> & {
  * Use `create(ControlMessageSchema)` to create a new message.
  */
 export const ControlMessageSchema: GenMessage<ControlMessage> = /*@__PURE__*/
-  messageDesc(file_valise_v1_content, 8);
+  messageDesc(file_valise_v1_content, 9);
 
 /**
  * @generated from message valise.v1.SenderKeyRequest
@@ -317,5 +342,5 @@ export type SenderKeyRequest = Message<"valise.v1.SenderKeyRequest"> & {
  * Use `create(SenderKeyRequestSchema)` to create a new message.
  */
 export const SenderKeyRequestSchema: GenMessage<SenderKeyRequest> = /*@__PURE__*/
-  messageDesc(file_valise_v1_content, 9);
+  messageDesc(file_valise_v1_content, 10);
 
