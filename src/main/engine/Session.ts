@@ -40,12 +40,12 @@ import type { RelayClient } from '../../server/client/RelayClient.ts';
 import type { RelayPush } from '../../gen/valise/v1/relay_pb.ts';
 import type { ApiEvent } from '../../shared/api/events.ts';
 import type { ApiInput, ApiResult } from '../../shared/api/methods.ts';
-import type { ChannelDetails, ChannelSummary, ConnectionState, DeliveryState, MessageView, Person } from '../../shared/api/schemas.ts';
+import type { ChannelDetails, ChannelSummary, ConnectionState, MessageView, Person } from '../../shared/api/schemas.ts';
 import { normalisePolicy, type ChannelPolicy } from '../../shared/model/policy.ts';
 import type { OrgRole } from '../../shared/model/roles.ts';
 import type { Clock } from './Clock.ts';
 import { Connection } from './Connection.ts';
-import { advance, overall, visibleState } from './delivery.ts';
+import { DeliveryBook } from './DeliveryBook.ts';
 import { ApiError, toApiError } from './errors.ts';
 import type { OrgConfig } from './OrgConfig.ts';
 import { MemoryOutboxStore, Outbox, type OutboxEntry, type OutboxStore } from './Outbox.ts';
@@ -65,6 +65,7 @@ import {
   type ChannelMember,
   type Me,
 } from './policyRules.ts';
+import { ReceiptQueue } from './ReceiptQueue.ts';
 import { ReceivePipeline, type Delivery } from './ReceivePipeline.ts';
 import { RetentionScheduler } from './RetentionScheduler.ts';
 import { channelView, hex, messageView, summaryOf, unhex } from './views.ts';
@@ -137,7 +138,7 @@ export class Session {
   private readonly wipes = new WipeTracker();
   private readonly wipeCommands = new Map<string, WipeCommand>();
   private readonly lastSeen = new Map<string, number>();
-  private readonly deliveries = new Map<string, Map<string, DeliveryState>>();
+  private readonly deliveries = new DeliveryBook();
   private readonly expiring = new Map<string, { channelId: string; at: number }>();
   /** `${channel}:${epoch}:${user}.${device}`: my sender key went to that device. */
   private readonly distributed = new Set<string>();
@@ -151,13 +152,13 @@ export class Session {
   private readonly rotatedAt = new Map<string, number>();
   /** Unknown senders already looked up in the directory, and when. */
   private readonly lookedUp = new Map<string, number>();
-  /** Receipts to send, by channel, sender device and kind. */
-  private readonly pendingReceipts = new Map<string, { channelId: string; device: DeviceRef; state: 'delivered' | 'read'; ids: string[] }>();
+  private readonly receipts: ReceiptQueue;
   private closed = false;
   private readonly meRef: DeviceRef;
 
   constructor(private readonly d: SessionDeps) {
     this.meRef = { userId: d.me.userId, deviceId: d.me.deviceId };
+    this.receipts = new ReceiptQueue(this.meRef);
     this.trust = new OrgTrust(orgIdentity(d.org.orgId, d.org.orgPublicKey));
     const certs = d.store.repos.records.loadCertificatesSync();
     for (const r of certs.revocations) this.tryTrust(() => this.trust.addRevocation(r));
@@ -478,7 +479,7 @@ export class Session {
         if (!v.disk) this.otr.insert(v.message);
         if (v.message.expiresAt !== null) this.trackExpiry(v.message.id, v.channelId, v.message.expiresAt);
         this.d.emit({ type: 'messageReceived', message: this.view(v.message) });
-        this.queueReceipt(v.channelId, v.message, 'delivered');
+        this.receipts.add(v.channelId, v.message.sender, v.message.id, 'delivered');
       } else if (v.type === 'delivery') {
         this.applyReceipt(v.channelId, v.device, v.messageIds, v.state);
       } else if (v.type === 'channel') {
@@ -493,36 +494,23 @@ export class Session {
     this.flushReceipts();
   }
 
-  /** A received message will be reported to the device that sent it (after the catch-up, coalesced). */
-  private queueReceipt(channelId: string, m: StoredMessage, state: 'delivered' | 'read'): void {
-    const dot = m.sender.lastIndexOf('.');
-    const device = { userId: m.sender.slice(0, dot), deviceId: Number(m.sender.slice(dot + 1)) };
-    if (device.userId === this.d.me.userId && device.deviceId === this.d.me.deviceId) return;
-    const key = `${channelId}/${m.sender}/${state}`;
-    const r = this.pendingReceipts.get(key) ?? { channelId, device, state, ids: [] };
-    r.ids.push(m.id);
-    this.pendingReceipts.set(key, r);
-  }
-
   private flushReceipts(): void {
-    if (this.pendingReceipts.size === 0) return;
+    if (this.receipts.size === 0) return;
+    // After the catch-up, so a long backlog is reported in a few receipts.
     this.control = this.control
       .then(() => this.pipeline.idle())
       .then(async () => {
-        const batch = [...this.pendingReceipts.values()];
-        this.pendingReceipts.clear();
+        const batch = this.receipts.take();
         const relay = this.connection.authenticated;
         if (!relay || this.closed) return;
         for (const r of batch) {
           const channelId = unhex(r.channelId);
-          for (let i = 0; i < r.ids.length; i += 1000) {
-            const messageIds = r.ids.slice(i, i + 1000).map(unhex);
-            const kind = r.state === 'read' ? ({ case: 'readReceipt', value: { messageIds } } as const) : ({ case: 'deliveryReceipt', value: { messageIds } } as const);
-            // Best effort: a receipt refused (paused channel, device gone) only leaves the sender at "sent".
-            await this.peers
-              .send(relay, r.device, channelId, { body: { case: 'data', value: { messageId: randomBytes(16), channelId, sentAtMs: BigInt(this.d.clock.now()), kind } } })
-              .catch((e: unknown) => this.d.log.info({ err: toApiError(e).toLog() }, 'receipt not sent'));
-          }
+          const messageIds = r.messageIds.map(unhex);
+          const kind = r.state === 'read' ? ({ case: 'readReceipt', value: { messageIds } } as const) : ({ case: 'deliveryReceipt', value: { messageIds } } as const);
+          // Best effort: a receipt refused (paused channel, device gone) only leaves the sender at "sent".
+          await this.peers
+            .send(relay, r.device, channelId, { body: { case: 'data', value: { messageId: randomBytes(16), channelId, sentAtMs: BigInt(this.d.clock.now()), kind } } })
+            .catch((e: unknown) => this.d.log.info({ err: toApiError(e).toLog() }, 'receipt not sent'));
         }
       })
       .catch((e: unknown) => this.d.log.warn({ err: toApiError(e).toLog() }, 'receipts failed'));
@@ -535,15 +523,10 @@ export class Session {
     for (const id of messageIds) {
       const m = store?.get(id);
       if (!m || m.channelId !== channelId || m.sender !== mine) continue;
-      const per = this.deliveries.get(id) ?? new Map<string, DeliveryState>();
-      const key = `${device.userId}/${device.deviceId}`;
-      const next = advance(per.get(key) ?? 'sent', state);
-      if (per.get(key) === next) continue;
-      per.set(key, next);
-      this.deliveries.set(id, per);
-      this.emitUpdate(channelId, id);
+      if (this.deliveries.report(id, device, state)) this.emitUpdate(channelId, id);
     }
   }
+
 
   private saveRotation(channelId: string, epoch: number): void {
     this.rotatedAt.set(channelId, epoch);
@@ -682,16 +665,13 @@ export class Session {
   }
 
   private onSent(entry: OutboxEntry, devices: { userId: string; deviceId: string }[]): void {
-    // A receipt can overtake the relay's ack: never move a device back from "delivered".
-    const states = this.deliveries.get(entry.messageId) ?? new Map<string, DeliveryState>();
-    for (const dv of devices) states.set(`${dv.userId}/${dv.deviceId}`, advance(states.get(`${dv.userId}/${dv.deviceId}`) ?? 'pending', 'sent'));
-    this.deliveries.set(entry.messageId, states);
+    this.deliveries.sent(entry.messageId, devices);
     this.emitUpdate(entry.channelId, entry.messageId);
   }
 
   private onSendFailed(entry: OutboxEntry, e: unknown): void {
     this.d.log.warn({ err: toApiError(e).toLog() }, 'message refused by the relay');
-    this.deliveries.set(entry.messageId, new Map([['*', 'failed']]));
+    this.deliveries.failed(entry.messageId);
     this.emitUpdate(entry.channelId, entry.messageId);
   }
 
@@ -752,13 +732,7 @@ export class Session {
   private names = (userId: string): string => this.trust.view(this.d.clock.now()).member(userId)?.displayName ?? userId;
 
   private view(m: StoredMessage): MessageView {
-    const per = this.deliveries.get(m.id);
-    const policy = this.channels.get(m.channelId)?.state.policy;
-    const rr = policy?.readReceipts ?? false;
-    const deliveries = per
-      ? [...per.entries()].filter(([k]) => k !== '*').map(([k, s]) => ({ userId: k.split('/')[0]!, deviceId: k.split('/')[1]!, state: visibleState(s, rr) }))
-      : [];
-    const delivery: DeliveryState = per ? (per.has('*') ? 'failed' : overall(deliveries.map((x) => x.state))) : 'pending';
+    const { delivery, deliveries } = this.deliveries.view(m.id, this.channels.get(m.channelId)?.state.policy.readReceipts ?? false);
     const read = this.readUpTo()[m.channelId];
     const readByMe = read !== undefined && (m.sentAt < read.sentAt || (m.sentAt === read.sentAt && m.id <= read.id));
     return messageView(m, this.meRef, this.names, { delivery, deliveries }, readByMe);
@@ -871,7 +845,7 @@ export class Session {
       for (const m of store.latest(input.channelId, 500)) {
         const upTo = m.sentAt < target.sentAt || (m.sentAt === target.sentAt && m.id <= target.id);
         const already = before !== undefined && (m.sentAt < before.sentAt || (m.sentAt === before.sentAt && m.id <= before.id));
-        if (upTo && !already && m.sender !== mine) this.queueReceipt(input.channelId, m, 'read');
+        if (upTo && !already && m.sender !== mine) this.receipts.add(input.channelId, m.sender, m.id, 'read');
       }
       this.flushReceipts();
     }
