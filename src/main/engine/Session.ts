@@ -46,6 +46,7 @@ import type { OrgRole } from '../../shared/model/roles.ts';
 import type { Clock } from './Clock.ts';
 import { Connection } from './Connection.ts';
 import { DeliveryBook } from './DeliveryBook.ts';
+import { formatExport } from './formatExport.ts';
 import { ApiError, toApiError } from './errors.ts';
 import type { OrgConfig } from './OrgConfig.ts';
 import { MemoryOutboxStore, Outbox, type OutboxEntry, type OutboxStore } from './Outbox.ts';
@@ -1103,14 +1104,7 @@ export class Session {
       before = { sentAt: page[0]!.sentAt, id: page[0]!.id };
     }
     const label = this.d.org.classifications.find((c) => c.level === e.state.classification)?.label ?? String(e.state.classification);
-    const safeName = e.state.name.replace(/[^\p{L}\p{N}_-]+/gu, '_').slice(0, 60) || 'channel';
-    if (input.format === 'json') {
-      const content = JSON.stringify({ channel: e.state.name, classification: label, messages: all.map((m) => ({ id: m.id, sender: this.names(m.sender.split('.')[0]!), sentAt: m.sentAt, text: m.text })) }, null, 2);
-      return { fileName: `${safeName}.json`, mime: 'application/json', content };
-    }
-    const lines = all.map((m) => `[${new Date(m.sentAt).toISOString()}] ${this.names(m.sender.split('.')[0]!)}: ${m.text}`);
-    const content = [label, `Channel: ${e.state.name}`, '', ...lines, '', label].join('\n');
-    return { fileName: `${safeName}.txt`, mime: 'text/plain', content };
+    return formatExport({ channelName: e.state.name, classificationLabel: label, messages: all, nameOf: this.names, format: input.format });
   }
 
   /** Waits until everything received so far is stored (tests, benchmarks, CLI `tail`). */

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { formatExport } from './formatExport.ts';
+
+const messages = [
+  { id: 'a', channelId: 'c', sender: 'j.doe.2', sentAt: Date.UTC(2026, 0, 2, 3, 4, 5), receivedAt: 0, expiresAt: null, text: 'bonjour' },
+  { id: 'b', channelId: 'c', sender: 'bob.1', sentAt: Date.UTC(2026, 0, 2, 3, 5, 0), receivedAt: 0, expiresAt: null, text: 'hi' },
+];
+const names: Record<string, string> = { 'j.doe': 'Jane Doe', bob: 'Bob' };
+
+describe('formatExport', () => {
+  it('frames the text export with the classification label and names senders with dotted ids', () => {
+    const f = formatExport({ channelName: 'Talks / Round 2', classificationLabel: 'SECRET', messages, nameOf: (u) => names[u] ?? u, format: 'text' });
+    expect(f.fileName).toBe('Talks_Round_2.txt');
+    expect(f.content.split('\n')).toEqual(['SECRET', 'Channel: Talks / Round 2', '', '[2026-01-02T03:04:05.000Z] Jane Doe: bonjour', '[2026-01-02T03:05:00.000Z] Bob: hi', '', 'SECRET']);
+  });
+
+  it('gives JSON with the label and every message', () => {
+    const f = formatExport({ channelName: '###', classificationLabel: 'RESTRICTED', messages, nameOf: (u) => names[u] ?? u, format: 'json' });
+    expect(f.fileName).toBe('channel.json');
+    expect(JSON.parse(f.content)).toEqual({ channel: '###', classification: 'RESTRICTED', messages: [
+      { id: 'a', sender: 'Jane Doe', sentAt: messages[0]!.sentAt, text: 'bonjour' },
+      { id: 'b', sender: 'Bob', sentAt: messages[1]!.sentAt, text: 'hi' },
+    ] });
+  });
+});
