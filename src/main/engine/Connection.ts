@@ -95,12 +95,21 @@ export class Connection {
       }
       this.client = client;
       let revokedByPush = false;
+      // The relay starts sending the backlog right behind its answer to the authentication, so
+      // deliveries can arrive before that answer has been handled. Hold them until then: the
+      // engine must be able to ack and to look unknown signers up in the directory, or a first
+      // contact (a channel from someone enrolled while we were offline) would be dropped.
+      let held: RelayPush['body'][] | null = [];
       client.onPush((p) => {
         if (p.case === 'closing' && REVOKED_CODES.has(p.value.code)) revokedByPush = true;
+        else if (held) held.push(p);
         else this.hooks.push(p, client!);
       });
       const { backlog } = await this.hooks.authenticate(client);
       this.authed = true;
+      const early = held;
+      held = null;
+      for (const p of early) this.hooks.push(p, client);
       // "online" means ready: the engine has synced its directory and prekeys first.
       await this.hooks.connected(client, backlog);
       this.backoff.reset();
