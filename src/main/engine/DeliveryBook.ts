@@ -15,6 +15,12 @@ const FAILED = '*';
 
 export class DeliveryBook {
   private readonly byMessage = new Map<string, Map<string, DeliveryState>>();
+  private readonly channelOf = new Map<string, string>();
+
+  /** This device's message is on its way (in the outbox): receipts for it are taken from now on. */
+  own(messageId: string, channelId: string): void {
+    this.channelOf.set(messageId, channelId);
+  }
 
   /** The relay took the message for these devices. A receipt may have overtaken the ack. */
   sent(messageId: string, devices: readonly { userId: string; deviceId: string }[]): void {
@@ -27,8 +33,12 @@ export class DeliveryBook {
     this.byMessage.set(messageId, new Map([[FAILED, 'failed']]));
   }
 
-  /** A device reported the message delivered or read; false when that changes nothing. */
-  report(messageId: string, device: { userId: string; deviceId: number | string }, state: 'delivered' | 'read'): boolean {
+  /**
+   * A device reported the message delivered or read; false when that changes nothing, or the
+   * message is not one of this device's own in that channel (sent before a restart included).
+   */
+  report(messageId: string, channelId: string, device: { userId: string; deviceId: number | string }, state: 'delivered' | 'read'): boolean {
+    if (this.channelOf.get(messageId) !== channelId) return false;
     const states = this.byMessage.get(messageId) ?? new Map<string, DeliveryState>();
     if (states.has(FAILED)) return false;
     const key = `${device.userId}/${device.deviceId}`;

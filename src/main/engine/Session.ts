@@ -122,6 +122,8 @@ const SETTINGS = {
 } as const;
 
 const BURN_GRACE_MS = 10_000;
+/** How long receipts are gathered before they are sent. */
+const RECEIPT_DELAY_MS = 200;
 
 export class Session {
   readonly trust: OrgTrust;
@@ -154,6 +156,10 @@ export class Session {
   /** Unknown senders already looked up in the directory, and when. */
   private readonly lookedUp = new Map<string, number>();
   private readonly receipts: ReceiptQueue;
+  /** Receipts received and not applied yet. */
+  private readonly reported: { channelId: string; device: DeviceRef; id: string; state: 'delivered' | 'read' }[] = [];
+  private applying = false;
+  private receiptTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly meRef: DeviceRef;
 
@@ -241,6 +247,7 @@ export class Session {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.receiptTimer) clearTimeout(this.receiptTimer);
     this.retention.stop();
     await this.connection.stop();
     await this.pipeline.idle().catch(() => undefined);
@@ -496,8 +503,17 @@ export class Session {
   }
 
   private flushReceipts(): void {
-    if (this.receipts.size === 0) return;
-    // After the catch-up, so a long backlog is reported in a few receipts.
+    if (this.receipts.size === 0 || this.receiptTimer) return;
+    // A little later and after the catch-up: many messages become a few receipts, and sending them
+    // does not compete with the messages still arriving.
+    this.receiptTimer = setTimeout(() => {
+      this.receiptTimer = null;
+      this.sendReceipts();
+    }, RECEIPT_DELAY_MS);
+    this.receiptTimer.unref();
+  }
+
+  private sendReceipts(): void {
     this.control = this.control
       .then(() => this.pipeline.idle())
       .then(async () => {
@@ -517,16 +533,28 @@ export class Session {
       .catch((e: unknown) => this.d.log.warn({ err: toApiError(e).toLog() }, 'receipts failed'));
   }
 
-  /** A member device reported my messages delivered or read. */
+  /**
+   * A member device reported my messages delivered or read. A receipt can name a thousand messages;
+   * they are applied a few at a time so the event loop stays responsive (a catch-up may be running).
+   */
   private applyReceipt(channelId: string, device: DeviceRef, messageIds: readonly string[], state: 'delivered' | 'read'): void {
-    const store = this.storeFor(channelId);
-    const mine = `${this.d.me.userId}.${this.d.me.deviceId}`;
-    for (const id of messageIds) {
-      const m = store?.get(id);
-      if (!m || m.channelId !== channelId || m.sender !== mine) continue;
-      if (this.deliveries.report(id, device, state)) this.emitUpdate(channelId, id);
-    }
+    this.reported.push(...messageIds.map((id) => ({ channelId, device, id, state })));
+    if (this.applying) return;
+    this.applying = true;
+    void (async () => {
+      while (this.reported.length > 0 && !this.closed) {
+        for (const r of this.reported.splice(0, 64)) {
+          if (this.deliveries.report(r.id, r.channelId, r.device, r.state)) this.emitUpdate(r.channelId, r.id);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })()
+      .catch((e: unknown) => this.d.log.warn({ err: toApiError(e).toLog() }, 'receipt not applied'))
+      .finally(() => {
+        this.applying = false;
+      });
   }
+
 
 
   private saveRotation(channelId: string, epoch: number): void {
@@ -820,6 +848,7 @@ export class Session {
       text: input.text,
     };
     const entry = { channelId: input.channelId, messageId: id, content, createdAt: now };
+    this.deliveries.own(id, input.channelId);
     if (keepsOnDisk(e.state.policy)) {
       // The message and its outbox row land together: nothing is "sent" that is not also kept.
       this.d.store.transaction((r) => {
