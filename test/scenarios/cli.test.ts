@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
 import { Scenario, orgJson, until } from './harness.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/valise.js');
@@ -103,5 +104,39 @@ describe('valise CLI', () => {
       p.on('close', (code) => resolve({ code, stdout, stderr: '' }));
     });
     expect(wrong.code).toBe(3);
+  });
+
+  it('a device enrolled from the shell is reachable at once and reads what waited for it', async () => {
+    sc = await new Scenario().start();
+    await sc.user('alice', { roles: ['delegate', 'lead'] });
+    await sc.user('carol');
+    const alice = await sc.join('alice');
+    const profile = sc.profileDir();
+    const orgFile = path.join(profile, '..', `${path.basename(profile)}-org.json`);
+    fs.writeFileSync(orgFile, orgJson(sc.org));
+    const base = ['--profile', profile, '--json'];
+    let shownCode: (code: string) => void = () => {};
+    const shown = new Promise<string>((resolve) => (shownCode = resolve));
+    const enrol = await valise([...base, 'enroll', '--org', orgFile, '--name', 'carol'], (chunk) => {
+      for (const l of chunk.split('\n').filter(Boolean)) {
+        const j = JSON.parse(l) as { state?: string; comparisonCode?: string | null; requestId?: string };
+        if (j.state === 'pending') void sc.approve(j.requestId!, () => shown);
+        if (j.state === 'code') shownCode(j.comparisonCode!);
+      }
+    });
+    expect(enrol.code).toBe(0);
+    // Enrolment ends only once the device has published its keys: a colleague can write at once.
+    expect(enrol.stdout).toContain('"online":true');
+
+    const ch = await alice.call('createChannel', { name: 'Welcome', classification: 1, memberUserIds: ['carol'], policy: DEFAULT_POLICY });
+    await alice.call('send', { channelId: ch.id, text: 'first words for carol' });
+    await until(async () => (await alice.call('listMessages', { channelId: ch.id })).messages[0]?.delivery !== 'pending', 10_000, 'sent');
+    expect((await alice.call('listMessages', { channelId: ch.id })).messages[0]?.delivery).not.toBe('failed');
+
+    // The channel and its message waited in the relay's queue: the first command sees both.
+    const channels = await valise([...base, 'channels']);
+    expect(JSON.parse(channels.stdout).channels.map((c: { name: string }) => c.name)).toEqual(['Welcome']);
+    const tail = await valise([...base, 'tail', 'Welcome', '--history', '5', '--timeout', '2']);
+    expect(tail.stdout).toContain('first words for carol');
   });
 });

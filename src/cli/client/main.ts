@@ -71,7 +71,12 @@ class Cli {
   async open(online = true): Promise<Status> {
     const st = await this.call('unlock', { passphrase: this.passphrase() });
     if (st.state === 'enrolling') throw new ApiError('ENROLMENT_PENDING');
-    if (online) await this.waitFor(() => this.events.some((e) => e.type === 'connection' && e.state === 'online'), this.timeoutMs(30));
+    if (online) {
+      await this.waitFor(() => this.events.some((e) => e.type === 'connection' && e.state === 'online'), this.timeoutMs(30));
+      // Read channels only after the backlog that waited for this device is stored.
+      const session = this.engine.current;
+      if (session) await withTimeout(session.caughtUp(), this.timeoutMs(30));
+    }
     return this.call('status', {});
   }
 
@@ -86,6 +91,12 @@ class Cli {
     if (found.length !== 1) throw new ApiError('NOT_FOUND', { detail: found.length ? 'several channels have that name; use its id' : ref });
     return found[0]!;
   }
+}
+
+function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new ApiError('OFFLINE', { detail: 'timed out' })), ms)));
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 function line(m: MessageView): string {
@@ -112,8 +123,20 @@ async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
         await cli.waitFor(() => cli.seen().some((e) => e.type === 'enrolment' && e.state !== 'code'), cli.timeoutMs(600));
       }
       const approved = cli.seen().some((e) => e.type === 'enrolment' && e.state === 'approved');
-      cli.out(approved ? 'Enrolled.' : 'Enrolment was rejected.', { state: approved ? 'approved' : 'rejected' });
-      return approved ? EXIT.ok : EXIT.refused;
+      if (!approved) {
+        cli.out('Enrolment was rejected.', { state: 'rejected' });
+        return EXIT.refused;
+      }
+      // Colleagues can start a session with this device only once it has published its prekeys,
+      // which happens when it first goes online: stay until then rather than leave it unreachable.
+      const online = await cli
+        .waitFor(() => cli.seen().some((e) => e.type === 'connection' && e.state === 'online'), cli.timeoutMs(30))
+        .then(() => true, () => false);
+      cli.out(
+        online ? 'Enrolled. This device has published its keys; colleagues can reach it now.' : 'Enrolled. The relay could not be reached yet; colleagues can reach this device once it has been online.',
+        { state: 'approved', online },
+      );
+      return EXIT.ok;
     }
     case 'start-local': {
       if (!o['org-name'] || !o.name) throw new UsageError('start-local needs --org-name and --name.');

@@ -335,6 +335,8 @@ export class Session {
       } else {
         this.pipeline.push(del);
       }
+    } else if (p.case === 'backlogDone') {
+      this.backlogSent?.();
     } else if (p.case === 'prekeysLow') {
       const c = this.connection.relay;
       if (c) void this.deviceKeys.topUp({ oneTime: p.value.oneTime, oneTimeKyber: p.value.oneTimeKyber }, this.d.clock.now()).then((u) => this.uploadPrekeys(c, u)).catch(() => undefined);
@@ -1134,6 +1136,18 @@ export class Session {
     }
     const label = this.d.org.classifications.find((c) => c.level === e.state.classification)?.label ?? String(e.state.classification);
     return formatExport({ channelName: e.state.name, classificationLabel: label, messages: all, nameOf: this.names, format: input.format });
+  }
+
+  private backlogSent: (() => void) | null = null;
+  private readonly backlogArrived = new Promise<void>((resolve) => (this.backlogSent = resolve));
+
+  /**
+   * Resolves once the relay has sent everything that was queued for this device when it connected
+   * and all of it is stored: what a command-line call waits for before it reads channels.
+   */
+  async caughtUp(): Promise<void> {
+    await this.backlogArrived;
+    await this.settled();
   }
 
   /** Waits until everything received so far is stored (tests, benchmarks, CLI `tail`). */
