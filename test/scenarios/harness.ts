@@ -129,6 +129,17 @@ export class Scenario {
     return serial;
   }
 
+  /** The usual cast: alice (delegate and lead), bob and carol (delegates), each with a device online. */
+  async leadAndTwo(): Promise<{ alice: Node; bob: Node; carol: Node }> {
+    await this.user('alice', { roles: ['delegate', 'lead'] });
+    await this.user('bob');
+    await this.user('carol');
+    const alice = await this.join('alice');
+    const bob = await this.join('bob');
+    const carol = await this.join('carol');
+    return { alice, bob, carol };
+  }
+
   /** The security office revokes the device last enrolled for `userId`. */
   async revoke(userId: string): Promise<void> {
     const revocation = issueRevocation(this.org.root.privateKey, { orgId: this.org.orgId, target: 'device', revokedSerial: this.serials.get(userId)!, revokedAtMs: Date.now(), reason: 'lost' });

@@ -12,12 +12,7 @@ afterEach(async () => sc?.stop());
 describe('member added at a later epoch', () => {
   it('sees the channel and the messages sent after she was added', async () => {
     sc = await new Scenario().start();
-    await sc.user('alice', { roles: ['delegate', 'lead'] });
-    await sc.user('bob');
-    await sc.user('carol');
-    const alice = await sc.join('alice');
-    const bob = await sc.join('bob');
-    const carol = await sc.join('carol');
+    const { alice, bob, carol } = await sc.leadAndTwo();
     const ch = await alice.call('createChannel', { name: 'Talks', classification: 1, memberUserIds: ['bob'], policy: DEFAULT_POLICY });
     await alice.call('send', { channelId: ch.id, text: 'before carol' });
     await bob.waitText('before carol');

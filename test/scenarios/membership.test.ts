@@ -44,12 +44,9 @@ describe('membership', () => {
 
   it('a removed member cannot read later messages; an offline member catches up in order', async () => {
     sc = await new Scenario().start();
-    await sc.user('alice', { roles: ['delegate', 'lead'] });
-    await sc.user('bob');
-    await sc.user('carol');
-    const alice = await sc.join('alice');
-    const bob = await sc.join('bob');
-    let carol = await sc.join('carol');
+    const cast = await sc.leadAndTwo();
+    const { alice, bob } = cast;
+    let carol = cast.carol;
     const ch = await alice.call('createChannel', { name: 'Team', classification: 1, memberUserIds: ['bob', 'carol'], policy: DEFAULT_POLICY });
     await alice.call('send', { channelId: ch.id, text: 'before' });
     await bob.waitText('before');

@@ -22,12 +22,7 @@ function stateOf(m: MessageView, userId: string): string | undefined {
 describe('receipts', () => {
   it('shows delivered per device, and read only where the policy allows it', async () => {
     sc = await new Scenario().start();
-    await sc.user('alice', { roles: ['delegate', 'lead'] });
-    await sc.user('bob');
-    await sc.user('carol');
-    const alice = await sc.join('alice');
-    const bob = await sc.join('bob');
-    const carol = await sc.join('carol');
+    const { alice, bob, carol } = await sc.leadAndTwo();
     const open = await alice.call('createChannel', { name: 'Open', classification: 1, memberUserIds: ['bob', 'carol'], policy: { ...DEFAULT_POLICY, readReceipts: true } });
     const quiet = await alice.call('createChannel', { name: 'Quiet', classification: 1, memberUserIds: ['bob'], policy: { ...DEFAULT_POLICY, readReceipts: false } });
 

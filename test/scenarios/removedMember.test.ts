@@ -18,12 +18,9 @@ describe('removed member', () => {
   it('a message posted on the old epoch key after removal is refused by the remaining members', async () => {
     const relayStore = new SqliteRelayStore(':memory:');
     sc = await new Scenario().start({ store: relayStore });
-    await sc.user('alice', { roles: ['delegate', 'lead'] });
-    await sc.user('bob');
-    await sc.user('carol');
-    const alice = await sc.join('alice');
-    const bob = await sc.join('bob');
-    let carol = await sc.join('carol');
+    const cast = await sc.leadAndTwo();
+    const { alice, bob } = cast;
+    let carol = cast.carol;
     const ch = await alice.call('createChannel', { name: 'Team', classification: 1, memberUserIds: ['bob', 'carol'], policy: DEFAULT_POLICY });
     await until(() => bob.events.some((e) => e.type === 'channelChanged' && e.channel.id === ch.id), 10_000, 'bob sees the channel');
     await bob.call('send', { channelId: ch.id, text: 'hello from bob' });

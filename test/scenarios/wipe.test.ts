@@ -27,12 +27,9 @@ function filesContain(dir: string, needle: string): string[] {
 describe('wipe', () => {
   it('reports receipts 2 of 3, then 3 of 3 after the offline device reconnects; every copy is gone', async () => {
     sc = await new Scenario().start();
-    await sc.user('alice', { roles: ['delegate', 'lead'] });
-    await sc.user('bob');
-    await sc.user('carol');
-    const alice = await sc.join('alice');
-    const bob = await sc.join('bob');
-    let carol = await sc.join('carol');
+    const cast = await sc.leadAndTwo();
+    const { alice, bob } = cast;
+    let carol = cast.carol;
     const MARKER = 'WIPE-MARKER-7f3a';
     const ch = await alice.call('createChannel', { name: 'Endgame', classification: 1, memberUserIds: ['bob', 'carol'], policy: DEFAULT_POLICY });
     await alice.call('send', { channelId: ch.id, text: MARKER });

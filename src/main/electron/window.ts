@@ -5,17 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { app, BrowserWindow, protocol, session, type WebContents } from 'electron';
+import { contentTypeOf } from '../host/contentTypes.ts';
 import { APP_ORIGIN, APP_SCHEME, CSP, isOwnUrl, resolveAppFile } from './security.ts';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
 
 /** Must run before app 'ready'. */
 export function registerAppScheme(): void {
@@ -31,7 +22,7 @@ export function hardenSession(rendererDir: string): void {
     const body = await fs.promises.readFile(file);
     return new Response(body, {
       status: 200,
-      headers: { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' },
+      headers: { 'content-type': contentTypeOf(file), 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' },
     });
   });
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));

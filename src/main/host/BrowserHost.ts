@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { contentTypeOf, HTML_TYPE } from './contentTypes.ts';
 
 export interface BrowserHostOptions {
   /** Folder with the built renderer (index.html and assets); a placeholder page is served without it. */
@@ -20,17 +21,6 @@ export interface BrowserHostOptions {
 }
 
 const COOKIE = 'valise_session';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-  '.ico': 'image/x-icon',
-};
 
 export class BrowserHost {
   readonly token: string;
@@ -105,19 +95,20 @@ export class BrowserHost {
   private serveStatic(pathname: string, res: http.ServerResponse): void {
     const dir = this.options.staticDir;
     if (!dir || !fs.existsSync(path.join(dir, 'index.html'))) {
-      return send(res, 200, TYPES['.html']!, PLACEHOLDER);
+      return send(res, 200, HTML_TYPE, PLACEHOLDER);
     }
     const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
     const file = path.resolve(dir, rel);
     if (!file.startsWith(path.resolve(dir) + path.sep)) return refuse(res, 404, 'Not found.');
+    // Paths that are not files are the interface's own routes: they get the interface.
+    const served = fs.existsSync(file) && fs.statSync(file).isFile() ? file : path.join(dir, 'index.html');
     let body: Buffer;
     try {
-      body = fs.readFileSync(fs.existsSync(file) && fs.statSync(file).isFile() ? file : path.join(dir, 'index.html'));
+      body = fs.readFileSync(served);
     } catch {
       return refuse(res, 404, 'Not found.');
     }
-    const type = TYPES[path.extname(file)] ?? TYPES['.html']!;
-    send(res, 200, type, body);
+    send(res, 200, contentTypeOf(served), body);
   }
 }
 
