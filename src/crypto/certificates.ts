@@ -203,10 +203,7 @@ export function readMemberCertificate(bytes: Uint8Array, org: OrgIdentity): Memb
 /** Verifies a member certificate: org signature, organisation, validity at `nowMs`, revocation. */
 export function verifyMemberCertificate(bytes: Uint8Array, org: OrgIdentity, nowMs: number,
   revoked: RevocationSet = NO_REVOCATIONS): MemberCertificate {
-  const cert = readMemberCertificate(bytes, org);
-  if (revoked.isRevoked('member', cert.serial)) throw new CertificateError('revoked', 'member certificate');
-  checkValidity(cert, nowMs, 'member certificate');
-  return cert;
+  return usable('member', readMemberCertificate(bytes, org), nowMs, revoked);
 }
 
 export function readDeviceCertificate(bytes: Uint8Array, org: OrgIdentity): DeviceCertificate {
@@ -236,9 +233,14 @@ export function readDeviceCertificate(bytes: Uint8Array, org: OrgIdentity): Devi
 /** Verifies a device certificate: org signature, organisation, validity at `nowMs`, revocation. */
 export function verifyDeviceCertificate(bytes: Uint8Array, org: OrgIdentity, nowMs: number,
   revoked: RevocationSet = NO_REVOCATIONS): DeviceCertificate {
-  const cert = readDeviceCertificate(bytes, org);
-  if (revoked.isRevoked('device', cert.serial)) throw new CertificateError('revoked', 'device certificate');
-  checkValidity(cert, nowMs, 'device certificate');
+  return usable('device', readDeviceCertificate(bytes, org), nowMs, revoked);
+}
+
+/** A certificate whose signature checked out is usable if it is not revoked and valid at `nowMs`. */
+function usable<C extends MemberCertificate | DeviceCertificate>(kind: 'member' | 'device', cert: C, nowMs: number, revoked: RevocationSet): C {
+  const subject = kind === 'member' ? 'member certificate' : 'device certificate';
+  if (revoked.isRevoked(kind, cert.serial)) throw new CertificateError('revoked', subject);
+  checkValidity(cert, nowMs, subject);
   return cert;
 }
 

@@ -1,20 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signChannelState, nextStateFields } from '../../src/crypto/index.ts';
-import { changeChannel, createChannel, envelope, Peer, send, TestOrg, wipeCommand, type Device } from './fixtures.ts';
+import { changeChannel, createChannel, envelope, send, TestOrg, wipeCommand, type Device } from './fixtures.ts';
 
 let org: TestOrg;
-const open: Peer[] = [];
-async function connect(d: Device): Promise<Peer> {
-  const p = await Peer.connect(org.relay.url, d);
-  open.push(p);
-  return p;
-}
 
 beforeEach(async () => {
   org = await new TestOrg().start();
 });
 afterEach(async () => {
-  for (const p of open.splice(0)) await p.client.close().catch(() => undefined);
   await org.stop();
 });
 
@@ -31,7 +24,7 @@ describe('channels', () => {
   it('fans a channel message out to every member device but the sender', async () => {
     const devices = await team(8);
     const second = await org.enrol('u1');
-    const peers = await Promise.all([...devices, second].map(connect));
+    const peers = await Promise.all([...devices, second].map((d) => org.connect(d)));
     const owner = peers[0]!;
     const state = await createChannel(owner, devices.slice(0, 6).map((d) => d.userId));
     const r = await send(owner, envelope(owner.device, { channelId: state.channelId }));
@@ -46,7 +39,7 @@ describe('channels', () => {
   });
 
   it('refuses sends from non-members and to paused channels', async () => {
-    const [a, b, c] = await Promise.all((await team(3)).map(connect));
+    const [a, b, c] = await Promise.all((await team(3)).map((d) => org.connect(d)));
     const s0 = await createChannel(a!, ['u0', 'u1']);
     await expect(send(c!, envelope(c!.device, { channelId: s0.channelId }))).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
     await expect(send(a!, envelope(a!.device, { channelId: s0.channelId, to: c!.device }))).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
@@ -59,7 +52,7 @@ describe('channels', () => {
   });
 
   it('refuses a change signed by a member without the right, a rollback and a fork', async () => {
-    const [a, b] = await Promise.all((await team(2)).map(connect));
+    const [a, b] = await Promise.all((await team(2)).map((d) => org.connect(d)));
     const s0 = await createChannel(a!, ['u0', 'u1']);
     const byMember = signChannelState(b!.device.identity.privateKey, nextStateFields(s0, b!.address, Date.now(), { members: [{ userId: 'u1', role: 'owner' }] }));
     await expect(b!.client.request({ case: 'publishChannelChange', value: { change: byMember } }, 'ok')).rejects.toMatchObject({ code: 'CHANNEL_CHANGE_REFUSED' });
@@ -73,8 +66,8 @@ describe('channels', () => {
 
   it('wipe drops queued envelopes and reaches an offline member when it connects', async () => {
     const devices = await team(3);
-    const a = await connect(devices[0]!);
-    const b = await connect(devices[1]!);
+    const a = await org.connect(devices[0]!);
+    const b = await org.connect(devices[1]!);
     const s0 = await createChannel(a, ['u0', 'u1', 'u2']);
     for (let i = 0; i < 3; i++) await send(b, envelope(b.device, { channelId: s0.channelId }));
     expect(await org.relay.relay.store.queueDepth(devices[2]!)).toBe(4); // the state + 3 envelopes
@@ -86,7 +79,7 @@ describe('channels', () => {
     await expect(send(b, envelope(b.device, { channelId: s0.channelId }))).rejects.toMatchObject({ code: 'CHANNEL_WIPED' });
     await b.waitFor(() => b.deliveries.some((d) => d.kind === 3));
 
-    const c = await connect(devices[2]!);
+    const c = await org.connect(devices[2]!);
     await c.waitFor(() => c.pushes.includes('backlogDone'));
     const kinds = c.deliveries.map((d) => [d.kind, Buffer.from(d.channelId).toString('hex')]);
     const wiped = Buffer.from(s0.channelId).toString('hex');
@@ -102,30 +95,30 @@ describe('channels', () => {
 
   it('a signed state change to "wiped" also drops the queued envelopes', async () => {
     const devices = await team(2);
-    const a = await connect(devices[0]!);
+    const a = await org.connect(devices[0]!);
     const s0 = await createChannel(a, ['u0', 'u1']);
     for (let i = 0; i < 3; i++) await send(a, envelope(a.device, { channelId: s0.channelId }));
     await changeChannel(a, s0, { status: 'wiped' });
     await expect(send(a, envelope(a.device, { channelId: s0.channelId }))).rejects.toMatchObject({ code: 'CHANNEL_WIPED' });
-    const b = await connect(devices[1]!);
+    const b = await org.connect(devices[1]!);
     await b.waitFor(() => b.pushes.includes('backlogDone'));
     expect(b.envelopes()).toHaveLength(0);
     expect(b.deliveries.filter((d) => d.kind === 2)).toHaveLength(1); // the wiped state itself
   });
 
   it('refuses a wipe from a plain member', async () => {
-    const [a, b] = await Promise.all((await team(2)).map(connect));
+    const [a, b] = await Promise.all((await team(2)).map((d) => org.connect(d)));
     const s0 = await createChannel(a!, ['u0', 'u1']);
     await expect(b!.client.request({ case: 'sendWipe', value: { wipe: wipeCommand(b!, s0) } }, 'sent')).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 
   it('bounds an envelope\'s expiry by the channel\'s message lifetime', async () => {
     const devices = await team(2);
-    const a = await connect(devices[0]!);
+    const a = await org.connect(devices[0]!);
     const s0 = await createChannel(a, ['u0', 'u1'], { messageLifetimeMs: 100 });
     await send(a, envelope(a.device, { channelId: s0.channelId }));
     await new Promise((r) => setTimeout(r, 200));
-    const b = await connect(devices[1]!);
+    const b = await org.connect(devices[1]!);
     await b.waitFor(() => b.pushes.includes('backlogDone'));
     expect(b.envelopes()).toHaveLength(0);
   });

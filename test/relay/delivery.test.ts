@@ -7,12 +7,6 @@ import { envelope, Peer, send, TestOrg, type Device } from './fixtures.ts';
 let org: TestOrg;
 let alice: Device;
 let bob: Device;
-const open: Peer[] = [];
-async function connect(d: Device): Promise<Peer> {
-  const p = await Peer.connect(org.relay.url, d);
-  open.push(p);
-  return p;
-}
 
 beforeEach(async () => {
   org = await new TestOrg().start({ limits: { maxQueueDepth: 5 } });
@@ -22,14 +16,13 @@ beforeEach(async () => {
   bob = await org.enrol('bob');
 });
 afterEach(async () => {
-  for (const p of open.splice(0)) await p.client.close().catch(() => undefined);
   await org.stop();
 });
 
 describe('store and forward', () => {
   it('delivers live, in order', async () => {
-    const a = await connect(alice);
-    const b = await connect(bob);
+    const a = await org.connect(alice);
+    const b = await org.connect(bob);
     for (let i = 0; i < 20; i++) await send(a, envelope(alice, { to: bob, body: `m${i}` }));
     await b.waitFor(() => b.envelopes().length === 20);
     expect(b.envelopes().map((d) => d.id)).toHaveLength(20);
@@ -37,20 +30,20 @@ describe('store and forward', () => {
   });
 
   it('keeps envelopes for an offline device and delivers the backlog in order when it connects', async () => {
-    const a = await connect(alice);
+    const a = await org.connect(alice);
     const ids = [];
     for (let i = 0; i < 5; i++) {
       const e = envelope(alice, { to: bob });
       ids.push(Buffer.from(e.id).toString('hex'));
       expect((await send(a, e)).recipients).toBe(1);
     }
-    const b = await connect(bob);
+    const b = await org.connect(bob);
     await b.waitFor(() => b.envelopes().length === 5);
     expect(b.envelopes().map((d) => Buffer.from(d.id).toString('hex'))).toEqual(ids);
   });
 
   it('redelivers to a client killed before its ack, and never again after the ack', async () => {
-    const a = await connect(alice);
+    const a = await org.connect(alice);
     const e = envelope(alice, { to: bob });
     await send(a, e);
     const first = await Peer.connect(org.relay.url, bob, { autoAck: false });
@@ -63,29 +56,29 @@ describe('store and forward', () => {
     expect(second.envelopes()[0]!.id).toEqual(e.id);
     await second.client.close();
 
-    const third = await connect(bob);
+    const third = await org.connect(bob);
     await third.waitFor(() => third.pushes.includes('backlogDone'));
     expect(third.envelopes()).toHaveLength(0);
   });
 
   it('deduplicates a resent envelope id', async () => {
-    const a = await connect(alice);
+    const a = await org.connect(alice);
     const e = envelope(alice, { to: bob });
     expect((await send(a, e)).recipients).toBe(1);
     expect((await send(a, e)).recipients).toBe(0);
-    const b = await connect(bob);
+    const b = await org.connect(bob);
     await b.waitFor(() => b.envelopes().length === 1);
     await new Promise((r) => setTimeout(r, 100));
     expect(b.envelopes()).toHaveLength(1);
   });
 
   it('refuses a full queue with a clear error to the sender', async () => {
-    const a = await connect(alice);
+    const a = await org.connect(alice);
     for (let i = 0; i < 5; i++) await send(a, envelope(alice, { to: bob }));
     const sixth = envelope(alice, { to: bob });
     await expect(send(a, sixth)).rejects.toMatchObject({ code: 'QUEUE_FULL' });
     // Once bob drains his queue, the sender's retry of the same envelope gets through.
-    const b = await connect(bob);
+    const b = await org.connect(bob);
     await b.waitFor(() => b.pushes.includes('backlogDone'));
     await new Promise((r) => setTimeout(r, 100));
     expect((await send(a, sixth)).recipients).toBe(1);
@@ -93,18 +86,18 @@ describe('store and forward', () => {
   });
 
   it('drops an envelope whose expiry passed before delivery', async () => {
-    const a = await connect(alice);
+    const a = await org.connect(alice);
     await send(a, envelope(alice, { to: bob, expiresAtMs: Date.now() + 100, body: 'late' }));
     await send(a, envelope(alice, { to: bob, body: 'kept' }));
     await new Promise((r) => setTimeout(r, 200));
-    const b = await connect(bob);
+    const b = await org.connect(bob);
     await b.waitFor(() => b.envelopes().length === 1);
     await new Promise((r) => setTimeout(r, 100));
     expect(b.envelopes()).toHaveLength(1);
   });
 
   it('refuses an envelope that names another sender', async () => {
-    const a = await connect(alice);
+    const a = await org.connect(alice);
     await expect(send(a, envelope(bob, { to: alice }))).rejects.toBeInstanceOf(RelayRefused);
   });
 
@@ -139,14 +132,14 @@ describe('store and forward', () => {
 
 describe('prekeys', () => {
   it('serves one bundle per device, consumes one-time prekeys once, falls back to the Kyber last-resort key, and warns when low', async () => {
-    const b = await connect(bob);
+    const b = await org.connect(bob);
     const bob2 = await org.enrol('bob');
-    const b2 = await connect(bob2);
+    const b2 = await org.connect(bob2);
     const rec = (n: number) => new Uint8Array([n]);
     await b.client.request({ case: 'uploadPrekeys', value: { signedPrekey: rec(1), kyberLastResort: rec(2), oneTime: [{ id: 10, record: rec(10) }], oneTimeKyber: [{ id: 20, record: rec(20) }] } }, 'ok');
     await b2.client.request({ case: 'uploadPrekeys', value: { signedPrekey: rec(3), kyberLastResort: rec(4), oneTime: [], oneTimeKyber: [] } }, 'ok');
     const low = new Promise<number>((resolve) => b.client.onPush((p) => p.case === 'prekeysLow' && resolve(p.value.oneTime)));
-    const a = await connect(alice);
+    const a = await org.connect(alice);
     const first = await a.client.request({ case: 'fetchPrekeys', value: { userId: 'bob' } }, 'prekeyBundles');
     expect(first.bundles.map((x) => x.deviceId)).toEqual([bob.deviceId, bob2.deviceId]);
     expect(first.bundles[0]!.oneTime?.id).toBe(10);
@@ -162,7 +155,7 @@ describe('prekeys', () => {
   });
 
   it('hands out a one-time prekey to exactly one of many concurrent fetchers', async () => {
-    const b = await connect(bob);
+    const b = await org.connect(bob);
     await b.client.request({ case: 'uploadPrekeys', value: { signedPrekey: new Uint8Array([1]), kyberLastResort: new Uint8Array([2]), oneTime: [{ id: 1, record: new Uint8Array([9]) }], oneTimeKyber: [] } }, 'ok');
     const fetchers = await Promise.all([alice, alice, alice].map(async (d) => {
       const c = await RelayClient.connect(org.relay.url);
@@ -177,7 +170,7 @@ describe('prekeys', () => {
 
 describe('several connections of one device', () => {
   it('pushes to the newest only; the older one takes over when it closes', async () => {
-    const a = await connect(alice);
+    const a = await org.connect(alice);
     const older = await Peer.connect(org.relay.url, bob, { autoAck: false });
     const newer = await Peer.connect(org.relay.url, bob, { autoAck: false });
     await send(a, envelope(alice, { to: bob }));
@@ -190,9 +183,9 @@ describe('several connections of one device', () => {
   });
 
   it('does not restart delivery on the newest when an older connection closes', async () => {
-    const a = await connect(alice);
+    const a = await org.connect(alice);
     const older = await Peer.connect(org.relay.url, bob);
-    const newer = await connect(bob);
+    const newer = await org.connect(bob);
     newer.autoAck = false;
     await send(a, envelope(alice, { to: bob }));
     await newer.waitFor(() => newer.envelopes().length === 1);
@@ -205,7 +198,7 @@ describe('several connections of one device', () => {
 describe('connections per device', () => {
   it('refuses a connection beyond the per-device limit', async () => {
     const peers = [];
-    for (let i = 0; i < 4; i++) peers.push(await connect(alice));
+    for (let i = 0; i < 4; i++) peers.push(await org.connect(alice));
     await expect(Peer.connect(org.relay.url, alice)).rejects.toMatchObject({ code: 'TOO_MANY_CONNECTIONS' });
   });
 });

@@ -63,7 +63,17 @@ export class TestOrg {
     return c;
   }
 
+  private readonly peers: Peer[] = [];
+
+  /** An authenticated device connection, closed by `stop()`. */
+  async connect(device: Device, o: { autoAck?: boolean } = {}): Promise<Peer> {
+    const p = await Peer.connect(this.relay.url, device, o);
+    this.peers.push(p);
+    return p;
+  }
+
   async stop(): Promise<void> {
+    for (const p of this.peers.splice(0)) await p.client.close().catch(() => undefined);
     await this.admin?.close().catch(() => undefined);
     await this.relay?.close();
   }
