@@ -14,6 +14,7 @@ import { ChannelKeys } from './ChannelKeys.ts';
 import { mapSqliteError } from './Database.ts';
 import { AuditLog } from './repositories/AuditLog.ts';
 import { ChannelRepository } from './repositories/ChannelRepository.ts';
+import { DeliveryRepository } from './repositories/DeliveryRepository.ts';
 import { OutboxRepository } from './repositories/OutboxRepository.ts';
 import { RecordRepository } from './repositories/RecordRepository.ts';
 import { Settings } from './repositories/Settings.ts';
@@ -28,6 +29,7 @@ export interface Repositories {
   records: RecordRepository;
   audit: AuditLog;
   settings: Settings;
+  deliveries: DeliveryRepository;
 }
 
 export interface UnitOfWork {
@@ -72,6 +74,7 @@ export class LocalStore {
       records: guarded(new RecordRepository(db)),
       audit: guarded(new AuditLog(db)),
       settings: guarded(new Settings(db)),
+      deliveries: guarded(new DeliveryRepository(db)),
     };
     this.protocol = sqliteProtocolStores(this.tables, DirectTarget, trustHook);
     this.wipeStmts = {
@@ -131,6 +134,7 @@ export class LocalStore {
       this.wipeStmts.distributions.run(channelId);
       this.wipeStmts.history.run(channelId, channelId);
       const outbox = r.outbox.removeChannel(channelId);
+      r.deliveries.removeChannel(channelId);
       r.channels.setStatus(channelId, 'wiped');
       return { messages, outbox, senderKeys };
     });
