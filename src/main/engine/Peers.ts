@@ -18,6 +18,8 @@ type ContentInit = Parameters<typeof encodeContent>[0];
 
 export class Peers {
   private readonly cipher: SessionCipher;
+  /** Per user: the last session set-up or encryption in flight (see `send`). */
+  private readonly busy = new Map<string, Promise<unknown>>();
 
   constructor(
     stores: ProtocolStores,
@@ -54,10 +56,25 @@ export class Peers {
 
   /** Encrypts `content` for one device and sends it; `channelId` empty for messages outside a channel. */
   async send(relay: RelayClient, peer: DeviceRef, channelId: Uint8Array, content: ContentInit): Promise<void> {
-    await this.ensureSessions(relay, peer.userId, [peer]);
-    const ct = await this.cipher.encrypt(peer, encodeContent(content));
+    // One at a time per user: two sends racing to a device without a session would each fetch a
+    // bundle and start a session, and the second would replace the first under the peer's feet.
+    const ct = await this.serial(peer.userId, async () => {
+      await this.ensureSessions(relay, peer.userId, [peer]);
+      return this.cipher.encrypt(peer, encodeContent(content));
+    });
     const envelope = encodeEnvelope({ channelId, sender: this.me, recipient: peer, type: ct.type, ciphertext: ct.ciphertext, sentAtMs: this.now(), expiresAtMs: 0 });
     await relay.request({ case: 'send', value: { envelope } }, 'sent');
+  }
+
+  private serial<T>(userId: string, work: () => Promise<T>): Promise<T> {
+    const prev = this.busy.get(userId) ?? Promise.resolve();
+    const next = prev.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.busy.set(userId, settled);
+    void settled.then(() => {
+      if (this.busy.get(userId) === settled) this.busy.delete(userId);
+    });
+    return next;
   }
 
   /** Devices of a user we may talk to now (valid, unrevoked certificates), excluding this device. */

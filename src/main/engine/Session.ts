@@ -46,6 +46,7 @@ import type { OrgRole } from '../../shared/model/roles.ts';
 import type { Clock } from './Clock.ts';
 import { Connection } from './Connection.ts';
 import { DeliveryBook } from './DeliveryBook.ts';
+import { LastSeen } from './LastSeen.ts';
 import { formatExport } from './formatExport.ts';
 import { ApiError, toApiError } from './errors.ts';
 import type { OrgConfig } from './OrgConfig.ts';
@@ -140,8 +141,12 @@ export class Session {
   private readonly retention: RetentionScheduler;
   private readonly wipes = new WipeTracker();
   private readonly wipeCommands = new Map<string, WipeCommand>();
-  private readonly lastSeen = new Map<string, number>();
-  private readonly deliveries = new DeliveryBook();
+  private readonly lastSeen = new LastSeen(() => (this.closed ? null : this.d.store.repos.deliveries));
+  private readonly deliveries = new DeliveryBook(
+    () => (this.closed ? null : this.d.store.repos.deliveries),
+    (channelId) => this.persistsDelivery(channelId),
+    () => this.d.clock.now(),
+  );
   private readonly expiring = new Map<string, { channelId: string; at: number }>();
   /** `${channel}:${epoch}:${user}.${device}`: my sender key went to that device. */
   private readonly distributed = new Set<string>();
@@ -241,11 +246,13 @@ export class Session {
 
   /** Deletes what expired while closed (before anything is shown), then connects. */
   start(): void {
+    this.forgetDeletedDeliveries();
     this.retention.start();
     this.connection.start();
   }
 
   async close(): Promise<void> {
+    this.lastSeen.flush();
     this.closed = true;
     if (this.receiptTimer) clearTimeout(this.receiptTimer);
     this.retention.stop();
@@ -625,6 +632,7 @@ export class Session {
     if (this.d.store.repos.channels.get(id)) this.d.store.wipeChannel(id);
     this.otr.deleteChannel(id);
     this.otrOutbox.removeChannel(id);
+    this.deliveries.forgetChannel(id);
     if (entry) this.channels.set(id, { state: { ...entry.state, status: 'wiped' }, pausedReason: null });
     for (const [mid, e] of this.expiring) if (e.channelId === id) this.expiring.delete(mid);
     this.d.emit({ type: 'channelRemoved', channelId: id, reason });
@@ -748,6 +756,21 @@ export class Session {
 
   // ---------------------------------------------------------------- API
 
+  /** Delivery state goes to the profile except for off-the-record channels (memory only). */
+  private persistsDelivery(channelId: string): boolean {
+    const e = this.channels.get(channelId);
+    return e !== undefined && keepsOnDisk(e.state.policy);
+  }
+
+  /** Delivery records of own messages that retention deleted while the app was closed. */
+  private forgetDeletedDeliveries(): void {
+    try {
+      this.d.store.repos.deliveries.pruneDeleted();
+    } catch (e) {
+      this.d.log.warn({ err: toApiError(e).toLog() }, 'delivery records not pruned');
+    }
+  }
+
   private entry(channelId: string): ChannelEntry {
     const e = this.channels.get(channelId);
     if (!e || e.state.status === 'wiped') throw new ApiError('NOT_FOUND');
@@ -763,7 +786,9 @@ export class Session {
   private names = (userId: string): string => this.trust.view(this.d.clock.now()).member(userId)?.displayName ?? userId;
 
   private view(m: StoredMessage): MessageView {
-    const { delivery, deliveries } = this.deliveries.view(m.id, this.channels.get(m.channelId)?.state.policy.readReceipts ?? false);
+    // Only my own messages have a delivery state (and looking one up may read the profile).
+    const mine = m.sender === `${this.d.me.userId}.${this.d.me.deviceId}`;
+    const { delivery, deliveries } = mine ? this.deliveries.view(m.id, this.channels.get(m.channelId)?.state.policy.readReceipts ?? false) : { delivery: null, deliveries: [] };
     const read = this.readUpTo()[m.channelId];
     const readByMe = read !== undefined && (m.sentAt < read.sentAt || (m.sentAt === read.sentAt && m.id <= read.id));
     return messageView(m, this.meRef, this.names, { delivery, deliveries }, readByMe);
@@ -850,15 +875,16 @@ export class Session {
       text: input.text,
     };
     const entry = { channelId: input.channelId, messageId: id, content, createdAt: now };
-    this.deliveries.own(id, input.channelId);
     if (keepsOnDisk(e.state.policy)) {
-      // The message and its outbox row land together: nothing is "sent" that is not also kept.
+      // The message, its outbox row and its delivery record land together: nothing is "sent" that is not also kept.
       this.d.store.transaction((r) => {
         r.messages.insert(message);
         r.outbox.enqueue(entry.channelId, entry.content, entry.messageId, now);
+        this.deliveries.own(id, input.channelId);
       });
       void this.outbox.flush();
     } else {
+      this.deliveries.own(id, input.channelId);
       this.otr.insert(message);
       this.otrSender.enqueue(entry);
     }

@@ -1,11 +1,12 @@
 /**
  * Per-device delivery state of my own messages: pending → sent → delivered → read, never
- * backwards (a late "delivered" after "read" changes nothing). The message's overall state is
- * that of the least advanced device.
+ * backwards (a late "delivered" after "read" changes nothing). A device that cannot be reached
+ * (it published no keys, or the member has no device) is "unreachable" for that message. The
+ * message's overall state is that of the least advanced reachable device.
  */
 import type { DeliveryState } from '../../shared/api/schemas.ts';
 
-const ORDER: Record<DeliveryState, number> = { failed: -1, pending: 0, sent: 1, delivered: 2, read: 3 };
+const ORDER: Record<DeliveryState, number> = { failed: -1, pending: 0, unreachable: 0.5, sent: 1, delivered: 2, read: 3 };
 
 export function advance(current: DeliveryState, next: DeliveryState): DeliveryState {
   if (current === 'failed') return current;
@@ -16,7 +17,9 @@ export function advance(current: DeliveryState, next: DeliveryState): DeliverySt
 export function overall(states: readonly DeliveryState[]): DeliveryState {
   if (states.length === 0) return 'sent';
   if (states.includes('failed')) return 'failed';
-  return states.reduce((a, b) => (ORDER[b] < ORDER[a] ? b : a));
+  const reachable = states.filter((s) => s !== 'unreachable');
+  if (reachable.length === 0) return 'unreachable';
+  return reachable.reduce((a, b) => (ORDER[b] < ORDER[a] ? b : a));
 }
 
 /** Read receipts are only shown (and only sent) when the channel's policy allows them. */

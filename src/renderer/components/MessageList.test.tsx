@@ -54,4 +54,14 @@ describe('MessageList', () => {
     expect(screen.getByText('Delivered')).toBeTruthy();
     expect(screen.getByText('You')).toBeTruthy();
   });
+
+  it('says when a message reached nobody, and how many devices could not be reached', () => {
+    const none = message(1, { mine: true, delivery: 'unreachable', deliveries: [{ userId: 'dave', deviceId: '0', state: 'unreachable' }] });
+    const some = message(2, { mine: true, delivery: 'delivered', deliveries: [{ userId: 'bob', deviceId: '1', state: 'delivered' }, { userId: 'dave', deviceId: '0', state: 'unreachable' }] });
+    renderIn(<MessageList channelName="Talks" messages={[none, some]} allowCopy={false} hasOlder={false} loadingOlder={false} onNearTop={vi.fn()} />);
+    const [first, second] = screen.getAllByRole('article');
+    expect(first!.textContent).toContain('Not reachable');
+    expect(second!.textContent).toContain('Delivered');
+    expect(second!.textContent).toContain('1 device(s) could not be reached');
+  });
 });

@@ -112,6 +112,7 @@ const MessageRow = memo(function MessageRow({ m, index, total }: { m: MessageVie
         <span className="message__sender">{m.mine ? t('message.you') : m.senderName}</span>
         <time dateTime={new Date(m.sentAt).toISOString()}>{formatTime(lang, m.sentAt)}</time>
         {m.mine && m.delivery && <DeliveryMark state={m.delivery} />}
+        {m.mine && m.delivery !== 'unreachable' && <UnreachableNote count={m.deliveries.filter((d) => d.state === 'unreachable').length} />}
       </header>
       <p className="message__text">{m.text}</p>
       {m.attachments.length > 0 && (
@@ -126,6 +127,17 @@ const MessageRow = memo(function MessageRow({ m, index, total }: { m: MessageVie
     </article>
   );
 });
+
+/** Some devices could not get the message (no keys published yet, or no device): say how many. */
+function UnreachableNote({ count }: { count: number }) {
+  const { t } = useI18n();
+  if (count === 0) return null;
+  return (
+    <span className="delivery delivery--unreachable" data-delivery="unreachable-some">
+      {t('message.unreachableSome', { n: count })}
+    </span>
+  );
+}
 
 function DeliveryMark({ state }: { state: DeliveryState }) {
   const { t } = useI18n();

@@ -77,6 +77,8 @@ export const en = {
   'message.delivery.delivered': 'Delivered',
   'message.delivery.read': 'Read',
   'message.delivery.failed': 'Not sent',
+  'message.delivery.unreachable': 'Not reachable — no device of the recipient has published keys yet',
+  'message.unreachableSome': '{n} device(s) could not be reached',
   'message.expires': 'Disappears {time}',
   'message.copyBlocked': 'Copying is not allowed in this channel.',
 

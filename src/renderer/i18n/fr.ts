@@ -79,6 +79,8 @@ export const fr: Record<MessageKey, string> = {
   'message.delivery.delivered': 'Remis',
   'message.delivery.read': 'Lu',
   'message.delivery.failed': 'Non envoyé',
+  'message.delivery.unreachable': 'Injoignable — aucun appareil du destinataire n’a encore publié ses clés',
+  'message.unreachableSome': '{n} appareil(s) injoignable(s)',
   'message.expires': 'Disparaît {time}',
   'message.copyBlocked': 'La copie n’est pas autorisée dans ce canal.',
 

@@ -90,7 +90,11 @@ export const ChannelDetailsSchema = ChannelSummarySchema.extend({
 });
 export type ChannelDetails = z.infer<typeof ChannelDetailsSchema>;
 
-export const DELIVERY_STATES = ['pending', 'sent', 'delivered', 'read', 'failed'] as const;
+/**
+ * `unreachable`: that device cannot get this message (it has published no keys yet, or the member
+ * has no enrolled device — then `deviceId` is '0'); the others still receive it.
+ */
+export const DELIVERY_STATES = ['pending', 'sent', 'delivered', 'read', 'failed', 'unreachable'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 export const AttachmentViewSchema = z.object({

@@ -14,7 +14,8 @@ export const m0004: Migration = {
       CREATE TABLE own_messages (
         message_id TEXT PRIMARY KEY,
         channel_id TEXT NOT NULL,
-        failed INTEGER NOT NULL DEFAULT 0,
+        -- pending: in the outbox; sent: the relay took it; failed: the relay refused it for good.
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
         created_at INTEGER NOT NULL
       ) STRICT;
       CREATE INDEX own_messages_by_channel ON own_messages (channel_id);

@@ -38,14 +38,17 @@ describe('DeliveryRepository', () => {
     migrate(db);
     store = new LocalStore(db);
     expect(store.repos.deliveries.get('m1')).toEqual({
-      messageId: 'm1', channelId: 'c1', failed: false,
+      messageId: 'm1', channelId: 'c1', status: 'pending',
       devices: [{ userId: 'bob', deviceId: '1', state: 'read', at: 12 }, { userId: 'carol', deviceId: '0', state: 'unreachable', at: 11 }],
     });
     expect(store.repos.deliveries.get('someone-elses')).toBeNull();
     expect(store.repos.deliveries.lastSeen('bob', '1')).toBe(500);
     expect(store.repos.deliveries.lastSeen('bob', '2')).toBeNull();
-    store.repos.deliveries.markFailed('m1');
-    expect(store.repos.deliveries.get('m1')!.failed).toBe(true);
+    store.repos.deliveries.setStatus('m1', 'sent');
+    expect(store.repos.deliveries.get('m1')!.status).toBe('sent');
+    store.repos.deliveries.setStatus('m1', 'failed');
+    store.repos.deliveries.setStatus('m1', 'sent');
+    expect(store.repos.deliveries.get('m1')!.status).toBe('failed');
     store.close();
   });
 

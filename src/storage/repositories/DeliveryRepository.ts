@@ -8,10 +8,12 @@ import type { Db } from '../Database.ts';
 export const DELIVERY_ROW_STATES = ['pending', 'sent', 'delivered', 'read', 'failed', 'unreachable'] as const;
 export type DeliveryRowState = (typeof DELIVERY_ROW_STATES)[number];
 
+export type OwnMessageStatus = 'pending' | 'sent' | 'failed';
+
 export interface OwnMessageRecord {
   messageId: string;
   channelId: string;
-  failed: boolean;
+  status: OwnMessageStatus;
   devices: { userId: string; deviceId: string; state: DeliveryRowState; at: number }[];
 }
 
@@ -20,9 +22,9 @@ export class DeliveryRepository {
 
   constructor(db: Db) {
     this.s = {
-      own: db.prepare('INSERT OR IGNORE INTO own_messages (message_id, channel_id, failed, created_at) VALUES (?, ?, 0, ?)'),
-      fail: db.prepare('UPDATE own_messages SET failed = 1 WHERE message_id = ?'),
-      getOwn: db.prepare<[string], { channel_id: string; failed: number }>('SELECT channel_id, failed FROM own_messages WHERE message_id = ?'),
+      own: db.prepare("INSERT OR IGNORE INTO own_messages (message_id, channel_id, status, created_at) VALUES (?, ?, 'pending', ?)"),
+      status: db.prepare("UPDATE own_messages SET status = ? WHERE message_id = ? AND status != 'failed'"),
+      getOwn: db.prepare<[string], { channel_id: string; status: OwnMessageStatus }>('SELECT channel_id, status FROM own_messages WHERE message_id = ?'),
       devices: db.prepare<[string], { user_id: string; device_id: string; state: DeliveryRowState; at: number }>(
         'SELECT user_id, device_id, state, at FROM message_deliveries WHERE message_id = ? ORDER BY user_id, device_id',
       ),
@@ -50,9 +52,9 @@ export class DeliveryRepository {
     this.s.own.run(messageId, channelId, at);
   }
 
-  /** The relay refused the message for good. */
-  markFailed(messageId: string): void {
-    this.s.fail.run(messageId);
+  /** The relay took the message (`sent`) or refused it for good (`failed`, final). */
+  setStatus(messageId: string, status: 'sent' | 'failed'): void {
+    this.s.status.run(status, messageId);
   }
 
   /** Sets one recipient device's state (the caller decides that it only moves forward). */
@@ -65,7 +67,7 @@ export class DeliveryRepository {
     const o = this.s.getOwn.get(messageId);
     if (!o) return null;
     const devices = this.s.devices.all(messageId).map((r) => ({ userId: r.user_id, deviceId: r.device_id, state: r.state, at: r.at }));
-    return { messageId, channelId: o.channel_id, failed: o.failed === 1, devices };
+    return { messageId, channelId: o.channel_id, status: o.status, devices };
   }
 
   /** Forgets a wiped channel's delivery states; returns how many own messages they covered. */
