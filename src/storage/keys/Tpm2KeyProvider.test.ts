@@ -1,9 +1,12 @@
 /** Against a real (software) TPM 2.0: swtpm on a free loopback port, driven by tpm2-tools. */
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyProviderUnavailable, WrongKey } from '../errors.ts';
 import { Tpm2KeyProvider } from './Tpm2KeyProvider.ts';
-import { startSwtpm, type Swtpm } from '../../../test/storage/support.ts';
+import { startSwtpm, tempDir, type Swtpm } from '../../../test/storage/support.ts';
 
 let tpm: Swtpm;
 let other: Swtpm;
@@ -15,6 +18,19 @@ afterAll(async () => {
   await tpm?.stop();
   await other?.stop();
 });
+
+const TOOLS = ['tpm2_createprimary', 'tpm2_create', 'tpm2_load', 'tpm2_unseal', 'tpm2_flushcontext'];
+
+/** A PATH directory whose tpm2 tools log their argv (one line per run) and then run the real tool. */
+function loggingTools(): { dir: string; log: string; runs(): string[] } {
+  const dir = tempDir('valise-tpm-shims-');
+  const log = path.join(dir, 'argv.log');
+  for (const t of TOOLS) {
+    const real = execFileSync('sh', ['-c', `command -v ${t}`]).toString().trim();
+    fs.writeFileSync(path.join(dir, t), `#!/bin/sh\necho "$0 $*" >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+  }
+  return { dir, log, runs: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : []) };
+}
 
 describe('Tpm2KeyProvider', () => {
   it('seals and unseals the key without a PIN, repeatedly (transient contexts are flushed)', async () => {
@@ -32,6 +48,53 @@ describe('Tpm2KeyProvider', () => {
     expect(await new Tpm2KeyProvider({ tcti: tpm.tcti, pin: '2468' }).unwrap(fields)).toEqual(key);
     await expect(new Tpm2KeyProvider({ tcti: tpm.tcti, pin: '1357' }).unwrap(fields)).rejects.toThrow(WrongKey);
     await expect(new Tpm2KeyProvider({ tcti: tpm.tcti }).unwrap(fields)).rejects.toThrow(WrongKey);
+    // A wrong PIN must not leave objects loaded: the right PIN still works on a TPM without resource manager.
+    expect(await new Tpm2KeyProvider({ tcti: tpm.tcti, pin: '2468' }).unwrap(fields)).toEqual(key);
+  });
+
+  it('never puts the key or the PIN on a command line, and unlocks with five tool runs', async () => {
+    const shims = loggingTools();
+    const savedPath = process.env['PATH'];
+    process.env['PATH'] = `${shims.dir}:${savedPath}`;
+    try {
+      const key = crypto.randomBytes(32);
+      const pin = 'pin-8b1f2c';
+      const p = new Tpm2KeyProvider({ tcti: tpm.tcti, pin });
+      const fields = await p.wrap(key);
+      const sealRuns = shims.runs().length;
+      expect(await p.unwrap(fields)).toEqual(key);
+      const runs = shims.runs();
+      expect(runs.length - sealRuns).toBe(5);
+      const argv = runs.join('\n');
+      for (const secret of [pin, key.toString('hex'), key.toString('base64'), key.toString('latin1')]) expect(argv).not.toContain(secret);
+    } finally {
+      process.env['PATH'] = savedPath;
+      fs.rmSync(shims.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('unlocks a key sealed by the earlier one-tool-per-process provider (same parent, same fields)', async () => {
+    // What the provider wrote before it ran the tools from one shell: same primary, same blobs.
+    const dir = tempDir('valise-tpm-old-');
+    const env = { ...process.env, TPM2TOOLS_TCTI: tpm.tcti };
+    const run = (argv: string[], input?: Buffer) => execFileSync(argv[0]!, argv.slice(1), { env, ...(input ? { input } : {}), stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      const key = crypto.randomBytes(32);
+      fs.writeFileSync(path.join(dir, 'pin'), '4321', { mode: 0o600 });
+      run(['tpm2_createprimary', '-C', 'o', '-g', 'sha256', '-G', 'ecc256', '-c', path.join(dir, 'primary.ctx')]);
+      run(['tpm2_flushcontext', '-t']);
+      run(['tpm2_create', '-C', path.join(dir, 'primary.ctx'), '-i', '-', '-u', path.join(dir, 'seal.pub'), '-r', path.join(dir, 'seal.priv'), '-p', `file:${path.join(dir, 'pin')}`], key);
+      run(['tpm2_flushcontext', '-t']);
+      const fields = {
+        parent: 'owner-ecc256',
+        pin: true,
+        pub: fs.readFileSync(path.join(dir, 'seal.pub')).toString('base64'),
+        priv: fs.readFileSync(path.join(dir, 'seal.priv')).toString('base64'),
+      };
+      expect(await new Tpm2KeyProvider({ tcti: tpm.tcti, pin: '4321' }).unwrap(fields)).toEqual(key);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('cannot unseal on another TPM', async () => {
@@ -41,5 +104,8 @@ describe('Tpm2KeyProvider', () => {
 
   it('fails clearly when no TPM answers', async () => {
     await expect(new Tpm2KeyProvider({ tcti: 'swtpm:host=127.0.0.1,port=1' }).wrap(crypto.randomBytes(32))).rejects.toThrow(KeyProviderUnavailable);
+    await expect(new Tpm2KeyProvider({ tcti: 'swtpm:host=127.0.0.1,port=1' }).unwrap({ parent: 'owner-ecc256', pin: false, pub: 'AA==', priv: 'AA==' })).rejects.toThrow(
+      KeyProviderUnavailable,
+    );
   });
 });
