@@ -58,6 +58,10 @@ export class Relay {
   private readonly sinks = new Map<string, DeviceSink[]>();
   private readonly waiters = new Map<string, Set<EnrolmentWaiter>>();
   private readonly channels = new Map<string, ChannelView>();
+  /** The signed record behind each view in `channels` (what ListChannels returns). */
+  private readonly channelStates = new Map<string, Uint8Array>();
+  /** Every user a channel's state has ever listed: who may still read its chain. */
+  private readonly everMembers = new Map<string, Set<string>>();
   private readonly wiped = new Set<string>();
   private revocations: Uint8Array[] = [];
   private readonly deviceCache = new Map<string, DeviceRecord[]>();
@@ -86,8 +90,8 @@ export class Relay {
         } catch {
           break;
         }
+        this.noteChannel(view, change);
       }
-      if (view) this.channels.set(hex(id), view);
     }
   }
 
@@ -410,7 +414,7 @@ export class Relay {
     if (this.wiped.has(k)) throw new RelayError('CHANNEL_WIPED', 'This channel was wiped; create a new one.');
     const prev = this.channels.get(k);
     await this.store.appendChannelChange(probe.channelId, change);
-    this.channels.set(k, probe);
+    this.noteChannel(probe, change);
     const event = !prev ? 'channel.created' : probe.status === 'wiped' ? 'channel.wiped'
       : probe.status === 'paused' && prev.status !== 'paused' ? 'channel.paused'
       : prev.status === 'paused' && probe.status === 'active' ? 'channel.resumed' : 'channel.changed';
@@ -431,9 +435,47 @@ export class Relay {
     return this.channels.get(hex(this.trust.channelIdOf(change)));
   }
 
-  async channelChanges(channelId: Uint8Array): Promise<Uint8Array[]> {
+  private noteChannel(view: ChannelView, change: Uint8Array): void {
+    const k = hex(view.channelId);
+    this.channels.set(k, view);
+    this.channelStates.set(k, change);
+    const ever = this.everMembers.get(k) ?? new Set<string>();
+    for (const u of view.memberUserIds) ever.add(u);
+    this.everMembers.set(k, ever);
+  }
+
+  /**
+   * The chain of a channel, for a device whose user is or was a member (a removed member still
+   * verifies the change that removed it) or for a security officer (who may pause or wipe any
+   * channel). Anyone else learns nothing, not even that the channel exists.
+   */
+  async channelChanges(from: DeviceAddress, channelId: Uint8Array): Promise<Uint8Array[]> {
     this.channelOrThrow(channelId);
+    if (!this.everMembers.get(hex(channelId))?.has(from.userId) && !(await this.isSecurityOfficer(from.userId))) {
+      throw new RelayError('CHANNEL_UNKNOWN', 'The relay knows no such channel. Publish its state first.');
+    }
     return (await this.store.getChannel(channelId))?.changes ?? [];
+  }
+
+  /**
+   * Live channels with their current signed state: all of them for a security officer, else only
+   * those whose current state lists the device's user (never FORBIDDEN: an engine may call this
+   * to recover its own channels).
+   */
+  async listChannels(from: DeviceAddress): Promise<{ channelId: Uint8Array; state: Uint8Array }[]> {
+    const officer = await this.isSecurityOfficer(from.userId);
+    const out = [];
+    for (const [k, view] of this.channels) {
+      if (view.status === 'wiped' || (!officer && !view.memberUserIds.includes(from.userId))) continue;
+      out.push({ channelId: view.channelId, state: this.channelStates.get(k)! });
+    }
+    return out;
+  }
+
+  /** An unrevoked member whose member certificate carries the security-officer role. */
+  async isSecurityOfficer(userId: string): Promise<boolean> {
+    const m = await this.store.getMember(userId);
+    return m !== undefined && !this.isMemberRevoked(m.serial) && m.roles.includes('security-officer');
   }
 
   async wipe(from: DeviceAddress, wipe: Uint8Array): Promise<number> {
@@ -453,6 +495,7 @@ export class Relay {
   private async dropChannel(channelId: Uint8Array): Promise<number> {
     this.wiped.add(hex(channelId));
     this.channels.delete(hex(channelId));
+    this.channelStates.delete(hex(channelId));
     return this.store.wipeChannel(channelId);
   }
 

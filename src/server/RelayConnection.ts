@@ -248,8 +248,9 @@ export class RelayConnection implements DeviceSink {
       case 'sendWipe':
         return { case: 'sent', value: { recipients: await relay.wipe(this.requireDevice(), op.value.wipe) } };
       case 'fetchChannelState':
-        this.requireDevice();
-        return { case: 'channelState', value: { changes: await relay.channelChanges(op.value.channelId) } };
+        return { case: 'channelState', value: { changes: await relay.channelChanges(this.requireDevice(), op.value.channelId) } };
+      case 'listChannels':
+        return { case: 'channelList', value: { channels: await relay.listChannels(this.requireDevice()) } };
       case 'fetchDirectory': {
         this.requireDeviceOrAdmin();
         const d = await relay.fetchDirectory(op.value.userIds);

@@ -176,7 +176,7 @@ export class Peer {
   }
 }
 
-export function envelope(from: Device, o: { channelId?: Uint8Array; to?: Device; body?: string; expiresAtMs?: number; id?: Uint8Array } = {}): { id: Uint8Array; bytes: Uint8Array } {
+export function envelope(from: Device, o: { channelId?: Uint8Array; to?: Device; body?: string; ciphertext?: Uint8Array; expiresAtMs?: number; id?: Uint8Array } = {}): { id: Uint8Array; bytes: Uint8Array } {
   const id = o.id ?? new Uint8Array(randomBytes(16));
   const e = create(EnvelopeSchema, {
     id,
@@ -184,7 +184,7 @@ export function envelope(from: Device, o: { channelId?: Uint8Array; to?: Device;
     sender: { userId: from.userId, deviceId: from.deviceId },
     ...(o.to ? { recipient: { userId: o.to.userId, deviceId: o.to.deviceId } } : {}),
     type: o.to ? EnvelopeType.WHISPER : EnvelopeType.SENDER_KEY,
-    ciphertext: new TextEncoder().encode(o.body ?? 'opaque ciphertext'),
+    ciphertext: o.ciphertext ?? new TextEncoder().encode(o.body ?? 'opaque ciphertext'),
     sentAtMs: BigInt(Date.now()),
     expiresAtMs: BigInt(o.expiresAtMs ?? 0),
   });

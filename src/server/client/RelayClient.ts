@@ -37,6 +37,13 @@ export interface RelayClientOptions {
   pinSha256?: string;
 }
 
+/** One channel as ListChannels returns it. */
+export interface ChannelListing {
+  channelId: Uint8Array;
+  /** The current signed state record, encoded (crypto's `decodeChannelState` reads it). */
+  state: Uint8Array;
+}
+
 export interface Closed {
   code: number;
   reason: string;
@@ -155,6 +162,30 @@ export class RelayClient {
   /** Makes this an admin connection (sign = organisation root key over the challenge). */
   async authenticateAdmin(sign: (challenge: Uint8Array) => Uint8Array): Promise<void> {
     await this.request({ case: 'authenticateAdmin', value: { signature: sign(this.challenge) } }, 'ok');
+  }
+
+  /**
+   * Live channels this device may see: every channel of the organisation for a security officer,
+   * else only the channels whose current state lists this device's user.
+   */
+  async listChannels(): Promise<ChannelListing[]> {
+    const r = await this.request({ case: 'listChannels', value: {} }, 'channelList');
+    return r.channels.map((c) => ({ channelId: c.channelId, state: c.state }));
+  }
+
+  /** A channel's signed chain from its first state, in order (for a current or former member, or a security officer). */
+  async fetchChannelState(channelId: Uint8Array): Promise<Uint8Array[]> {
+    return (await this.request({ case: 'fetchChannelState', value: { channelId } }, 'channelState')).changes;
+  }
+
+  /** Publishes a signed channel state change (e.g. an officer's pause or resume). */
+  async publishChannelChange(change: Uint8Array): Promise<void> {
+    await this.request({ case: 'publishChannelChange', value: { change } }, 'ok');
+  }
+
+  /** Sends a signed wipe command; returns the number of member devices it was queued for. */
+  async sendWipe(wipe: Uint8Array): Promise<number> {
+    return (await this.request({ case: 'sendWipe', value: { wipe } }, 'sent')).recipients;
   }
 
   onPush(listener: (p: RelayPush['body']) => void): () => void {

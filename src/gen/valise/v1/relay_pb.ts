@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file valise/v1/relay.proto.
  */
 export const file_valise_v1_relay: GenFile = /*@__PURE__*/
-  fileDesc("ChV2YWxpc2UvdjEvcmVsYXkucHJvdG8SCXZhbGlzZS52MSKNAQoLQ2xpZW50RnJhbWUSJgoFaGVsbG8YASABKAsyFS52YWxpc2UudjEuUmVsYXlIZWxsb0gAEioKB3JlcXVlc3QYAiABKAsyFy52YWxpc2UudjEuUmVsYXlSZXF1ZXN0SAASIgoDYWNrGAMgASgLMhMudmFsaXNlLnYxLlJlbGF5QWNrSABCBgoEYm9keSKVAQoLU2VydmVyRnJhbWUSKgoHd2VsY29tZRgBIAEoCzIXLnZhbGlzZS52MS5SZWxheVdlbGNvbWVIABIsCghyZXNwb25zZRgCIAEoCzIYLnZhbGlzZS52MS5SZWxheVJlc3BvbnNlSAASJAoEcHVzaBgDIAEoCzIULnZhbGlzZS52MS5SZWxheVB1c2hIAEIGCgRib2R5IiYKClJlbGF5SGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDSJTCgxSZWxheVdlbGNvbWUSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIRCgljaGFsbGVuZ2UYAiABKAwSFgoOc2VydmVyX3RpbWVfbXMYAyABKAMi8AcKDFJlbGF5UmVxdWVzdBIKCgJpZBgBIAEoBBI1CgxhdXRoZW50aWNhdGUYCiABKAsyHS52YWxpc2UudjEuQXV0aGVudGljYXRlRGV2aWNlSAASOgoSYXV0aGVudGljYXRlX2FkbWluGAsgASgLMhwudmFsaXNlLnYxLkF1dGhlbnRpY2F0ZUFkbWluSAASNgoQc3VibWl0X2Vucm9sbWVudBgMIAEoCzIaLnZhbGlzZS52MS5TdWJtaXRFbnJvbG1lbnRIABIyCg5wb2xsX2Vucm9sbWVudBgNIAEoCzIYLnZhbGlzZS52MS5Qb2xsRW5yb2xtZW50SAASMgoOdXBsb2FkX3ByZWtleXMYFCABKAsyGC52YWxpc2UudjEuVXBsb2FkUHJla2V5c0gAEjAKDWZldGNoX3ByZWtleXMYFSABKAsyFy52YWxpc2UudjEuRmV0Y2hQcmVrZXlzSAASJwoEc2VuZBgWIAEoCzIXLnZhbGlzZS52MS5TZW5kRW52ZWxvcGVIABJBChZwdWJsaXNoX2NoYW5uZWxfY2hhbmdlGBcgASgLMh8udmFsaXNlLnYxLlB1Ymxpc2hDaGFubmVsQ2hhbmdlSAASKAoJc2VuZF93aXBlGBggASgLMhMudmFsaXNlLnYxLlNlbmRXaXBlSAASOwoTZmV0Y2hfY2hhbm5lbF9zdGF0ZRgZIAEoCzIcLnZhbGlzZS52MS5GZXRjaENoYW5uZWxTdGF0ZUgAEjQKD2ZldGNoX2RpcmVjdG9yeRgaIAEoCzIZLnZhbGlzZS52MS5GZXRjaERpcmVjdG9yeUgAEi4KDHByZWtleV9jb3VudBgbIAEoCzIWLnZhbGlzZS52MS5QcmVrZXlDb3VudEgAEi4KDGxpc3RfcGVuZGluZxgoIAEoCzIWLnZhbGlzZS52MS5MaXN0UGVuZGluZ0gAEj0KDnB1Ymxpc2hfbWVtYmVyGCkgASgLMiMudmFsaXNlLnYxLlB1Ymxpc2hNZW1iZXJDZXJ0aWZpY2F0ZUgAEjgKEWFwcHJvdmVfZW5yb2xtZW50GCogASgLMhsudmFsaXNlLnYxLkFwcHJvdmVFbnJvbG1lbnRIABI6ChJwdWJsaXNoX3Jldm9jYXRpb24YKyABKAsyHC52YWxpc2UudjEuUHVibGlzaFJldm9jYXRpb25IABIqCgpyZWFkX2F1ZGl0GCwgASgLMhQudmFsaXNlLnYxLlJlYWRBdWRpdEgAEj8KFWlzc3VlX2Vucm9sbWVudF9ub25jZRgtIAEoCzIeLnZhbGlzZS52MS5Jc3N1ZUVucm9sbWVudE5vbmNlSABCBAoCb3Ai0gQKDVJlbGF5UmVzcG9uc2USCgoCaWQYASABKAQSJgoFZXJyb3IYAiABKAsyFS52YWxpc2UudjEuUmVsYXlFcnJvckgAEhsKAm9rGAMgASgLMg0udmFsaXNlLnYxLk9rSAASMQoNYXV0aGVudGljYXRlZBgKIAEoCzIYLnZhbGlzZS52MS5BdXRoZW50aWNhdGVkSAASPAoTZW5yb2xtZW50X3N1Ym1pdHRlZBgMIAEoCzIdLnZhbGlzZS52MS5FbnJvbG1lbnRTdWJtaXR0ZWRIABI2ChBlbnJvbG1lbnRfc3RhdHVzGA0gASgLMhoudmFsaXNlLnYxLkVucm9sbWVudFN0YXR1c0gAEjIKDnByZWtleV9idW5kbGVzGBUgASgLMhgudmFsaXNlLnYxLlByZWtleUJ1bmRsZXNIABIfCgRzZW50GBYgASgLMg8udmFsaXNlLnYxLlNlbnRIABI2Cg1jaGFubmVsX3N0YXRlGBkgASgLMh0udmFsaXNlLnYxLkNoYW5uZWxTdGF0ZVJlc3VsdEgAEikKCWRpcmVjdG9yeRgaIAEoCzIULnZhbGlzZS52MS5EaXJlY3RvcnlIABI0CgxwcmVrZXlfY291bnQYGyABKAsyHC52YWxpc2UudjEuUHJla2V5Q291bnRSZXN1bHRIABIpCgdwZW5kaW5nGCggASgLMhYudmFsaXNlLnYxLlBlbmRpbmdMaXN0SAASJAoFYXVkaXQYLCABKAsyEy52YWxpc2UudjEuQXVkaXRMb2dIAEIICgZyZXN1bHQiKwoKUmVsYXlFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkiBAoCT2siQwoSQXV0aGVudGljYXRlRGV2aWNlEhoKEmRldmljZV9jZXJ0aWZpY2F0ZRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwiJgoRQXV0aGVudGljYXRlQWRtaW4SEQoJc2lnbmF0dXJlGAEgASgMIkQKDUF1dGhlbnRpY2F0ZWQSDwoHdXNlcl9pZBgBIAEoCRIRCglkZXZpY2VfaWQYAiABKA0SDwoHYmFja2xvZxgDIAEoDSIiCg9TdWJtaXRFbnJvbG1lbnQSDwoHcmVxdWVzdBgBIAEoDCI0ChJFbnJvbG1lbnRTdWJtaXR0ZWQSEgoKcmVxdWVzdF9pZBgBIAEoCUoECAIQA1IEY29kZSIjCg1Qb2xsRW5yb2xtZW50EhIKCnJlcXVlc3RfaWQYASABKAki6gEKD0Vucm9sbWVudFN0YXR1cxIvCgVzdGF0ZRgBIAEoDjIgLnZhbGlzZS52MS5FbnJvbG1lbnRTdGF0dXMuU3RhdGUSGgoSZGV2aWNlX2NlcnRpZmljYXRlGAIgASgMEhoKEm1lbWJlcl9jZXJ0aWZpY2F0ZRgDIAEoDBIUCgxub25jZV9yZWNvcmQYBCABKAwiWAoFU3RhdGUSFQoRU1RBVEVfVU5TUEVDSUZJRUQQABIRCg1TVEFURV9QRU5ESU5HEAESEgoOU1RBVEVfQVBQUk9WRUQQAhIRCg1TVEFURV9VTktOT1dOEAMioAEKEFBlbmRpbmdFbnJvbG1lbnQSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgdyZXF1ZXN0GAIgASgMEhQKDG5vbmNlX3JlY29yZBgHIAEoDBIUCgxzdWJtaXR0ZWRfbXMYBCABKAMSFwoPbWF0Y2hlZF91c2VyX2lkGAUgASgJEhYKDm5leHRfZGV2aWNlX2lkGAYgASgNSgQIAxAEUgRjb2RlIg0KC0xpc3RQZW5kaW5nIjsKC1BlbmRpbmdMaXN0EiwKB3BlbmRpbmcYASADKAsyGy52YWxpc2UudjEuUGVuZGluZ0Vucm9sbWVudCI/ChNJc3N1ZUVucm9sbWVudE5vbmNlEhIKCnJlcXVlc3RfaWQYASABKAkSFAoMbm9uY2VfcmVjb3JkGAIgASgMIlAKEEFwcHJvdmVFbnJvbG1lbnQSEgoKcmVxdWVzdF9pZBgBIAEoCRIMCgRjb2RlGAIgASgJEhoKEmRldmljZV9jZXJ0aWZpY2F0ZRgDIAEoDCI2ChhQdWJsaXNoTWVtYmVyQ2VydGlmaWNhdGUSGgoSbWVtYmVyX2NlcnRpZmljYXRlGAEgASgMIicKEVB1Ymxpc2hSZXZvY2F0aW9uEhIKCnJldm9jYXRpb24YASABKAwiIgoORmV0Y2hEaXJlY3RvcnkSEAoIdXNlcl9pZHMYASADKAkiWgoORGlyZWN0b3J5RW50cnkSDwoHdXNlcl9pZBgBIAEoCRIaChJtZW1iZXJfY2VydGlmaWNhdGUYAiABKAwSGwoTZGV2aWNlX2NlcnRpZmljYXRlcxgDIAMoDCJMCglEaXJlY3RvcnkSKgoHZW50cmllcxgBIAMoCzIZLnZhbGlzZS52MS5EaXJlY3RvcnlFbnRyeRITCgtyZXZvY2F0aW9ucxgCIAMoDCKfAQoNVXBsb2FkUHJla2V5cxIVCg1zaWduZWRfcHJla2V5GAEgASgMEhkKEWt5YmVyX2xhc3RfcmVzb3J0GAIgASgMEioKCG9uZV90aW1lGAMgAygLMhgudmFsaXNlLnYxLk9uZVRpbWVQcmVrZXkSMAoOb25lX3RpbWVfa3liZXIYBCADKAsyGC52YWxpc2UudjEuT25lVGltZVByZWtleSIrCg1PbmVUaW1lUHJla2V5EgoKAmlkGAEgASgNEg4KBnJlY29yZBgCIAEoDCIfCgxGZXRjaFByZWtleXMSDwoHdXNlcl9pZBgBIAEoCSLNAQoMUHJla2V5QnVuZGxlEhEKCWRldmljZV9pZBgBIAEoDRIaChJkZXZpY2VfY2VydGlmaWNhdGUYAiABKAwSFQoNc2lnbmVkX3ByZWtleRgDIAEoDBIqCghvbmVfdGltZRgEIAEoCzIYLnZhbGlzZS52MS5PbmVUaW1lUHJla2V5EhQKDGt5YmVyX3ByZWtleRgFIAEoDBIXCg9reWJlcl9wcmVrZXlfaWQYBiABKA0SHAoUa3liZXJfaXNfbGFzdF9yZXNvcnQYByABKAgiOQoNUHJla2V5QnVuZGxlcxIoCgdidW5kbGVzGAEgAygLMhcudmFsaXNlLnYxLlByZWtleUJ1bmRsZSINCgtQcmVrZXlDb3VudCI9ChFQcmVrZXlDb3VudFJlc3VsdBIQCghvbmVfdGltZRgBIAEoDRIWCg5vbmVfdGltZV9reWJlchgCIAEoDSIgCgxTZW5kRW52ZWxvcGUSEAoIZW52ZWxvcGUYASABKAwiGgoEU2VudBISCgpyZWNpcGllbnRzGAEgASgNIiYKFFB1Ymxpc2hDaGFubmVsQ2hhbmdlEg4KBmNoYW5nZRgBIAEoDCInChFGZXRjaENoYW5uZWxTdGF0ZRISCgpjaGFubmVsX2lkGAEgASgMIiUKEkNoYW5uZWxTdGF0ZVJlc3VsdBIPCgdjaGFuZ2VzGAEgAygMIhgKCFNlbmRXaXBlEgwKBHdpcGUYASABKAwiLQoJUmVhZEF1ZGl0EhEKCWFmdGVyX3NlcRgBIAEoAxINCgVsaW1pdBgCIAEoDSJnCgpBdWRpdEVudHJ5EgsKA3NlcRgBIAEoAxINCgVhdF9tcxgCIAEoAxINCgVldmVudBgDIAEoCRINCgVhY3RvchgEIAEoCRIPCgdzdWJqZWN0GAUgASgJEg4KBmRldGFpbBgGIAEoCSIyCghBdWRpdExvZxImCgdlbnRyaWVzGAEgAygLMhUudmFsaXNlLnYxLkF1ZGl0RW50cnki9QEKCVJlbGF5UHVzaBInCghkZWxpdmVyeRgBIAEoCzITLnZhbGlzZS52MS5EZWxpdmVyeUgAEiwKC3ByZWtleXNfbG93GAIgASgLMhUudmFsaXNlLnYxLlByZWtleXNMb3dIABIvCgllbnJvbG1lbnQYAyABKAsyGi52YWxpc2UudjEuRW5yb2xtZW50U3RhdHVzSAASKAoHY2xvc2luZxgEIAEoCzIVLnZhbGlzZS52MS5SZWxheUVycm9ySAASLgoMYmFja2xvZ19kb25lGAUgASgLMhYudmFsaXNlLnYxLkJhY2tsb2dEb25lSABCBgoEYm9keSLRAQoIRGVsaXZlcnkSCgoCaWQYASABKAwSJgoEa2luZBgCIAEoDjIYLnZhbGlzZS52MS5EZWxpdmVyeS5LaW5kEg8KB3BheWxvYWQYAyABKAwSEgoKY2hhbm5lbF9pZBgEIAEoDCJsCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIRCg1LSU5EX0VOVkVMT1BFEAESFwoTS0lORF9DSEFOTkVMX0NIQU5HRRACEg0KCUtJTkRfV0lQRRADEhMKD0tJTkRfUkVWT0NBVElPThAEIjYKClByZWtleXNMb3cSEAoIb25lX3RpbWUYASABKA0SFgoOb25lX3RpbWVfa3liZXIYAiABKA0iDQoLQmFja2xvZ0RvbmUiFwoIUmVsYXlBY2sSCwoDaWRzGAEgAygMKlwKFFJlbGF5UHJvdG9jb2xWZXJzaW9uEiYKIlJFTEFZX1BST1RPQ09MX1ZFUlNJT05fVU5TUEVDSUZJRUQQABIcChhSRUxBWV9QUk9UT0NPTF9WRVJTSU9OXzEQAWIGcHJvdG8z");
+  fileDesc("ChV2YWxpc2UvdjEvcmVsYXkucHJvdG8SCXZhbGlzZS52MSKNAQoLQ2xpZW50RnJhbWUSJgoFaGVsbG8YASABKAsyFS52YWxpc2UudjEuUmVsYXlIZWxsb0gAEioKB3JlcXVlc3QYAiABKAsyFy52YWxpc2UudjEuUmVsYXlSZXF1ZXN0SAASIgoDYWNrGAMgASgLMhMudmFsaXNlLnYxLlJlbGF5QWNrSABCBgoEYm9keSKVAQoLU2VydmVyRnJhbWUSKgoHd2VsY29tZRgBIAEoCzIXLnZhbGlzZS52MS5SZWxheVdlbGNvbWVIABIsCghyZXNwb25zZRgCIAEoCzIYLnZhbGlzZS52MS5SZWxheVJlc3BvbnNlSAASJAoEcHVzaBgDIAEoCzIULnZhbGlzZS52MS5SZWxheVB1c2hIAEIGCgRib2R5IiYKClJlbGF5SGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDSJTCgxSZWxheVdlbGNvbWUSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIRCgljaGFsbGVuZ2UYAiABKAwSFgoOc2VydmVyX3RpbWVfbXMYAyABKAMioggKDFJlbGF5UmVxdWVzdBIKCgJpZBgBIAEoBBI1CgxhdXRoZW50aWNhdGUYCiABKAsyHS52YWxpc2UudjEuQXV0aGVudGljYXRlRGV2aWNlSAASOgoSYXV0aGVudGljYXRlX2FkbWluGAsgASgLMhwudmFsaXNlLnYxLkF1dGhlbnRpY2F0ZUFkbWluSAASNgoQc3VibWl0X2Vucm9sbWVudBgMIAEoCzIaLnZhbGlzZS52MS5TdWJtaXRFbnJvbG1lbnRIABIyCg5wb2xsX2Vucm9sbWVudBgNIAEoCzIYLnZhbGlzZS52MS5Qb2xsRW5yb2xtZW50SAASMgoOdXBsb2FkX3ByZWtleXMYFCABKAsyGC52YWxpc2UudjEuVXBsb2FkUHJla2V5c0gAEjAKDWZldGNoX3ByZWtleXMYFSABKAsyFy52YWxpc2UudjEuRmV0Y2hQcmVrZXlzSAASJwoEc2VuZBgWIAEoCzIXLnZhbGlzZS52MS5TZW5kRW52ZWxvcGVIABJBChZwdWJsaXNoX2NoYW5uZWxfY2hhbmdlGBcgASgLMh8udmFsaXNlLnYxLlB1Ymxpc2hDaGFubmVsQ2hhbmdlSAASKAoJc2VuZF93aXBlGBggASgLMhMudmFsaXNlLnYxLlNlbmRXaXBlSAASOwoTZmV0Y2hfY2hhbm5lbF9zdGF0ZRgZIAEoCzIcLnZhbGlzZS52MS5GZXRjaENoYW5uZWxTdGF0ZUgAEjQKD2ZldGNoX2RpcmVjdG9yeRgaIAEoCzIZLnZhbGlzZS52MS5GZXRjaERpcmVjdG9yeUgAEi4KDHByZWtleV9jb3VudBgbIAEoCzIWLnZhbGlzZS52MS5QcmVrZXlDb3VudEgAEjAKDWxpc3RfY2hhbm5lbHMYHCABKAsyFy52YWxpc2UudjEuTGlzdENoYW5uZWxzSAASLgoMbGlzdF9wZW5kaW5nGCggASgLMhYudmFsaXNlLnYxLkxpc3RQZW5kaW5nSAASPQoOcHVibGlzaF9tZW1iZXIYKSABKAsyIy52YWxpc2UudjEuUHVibGlzaE1lbWJlckNlcnRpZmljYXRlSAASOAoRYXBwcm92ZV9lbnJvbG1lbnQYKiABKAsyGy52YWxpc2UudjEuQXBwcm92ZUVucm9sbWVudEgAEjoKEnB1Ymxpc2hfcmV2b2NhdGlvbhgrIAEoCzIcLnZhbGlzZS52MS5QdWJsaXNoUmV2b2NhdGlvbkgAEioKCnJlYWRfYXVkaXQYLCABKAsyFC52YWxpc2UudjEuUmVhZEF1ZGl0SAASPwoVaXNzdWVfZW5yb2xtZW50X25vbmNlGC0gASgLMh4udmFsaXNlLnYxLklzc3VlRW5yb2xtZW50Tm9uY2VIAEIECgJvcCKCBQoNUmVsYXlSZXNwb25zZRIKCgJpZBgBIAEoBBImCgVlcnJvchgCIAEoCzIVLnZhbGlzZS52MS5SZWxheUVycm9ySAASGwoCb2sYAyABKAsyDS52YWxpc2UudjEuT2tIABIxCg1hdXRoZW50aWNhdGVkGAogASgLMhgudmFsaXNlLnYxLkF1dGhlbnRpY2F0ZWRIABI8ChNlbnJvbG1lbnRfc3VibWl0dGVkGAwgASgLMh0udmFsaXNlLnYxLkVucm9sbWVudFN1Ym1pdHRlZEgAEjYKEGVucm9sbWVudF9zdGF0dXMYDSABKAsyGi52YWxpc2UudjEuRW5yb2xtZW50U3RhdHVzSAASMgoOcHJla2V5X2J1bmRsZXMYFSABKAsyGC52YWxpc2UudjEuUHJla2V5QnVuZGxlc0gAEh8KBHNlbnQYFiABKAsyDy52YWxpc2UudjEuU2VudEgAEjYKDWNoYW5uZWxfc3RhdGUYGSABKAsyHS52YWxpc2UudjEuQ2hhbm5lbFN0YXRlUmVzdWx0SAASKQoJZGlyZWN0b3J5GBogASgLMhQudmFsaXNlLnYxLkRpcmVjdG9yeUgAEjQKDHByZWtleV9jb3VudBgbIAEoCzIcLnZhbGlzZS52MS5QcmVrZXlDb3VudFJlc3VsdEgAEi4KDGNoYW5uZWxfbGlzdBgcIAEoCzIWLnZhbGlzZS52MS5DaGFubmVsTGlzdEgAEikKB3BlbmRpbmcYKCABKAsyFi52YWxpc2UudjEuUGVuZGluZ0xpc3RIABIkCgVhdWRpdBgsIAEoCzITLnZhbGlzZS52MS5BdWRpdExvZ0gAQggKBnJlc3VsdCIrCgpSZWxheUVycm9yEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCSIECgJPayJDChJBdXRoZW50aWNhdGVEZXZpY2USGgoSZGV2aWNlX2NlcnRpZmljYXRlGAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDCImChFBdXRoZW50aWNhdGVBZG1pbhIRCglzaWduYXR1cmUYASABKAwiRAoNQXV0aGVudGljYXRlZBIPCgd1c2VyX2lkGAEgASgJEhEKCWRldmljZV9pZBgCIAEoDRIPCgdiYWNrbG9nGAMgASgNIiIKD1N1Ym1pdEVucm9sbWVudBIPCgdyZXF1ZXN0GAEgASgMIjQKEkVucm9sbWVudFN1Ym1pdHRlZBISCgpyZXF1ZXN0X2lkGAEgASgJSgQIAhADUgRjb2RlIiMKDVBvbGxFbnJvbG1lbnQSEgoKcmVxdWVzdF9pZBgBIAEoCSLqAQoPRW5yb2xtZW50U3RhdHVzEi8KBXN0YXRlGAEgASgOMiAudmFsaXNlLnYxLkVucm9sbWVudFN0YXR1cy5TdGF0ZRIaChJkZXZpY2VfY2VydGlmaWNhdGUYAiABKAwSGgoSbWVtYmVyX2NlcnRpZmljYXRlGAMgASgMEhQKDG5vbmNlX3JlY29yZBgEIAEoDCJYCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhEKDVNUQVRFX1BFTkRJTkcQARISCg5TVEFURV9BUFBST1ZFRBACEhEKDVNUQVRFX1VOS05PV04QAyKgAQoQUGVuZGluZ0Vucm9sbWVudBISCgpyZXF1ZXN0X2lkGAEgASgJEg8KB3JlcXVlc3QYAiABKAwSFAoMbm9uY2VfcmVjb3JkGAcgASgMEhQKDHN1Ym1pdHRlZF9tcxgEIAEoAxIXCg9tYXRjaGVkX3VzZXJfaWQYBSABKAkSFgoObmV4dF9kZXZpY2VfaWQYBiABKA1KBAgDEARSBGNvZGUiDQoLTGlzdFBlbmRpbmciOwoLUGVuZGluZ0xpc3QSLAoHcGVuZGluZxgBIAMoCzIbLnZhbGlzZS52MS5QZW5kaW5nRW5yb2xtZW50Ij8KE0lzc3VlRW5yb2xtZW50Tm9uY2USEgoKcmVxdWVzdF9pZBgBIAEoCRIUCgxub25jZV9yZWNvcmQYAiABKAwiUAoQQXBwcm92ZUVucm9sbWVudBISCgpyZXF1ZXN0X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSGgoSZGV2aWNlX2NlcnRpZmljYXRlGAMgASgMIjYKGFB1Ymxpc2hNZW1iZXJDZXJ0aWZpY2F0ZRIaChJtZW1iZXJfY2VydGlmaWNhdGUYASABKAwiJwoRUHVibGlzaFJldm9jYXRpb24SEgoKcmV2b2NhdGlvbhgBIAEoDCIiCg5GZXRjaERpcmVjdG9yeRIQCgh1c2VyX2lkcxgBIAMoCSJaCg5EaXJlY3RvcnlFbnRyeRIPCgd1c2VyX2lkGAEgASgJEhoKEm1lbWJlcl9jZXJ0aWZpY2F0ZRgCIAEoDBIbChNkZXZpY2VfY2VydGlmaWNhdGVzGAMgAygMIkwKCURpcmVjdG9yeRIqCgdlbnRyaWVzGAEgAygLMhkudmFsaXNlLnYxLkRpcmVjdG9yeUVudHJ5EhMKC3Jldm9jYXRpb25zGAIgAygMIp8BCg1VcGxvYWRQcmVrZXlzEhUKDXNpZ25lZF9wcmVrZXkYASABKAwSGQoRa3liZXJfbGFzdF9yZXNvcnQYAiABKAwSKgoIb25lX3RpbWUYAyADKAsyGC52YWxpc2UudjEuT25lVGltZVByZWtleRIwCg5vbmVfdGltZV9reWJlchgEIAMoCzIYLnZhbGlzZS52MS5PbmVUaW1lUHJla2V5IisKDU9uZVRpbWVQcmVrZXkSCgoCaWQYASABKA0SDgoGcmVjb3JkGAIgASgMIh8KDEZldGNoUHJla2V5cxIPCgd1c2VyX2lkGAEgASgJIs0BCgxQcmVrZXlCdW5kbGUSEQoJZGV2aWNlX2lkGAEgASgNEhoKEmRldmljZV9jZXJ0aWZpY2F0ZRgCIAEoDBIVCg1zaWduZWRfcHJla2V5GAMgASgMEioKCG9uZV90aW1lGAQgASgLMhgudmFsaXNlLnYxLk9uZVRpbWVQcmVrZXkSFAoMa3liZXJfcHJla2V5GAUgASgMEhcKD2t5YmVyX3ByZWtleV9pZBgGIAEoDRIcChRreWJlcl9pc19sYXN0X3Jlc29ydBgHIAEoCCI5Cg1QcmVrZXlCdW5kbGVzEigKB2J1bmRsZXMYASADKAsyFy52YWxpc2UudjEuUHJla2V5QnVuZGxlIg0KC1ByZWtleUNvdW50Ij0KEVByZWtleUNvdW50UmVzdWx0EhAKCG9uZV90aW1lGAEgASgNEhYKDm9uZV90aW1lX2t5YmVyGAIgASgNIiAKDFNlbmRFbnZlbG9wZRIQCghlbnZlbG9wZRgBIAEoDCIaCgRTZW50EhIKCnJlY2lwaWVudHMYASABKA0iJgoUUHVibGlzaENoYW5uZWxDaGFuZ2USDgoGY2hhbmdlGAEgASgMIicKEUZldGNoQ2hhbm5lbFN0YXRlEhIKCmNoYW5uZWxfaWQYASABKAwiJQoSQ2hhbm5lbFN0YXRlUmVzdWx0Eg8KB2NoYW5nZXMYASADKAwiDgoMTGlzdENoYW5uZWxzIjMKDkNoYW5uZWxMaXN0aW5nEhIKCmNoYW5uZWxfaWQYASABKAwSDQoFc3RhdGUYAiABKAwiOgoLQ2hhbm5lbExpc3QSKwoIY2hhbm5lbHMYASADKAsyGS52YWxpc2UudjEuQ2hhbm5lbExpc3RpbmciGAoIU2VuZFdpcGUSDAoEd2lwZRgBIAEoDCItCglSZWFkQXVkaXQSEQoJYWZ0ZXJfc2VxGAEgASgDEg0KBWxpbWl0GAIgASgNImcKCkF1ZGl0RW50cnkSCwoDc2VxGAEgASgDEg0KBWF0X21zGAIgASgDEg0KBWV2ZW50GAMgASgJEg0KBWFjdG9yGAQgASgJEg8KB3N1YmplY3QYBSABKAkSDgoGZGV0YWlsGAYgASgJIjIKCEF1ZGl0TG9nEiYKB2VudHJpZXMYASADKAsyFS52YWxpc2UudjEuQXVkaXRFbnRyeSL1AQoJUmVsYXlQdXNoEicKCGRlbGl2ZXJ5GAEgASgLMhMudmFsaXNlLnYxLkRlbGl2ZXJ5SAASLAoLcHJla2V5c19sb3cYAiABKAsyFS52YWxpc2UudjEuUHJla2V5c0xvd0gAEi8KCWVucm9sbWVudBgDIAEoCzIaLnZhbGlzZS52MS5FbnJvbG1lbnRTdGF0dXNIABIoCgdjbG9zaW5nGAQgASgLMhUudmFsaXNlLnYxLlJlbGF5RXJyb3JIABIuCgxiYWNrbG9nX2RvbmUYBSABKAsyFi52YWxpc2UudjEuQmFja2xvZ0RvbmVIAEIGCgRib2R5ItEBCghEZWxpdmVyeRIKCgJpZBgBIAEoDBImCgRraW5kGAIgASgOMhgudmFsaXNlLnYxLkRlbGl2ZXJ5LktpbmQSDwoHcGF5bG9hZBgDIAEoDBISCgpjaGFubmVsX2lkGAQgASgMImwKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEhEKDUtJTkRfRU5WRUxPUEUQARIXChNLSU5EX0NIQU5ORUxfQ0hBTkdFEAISDQoJS0lORF9XSVBFEAMSEwoPS0lORF9SRVZPQ0FUSU9OEAQiNgoKUHJla2V5c0xvdxIQCghvbmVfdGltZRgBIAEoDRIWCg5vbmVfdGltZV9reWJlchgCIAEoDSINCgtCYWNrbG9nRG9uZSIXCghSZWxheUFjaxILCgNpZHMYASADKAwqXAoUUmVsYXlQcm90b2NvbFZlcnNpb24SJgoiUkVMQVlfUFJPVE9DT0xfVkVSU0lPTl9VTlNQRUNJRklFRBAAEhwKGFJFTEFZX1BST1RPQ09MX1ZFUlNJT05fMRABYgZwcm90bzM");
 
 /**
  * @generated from message valise.v1.ClientFrame
@@ -225,6 +225,12 @@ export type RelayRequest = Message<"valise.v1.RelayRequest"> & {
     case: "prekeyCount";
   } | {
     /**
+     * @generated from field: valise.v1.ListChannels list_channels = 28;
+     */
+    value: ListChannels;
+    case: "listChannels";
+  } | {
+    /**
      * Security officer (connection authenticated by the organisation root key).
      *
      * @generated from field: valise.v1.ListPending list_pending = 40;
@@ -343,6 +349,12 @@ export type RelayResponse = Message<"valise.v1.RelayResponse"> & {
      */
     value: PrekeyCountResult;
     case: "prekeyCount";
+  } | {
+    /**
+     * @generated from field: valise.v1.ChannelList channel_list = 28;
+     */
+    value: ChannelList;
+    case: "channelList";
   } | {
     /**
      * @generated from field: valise.v1.PendingList pending = 40;
@@ -1065,6 +1077,8 @@ export const PublishChannelChangeSchema: GenMessage<PublishChannelChange> = /*@_
   messageDesc(file_valise_v1_relay, 34);
 
 /**
+ * Allowed to a device whose user is or was a member of the channel, and to a security officer.
+ *
  * @generated from message valise.v1.FetchChannelState
  */
 export type FetchChannelState = Message<"valise.v1.FetchChannelState"> & {
@@ -1101,6 +1115,64 @@ export const ChannelStateResultSchema: GenMessage<ChannelStateResult> = /*@__PUR
   messageDesc(file_valise_v1_relay, 36);
 
 /**
+ * The channels this device may see: every live channel of the organisation for a security officer
+ * (a member whose member certificate has the role security-officer), else the channels whose
+ * current state lists the device's user. Wiped channels are not listed.
+ *
+ * @generated from message valise.v1.ListChannels
+ */
+export type ListChannels = Message<"valise.v1.ListChannels"> & {
+};
+
+/**
+ * Describes the message valise.v1.ListChannels.
+ * Use `create(ListChannelsSchema)` to create a new message.
+ */
+export const ListChannelsSchema: GenMessage<ListChannels> = /*@__PURE__*/
+  messageDesc(file_valise_v1_relay, 37);
+
+/**
+ * @generated from message valise.v1.ChannelListing
+ */
+export type ChannelListing = Message<"valise.v1.ChannelListing"> & {
+  /**
+   * @generated from field: bytes channel_id = 1;
+   */
+  channelId: Uint8Array;
+
+  /**
+   * The current signed state record (encoded, as published). FetchChannelState gives the chain.
+   *
+   * @generated from field: bytes state = 2;
+   */
+  state: Uint8Array;
+};
+
+/**
+ * Describes the message valise.v1.ChannelListing.
+ * Use `create(ChannelListingSchema)` to create a new message.
+ */
+export const ChannelListingSchema: GenMessage<ChannelListing> = /*@__PURE__*/
+  messageDesc(file_valise_v1_relay, 38);
+
+/**
+ * @generated from message valise.v1.ChannelList
+ */
+export type ChannelList = Message<"valise.v1.ChannelList"> & {
+  /**
+   * @generated from field: repeated valise.v1.ChannelListing channels = 1;
+   */
+  channels: ChannelListing[];
+};
+
+/**
+ * Describes the message valise.v1.ChannelList.
+ * Use `create(ChannelListSchema)` to create a new message.
+ */
+export const ChannelListSchema: GenMessage<ChannelList> = /*@__PURE__*/
+  messageDesc(file_valise_v1_relay, 39);
+
+/**
  * @generated from message valise.v1.SendWipe
  */
 export type SendWipe = Message<"valise.v1.SendWipe"> & {
@@ -1115,7 +1187,7 @@ export type SendWipe = Message<"valise.v1.SendWipe"> & {
  * Use `create(SendWipeSchema)` to create a new message.
  */
 export const SendWipeSchema: GenMessage<SendWipe> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 37);
+  messageDesc(file_valise_v1_relay, 40);
 
 /**
  * @generated from message valise.v1.ReadAudit
@@ -1137,7 +1209,7 @@ export type ReadAudit = Message<"valise.v1.ReadAudit"> & {
  * Use `create(ReadAuditSchema)` to create a new message.
  */
 export const ReadAuditSchema: GenMessage<ReadAudit> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 38);
+  messageDesc(file_valise_v1_relay, 41);
 
 /**
  * @generated from message valise.v1.AuditEntry
@@ -1179,7 +1251,7 @@ export type AuditEntry = Message<"valise.v1.AuditEntry"> & {
  * Use `create(AuditEntrySchema)` to create a new message.
  */
 export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 39);
+  messageDesc(file_valise_v1_relay, 42);
 
 /**
  * @generated from message valise.v1.AuditLog
@@ -1196,7 +1268,7 @@ export type AuditLog = Message<"valise.v1.AuditLog"> & {
  * Use `create(AuditLogSchema)` to create a new message.
  */
 export const AuditLogSchema: GenMessage<AuditLog> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 40);
+  messageDesc(file_valise_v1_relay, 43);
 
 /**
  * @generated from message valise.v1.RelayPush
@@ -1245,7 +1317,7 @@ export type RelayPush = Message<"valise.v1.RelayPush"> & {
  * Use `create(RelayPushSchema)` to create a new message.
  */
 export const RelayPushSchema: GenMessage<RelayPush> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 41);
+  messageDesc(file_valise_v1_relay, 44);
 
 /**
  * @generated from message valise.v1.Delivery
@@ -1279,7 +1351,7 @@ export type Delivery = Message<"valise.v1.Delivery"> & {
  * Use `create(DeliverySchema)` to create a new message.
  */
 export const DeliverySchema: GenMessage<Delivery> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 42);
+  messageDesc(file_valise_v1_relay, 45);
 
 /**
  * @generated from enum valise.v1.Delivery.Kind
@@ -1315,7 +1387,7 @@ export enum Delivery_Kind {
  * Describes the enum valise.v1.Delivery.Kind.
  */
 export const Delivery_KindSchema: GenEnum<Delivery_Kind> = /*@__PURE__*/
-  enumDesc(file_valise_v1_relay, 42, 0);
+  enumDesc(file_valise_v1_relay, 45, 0);
 
 /**
  * @generated from message valise.v1.PrekeysLow
@@ -1337,7 +1409,7 @@ export type PrekeysLow = Message<"valise.v1.PrekeysLow"> & {
  * Use `create(PrekeysLowSchema)` to create a new message.
  */
 export const PrekeysLowSchema: GenMessage<PrekeysLow> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 43);
+  messageDesc(file_valise_v1_relay, 46);
 
 /**
  * @generated from message valise.v1.BacklogDone
@@ -1350,7 +1422,7 @@ export type BacklogDone = Message<"valise.v1.BacklogDone"> & {
  * Use `create(BacklogDoneSchema)` to create a new message.
  */
 export const BacklogDoneSchema: GenMessage<BacklogDone> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 44);
+  messageDesc(file_valise_v1_relay, 47);
 
 /**
  * @generated from message valise.v1.RelayAck
@@ -1367,7 +1439,7 @@ export type RelayAck = Message<"valise.v1.RelayAck"> & {
  * Use `create(RelayAckSchema)` to create a new message.
  */
 export const RelayAckSchema: GenMessage<RelayAck> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 45);
+  messageDesc(file_valise_v1_relay, 48);
 
 /**
  * Bumped on any incompatible change; a server refuses a version it does not speak.
