@@ -30,6 +30,7 @@ const BY_CODE: Record<string, number> = {
   SAFETY_NUMBER_MISMATCH: EXIT.refused,
   CONFLICT: EXIT.refused,
   TOO_LARGE: EXIT.usage,
+  UNREACHABLE: EXIT.refused,
 };
 
 export function exitCodeOf(code: string | undefined): number {

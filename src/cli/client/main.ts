@@ -173,8 +173,13 @@ async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
       await cli.waitFor(() => cli.seen().some((e) => e.type === 'messageUpdated' && e.message.id === message.id && e.message.delivery !== 'pending'), cli.timeoutMs(30));
       const last = [...cli.seen()].reverse().find((e) => e.type === 'messageUpdated' && e.message.id === message.id);
       const state = last?.type === 'messageUpdated' ? last.message.delivery : 'pending';
-      cli.out(`${state}: ${message.id}`, { id: message.id, delivery: state });
-      return state === 'failed' ? EXIT.refused : EXIT.ok;
+      const unreachable = last?.type === 'messageUpdated' ? last.message.deliveries.filter((d) => d.state === 'unreachable') : [];
+      cli.out(`${state}: ${message.id}`, { id: message.id, delivery: state, unreachable });
+      if (unreachable.length > 0) {
+        const who = unreachable.map((d) => (d.deviceId === '0' ? `${d.userId} (no device)` : `${d.userId} (device ${d.deviceId})`)).join(', ');
+        process.stderr.write(`${new ApiError('UNREACHABLE').userMessage}\nNot reached: ${who}\n`);
+      }
+      return state === 'failed' || state === 'unreachable' ? EXIT.refused : EXIT.ok;
     }
     case 'tail': {
       await cli.open();

@@ -47,6 +47,7 @@ import type { Clock } from './Clock.ts';
 import { Connection } from './Connection.ts';
 import { DeliveryBook } from './DeliveryBook.ts';
 import { LastSeen } from './LastSeen.ts';
+import { Reachability, isUnreachable } from './Reachability.ts';
 import { formatExport } from './formatExport.ts';
 import { ApiError, toApiError } from './errors.ts';
 import type { OrgConfig } from './OrgConfig.ts';
@@ -141,6 +142,7 @@ export class Session {
   private readonly retention: RetentionScheduler;
   private readonly wipes = new WipeTracker();
   private readonly wipeCommands = new Map<string, WipeCommand>();
+  private readonly reachability = new Reachability();
   private readonly lastSeen = new LastSeen(() => (this.closed ? null : this.d.store.repos.deliveries));
   private readonly deliveries = new DeliveryBook(
     () => (this.closed ? null : this.d.store.repos.deliveries),
@@ -660,7 +662,10 @@ export class Session {
     const channelId = ch.state.channelId;
     const epoch = ch.state.epoch;
     try {
-      const targets = await this.distributeSenderKey(relay, ch.state);
+      const { targets, unreachable } = await this.distributeSenderKey(relay, ch.state);
+      if (unreachable.length > 0) {
+        this.deliveries.unreachable(entry.messageId, unreachable.map((t) => ({ userId: t.userId, deviceId: String(t.deviceId) })));
+      }
       const ciphertext = await this.channelCipher.encrypt(channelId, epoch, entry.content);
       const envelope = encodeEnvelope({ channelId, sender: this.meRef, type: 'sender-key', ciphertext, sentAtMs: this.d.clock.now(), expiresAtMs: 0 });
       await relay.request({ case: 'send', value: { envelope } }, 'sent');
@@ -673,13 +678,22 @@ export class Session {
     }
   }
 
-  /** Sends my sender key for the channel's epoch to every member device that does not have it yet. */
-  private async distributeSenderKey(relay: RelayClient, state: ChannelState): Promise<DeviceRef[]> {
+  /**
+   * Sends my sender key for the channel's epoch to every member device that does not have it yet.
+   * Devices that cannot be reached (no prekeys, no device at all: device id 0) are returned apart.
+   */
+  private async distributeSenderKey(relay: RelayClient, state: ChannelState): Promise<{ targets: DeviceRef[]; unreachable: DeviceRef[] }> {
     const id = hex(state.channelId);
     const targets: DeviceRef[] = [];
-    // A member with no known device (enrolled after our last look), or a stale directory: look again.
+    const unreachable: DeviceRef[] = [];
+    // A member with no known device (enrolled after our last look), or a stale directory: look
+    // again — for the same deviceless members at most every 10 s, so one who never enrols does
+    // not cost a directory look per message.
     const now = this.d.clock.now();
-    if (now - this.directoryAt > 30_000 || state.members.some((m) => m.userId !== this.d.me.userId && this.peers.devicesOf(m.userId).length === 0)) {
+    const deviceless = state.members.filter((m) => m.userId !== this.d.me.userId && this.peers.devicesOf(m.userId).length === 0).map((m) => m.userId);
+    const looked = `deviceless:${deviceless.sort().join(',')}`;
+    if (now - this.directoryAt > 30_000 || (deviceless.length > 0 && now - (this.lookedUp.get(looked) ?? 0) > 10_000)) {
+      if (deviceless.length > 0) this.lookedUp.set(looked, now);
       await this.refreshDirectory(relay);
     }
     // Created on first use; encrypting needs it even when no other device is there yet.
@@ -692,15 +706,33 @@ export class Session {
     }
     for (const m of state.members) {
       const devices = this.peers.devicesOf(m.userId);
-      targets.push(...devices);
-      const missing = devices.filter((dv) => !this.distributed.has(`${id}:${state.epoch}:${dv.userId}.${dv.deviceId}`));
-      if (missing.length === 0) continue;
-      for (const dv of missing) {
-        await this.peers.send(relay, dv, state.channelId, { body: { case: 'senderKeyDistribution', value: dist } });
-        this.distributed.add(`${id}:${state.epoch}:${dv.userId}.${dv.deviceId}`);
+      if (devices.length === 0 && m.userId !== this.d.me.userId) unreachable.push({ userId: m.userId, deviceId: 0 });
+      for (const dv of devices) {
+        const done = `${id}:${state.epoch}:${dv.userId}.${dv.deviceId}`;
+        const device = `${dv.userId}/${dv.deviceId}`;
+        if (this.distributed.has(done)) {
+          targets.push(dv);
+          continue;
+        }
+        if (!this.reachability.shouldTry(device, now)) {
+          unreachable.push(dv);
+          continue;
+        }
+        try {
+          await this.peers.send(relay, dv, state.channelId, { body: { case: 'senderKeyDistribution', value: dist } });
+        } catch (e) {
+          if (!isUnreachable(e)) throw e;
+          this.reachability.failed(device, now);
+          unreachable.push(dv);
+          this.d.log.info({ err: toApiError(e).toLog() }, 'member device unreachable; the message goes to the others');
+          continue;
+        }
+        this.reachability.reached(device);
+        this.distributed.add(done);
+        targets.push(dv);
       }
     }
-    return targets;
+    return { targets, unreachable };
   }
 
   private onSent(entry: OutboxEntry, devices: { userId: string; deviceId: string }[]): void {

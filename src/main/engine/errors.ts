@@ -25,6 +25,8 @@ const BY_LOWER_CODE: Record<string, ApiErrorCode> = {
   CHANNEL_CHANGE_REFUSED: 'CONFLICT',
   AUTH_REVOKED: 'DEVICE_REVOKED',
   RELAY_UNAVAILABLE: 'OFFLINE',
+  NO_PREKEYS: 'UNREACHABLE',
+  NO_SESSION: 'UNREACHABLE',
 };
 
 /** Keeps ApiErrors, maps known lower-layer codes, and wraps the rest as INTERNAL (cause kept). */

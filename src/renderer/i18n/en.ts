@@ -189,6 +189,7 @@ export const en = {
   'apiError.SAFETY_NUMBER_MISMATCH': 'The safety number you entered does not match. Compare it again in person or by phone.',
   'apiError.CONFLICT': 'The channel changed meanwhile. Look at the new state and try again.',
   'apiError.TOO_LARGE': 'That message is too large to send.',
+  'apiError.UNREACHABLE': 'Some members cannot be reached yet: their devices have not been online since they were enrolled, so there are no keys to encrypt to. The others got the message; ask them to open Valise once, then send again.',
   'apiError.INTERNAL': 'Something went wrong inside Valise. Nothing you had stored was lost; try again.',
   'lang.label': 'Language',
 } as const;

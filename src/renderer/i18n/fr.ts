@@ -191,6 +191,7 @@ export const fr: Record<MessageKey, string> = {
   'apiError.SAFETY_NUMBER_MISMATCH': 'Le numéro de sécurité saisi ne correspond pas. Comparez-le à nouveau en personne ou par téléphone.',
   'apiError.CONFLICT': 'Le canal a changé entre-temps. Regardez son nouvel état et réessayez.',
   'apiError.TOO_LARGE': 'Ce message est trop volumineux pour être envoyé.',
+  'apiError.UNREACHABLE': 'Certains membres sont encore injoignables : leurs appareils ne se sont pas connectés depuis leur enrôlement, il n’y a donc aucune clé pour chiffrer. Les autres ont reçu le message ; demandez-leur d’ouvrir Valise une fois, puis renvoyez-le.',
   'apiError.INTERNAL': 'Un problème est survenu dans Valise. Rien de ce qui était enregistré n’a été perdu ; réessayez.',
   'lang.label': 'Langue',
 };

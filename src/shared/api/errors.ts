@@ -27,6 +27,7 @@ export const API_ERRORS = {
   SAFETY_NUMBER_MISMATCH: { kind: 'verification', message: 'The safety number you entered does not match. Compare it again in person or by phone.' },
   CONFLICT: { kind: 'state', message: 'The channel changed meanwhile. Look at the new state and try again.' },
   TOO_LARGE: { kind: 'input', message: 'That message is too large to send.' },
+  UNREACHABLE: { kind: 'state', message: 'Some members cannot be reached yet: their devices have not been online since they were enrolled, so there are no keys to encrypt to. The others got the message; ask them to open Valise once, then send again.' },
   INTERNAL: { kind: 'internal', message: 'Something went wrong inside Valise. Nothing you had stored was lost; try again.' },
 } as const satisfies Record<string, { kind: ErrorKind; message: string }>;
 
