@@ -517,6 +517,7 @@ export class Engine {
       changeMembers: (i) => s().changeMembers(i),
       changePolicy: (i) => s().changePolicy(i),
       changeClassification: (i) => s().changeClassification(i),
+      listOrgChannels: () => s().listOrgChannels(),
       pause: (i) => s().setPaused(i.channelId, true, i.reason),
       resume: (i) => s().setPaused(i.channelId, false, null),
       wipe: (i) => s().wipe(i),

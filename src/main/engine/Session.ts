@@ -47,6 +47,7 @@ import type { Clock } from './Clock.ts';
 import { Connection } from './Connection.ts';
 import { DeliveryBook } from './DeliveryBook.ts';
 import { LastSeen } from './LastSeen.ts';
+import { OrgChannels } from './OrgChannels.ts';
 import { Reachability, isUnreachable } from './Reachability.ts';
 import { formatExport } from './formatExport.ts';
 import { ApiError, toApiError } from './errors.ts';
@@ -70,6 +71,7 @@ import {
 } from './policyRules.ts';
 import { ReceiptQueue } from './ReceiptQueue.ts';
 import { ReceivePipeline, type Delivery } from './ReceivePipeline.ts';
+import { RedeliveryNeeded, classifyReceiveError, faultCode } from './receiveFault.ts';
 import { RetentionScheduler } from './RetentionScheduler.ts';
 import { channelView, hex, messageView, summaryOf, unhex } from './views.ts';
 import { WipeTracker, type WipeRecord } from './WipeTracker.ts';
@@ -205,17 +207,20 @@ export class Session {
         seen: (id) => d.store.repos.settings.wasReceived(id),
         batch: (work) =>
           d.store.unitOfWork(async (uow) => {
-            await work({ open: (del) => this.open(uow, del), keep: (id, v) => this.keep(uow, id, v) });
+            await work({ open: (del) => this.open(uow, del), keep: (id, v) => this.keep(uow, id, v), reject: (del, e) => this.reject(uow, del, e) });
           }),
       },
-      ack: (ids) => this.connection.authenticated?.ack(ids.map(unhex)),
+      ack: (ids) => {
+        this.connection.authenticated?.ack(ids.map(unhex));
+        this.connection.healthy();
+      },
       delivered: (values) => this.delivered(values),
       progress: (done, total) => d.emit({ type: 'syncProgress', done, total }),
       dropped: (del, e) => d.log.warn({ kind: del.kind, err: toApiError(e).toLog() }, 'delivery dropped'),
       failed: (e) => {
         this.staged.clear();
-        d.log.error({ err: toApiError(e).toLog() }, 'receive batch failed; it will be delivered again');
-        this.connection.reconnectNow();
+        d.log.error({ err: toApiError(e instanceof RedeliveryNeeded ? e.cause : e).toLog() }, 'receive batch rolled back; the relay delivers it again');
+        this.connection.redeliverLater();
       },
     });
 
@@ -325,6 +330,8 @@ export class Session {
   }
 
   private onConnectionState(s: ConnectionState, next: number | null): void {
+    // A new connection starts over with everything unacknowledged: take deliveries again.
+    if (s === 'connecting') this.pipeline.resume();
     this.outbox.setConnected(s === 'online');
     this.otrSender.setConnected(s === 'online');
     this.d.emit({ type: 'connection', state: s, nextAttemptAt: next });
@@ -338,9 +345,11 @@ export class Session {
       const del: Delivery = { id: hex(p.value.id), kind, payload: p.value.payload };
       if (kind === 'wipe' || kind === 'revocation') {
         // Applied outside the batch, after everything queued before it, and acked only once done.
-        this.control = this.control.then(() => this.pipeline.idle()).then(() => this.handleControl(del)).catch((e: unknown) => {
-          this.d.log.error({ err: toApiError(e).toLog() }, 'control delivery failed');
-        });
+        // After a rolled-back batch it waits for the redelivery too, so it cannot overtake it.
+        this.control = this.control
+          .then(() => this.pipeline.idle())
+          .then(() => (this.pipeline.isHalted ? undefined : this.handleControl(del)))
+          .catch((e: unknown) => this.controlFailed(del, e));
       } else {
         this.pipeline.push(del);
       }
@@ -492,6 +501,14 @@ export class Session {
     });
   }
 
+  /** Bad input: dropped for good, with its marker and a content-free audit entry in the same commit. */
+  private reject(uow: UnitOfWork, del: Delivery, e: unknown): void {
+    uow.write((r) => {
+      r.settings.markReceived(del.id, this.d.clock.now());
+      r.audit.append({ actor: 'relay', action: 'delivery-dropped', subject: `${del.kind} ${del.id}`, detail: faultCode(e), at: this.d.clock.now() });
+    });
+  }
+
   private delivered(values: readonly Received[]): void {
     for (const v of values) {
       if (v.type === 'message') {
@@ -626,6 +643,25 @@ export class Session {
       }
     }
     relay?.ack([unhex(del.id)]);
+  }
+
+  /** Bad input is acknowledged and noted in the audit trail; anything else waits for redelivery. */
+  private controlFailed(del: Delivery, e: unknown): void {
+    if (classifyReceiveError(e) === 'bad-input') {
+      this.d.log.warn({ kind: del.kind, err: toApiError(e).toLog() }, 'delivery dropped');
+      try {
+        this.d.store.transaction((r) => {
+          r.settings.markReceived(del.id, this.d.clock.now());
+          r.audit.append({ actor: 'relay', action: 'delivery-dropped', subject: `${del.kind} ${del.id}`, detail: faultCode(e), at: this.d.clock.now() });
+        });
+        this.connection.authenticated?.ack([unhex(del.id)]);
+        return;
+      } catch (err) {
+        e = err;
+      }
+    }
+    this.d.log.error({ kind: del.kind, err: toApiError(e).toLog() }, 'control delivery failed; the relay delivers it again');
+    this.connection.redeliverLater();
   }
 
   /** Crypto-shreds one channel on this device and tells the UI. */
@@ -1000,6 +1036,17 @@ export class Session {
   }
 
   private async publish(fields: ChannelStateFields, prev: ChannelState | null): Promise<ChannelState> {
+    const state = await this.signAndPublish(fields, prev);
+    const id = hex(state.channelId);
+    this.d.store.transaction((repos) =>
+      repos.channels.save({ id, epoch: state.epoch, status: state.status, classification: state.classification, policy: state.policy, members: state.members, state: state.encoded, updatedAt: this.d.clock.now() }),
+    );
+    this.acceptChannel(state);
+    return state;
+  }
+
+  /** Signs a new channel state, checks it as every member will, and hands it to the relay. */
+  private async signAndPublish(fields: ChannelStateFields, prev: ChannelState | null): Promise<ChannelState> {
     const relay = this.connection.relay;
     if (!relay) throw new ApiError('OFFLINE');
     const encoded = signChannelState(this.d.identity.identityKeyPair.privateKey, fields);
@@ -1014,12 +1061,7 @@ export class Session {
       if (code === 'CHANNEL_CHANGE_REFUSED') throw new ApiError('CONFLICT', { cause: e });
       throw toApiError(e);
     }
-    const id = hex(r.state.channelId);
-    if (r.rotateSenderKeys) this.saveRotation(id, r.state.epoch);
-    this.d.store.transaction((repos) =>
-      repos.channels.save({ id, epoch: r.state.epoch, status: r.state.status, classification: r.state.classification, policy: r.state.policy, members: r.state.members, state: r.state.encoded, updatedAt: this.d.clock.now() }),
-    );
-    this.acceptChannel(r.state);
+    if (r.rotateSenderKeys) this.saveRotation(hex(r.state.channelId), r.state.epoch);
     return r.state;
   }
 
@@ -1106,6 +1148,7 @@ export class Session {
   }
 
   async setPaused(channelId: string, paused: boolean, reason: string | null): Promise<ChannelSummary> {
+    if (this.actsAsOfficer(channelId)) return this.officerSetPaused(channelId, paused, reason);
     const e = this.entry(channelId);
     // The reason travels in the signed state, so every member shows the same one.
     await this.change(channelId, { status: paused ? 'paused' : 'active', pausedReason: paused && reason ? reason : undefined }, (me) => mayPauseOrWipe(channelView(e.state, null), me));
@@ -1120,24 +1163,86 @@ export class Session {
   }
 
   async wipe(input: ApiInput<'wipe'>): Promise<ApiResult<'wipe'>> {
-    const e = this.entry(input.channelId);
-    if (!mayPauseOrWipe(channelView(e.state, null), this.meView)) throw new ApiError('FORBIDDEN');
-    if (input.confirmName !== e.state.name) throw new ApiError('BAD_REQUEST', { detail: 'the typed name does not match the channel' });
+    const member = !this.actsAsOfficer(input.channelId);
+    // An officer who is not a member signs on top of the chain as verified just now.
+    const state = member ? this.entry(input.channelId).state : await this.orgChannels.state(input.channelId);
+    if (!mayPauseOrWipe(channelView(state, null), this.meView)) throw new ApiError('FORBIDDEN');
+    if (input.confirmName !== state.name) throw new ApiError('BAD_REQUEST', { detail: 'the typed name does not match the channel' });
     const relay = this.connection.relay;
     if (!relay) throw new ApiError('OFFLINE');
     const now = this.d.clock.now();
-    const encoded = signWipeCommand(this.d.identity.identityKeyPair.privateKey, this.meRef, e.state, now);
-    const cmd = verifyWipeCommand(encoded, e.state, this.trust.view(now));
-    const expected = e.state.members.flatMap((m) =>
+    const encoded = signWipeCommand(this.d.identity.identityKeyPair.privateKey, this.meRef, state, now);
+    const cmd = verifyWipeCommand(encoded, state, this.trust.view(now));
+    const expected = state.members.flatMap((m) =>
       this.trust.devicesOf(m.userId, now).map((dc) => ({ userId: dc.userId, deviceId: String(dc.deviceId), displayName: this.names(dc.userId) })),
     );
     this.wipes.issue(input.channelId, hex(cmd.hash), now, expected);
     this.wipeCommands.set(input.channelId, cmd);
     this.saveWipes(encoded);
     await relay.request({ case: 'sendWipe', value: { wipe: encoded } }, 'sent');
-    this.wipeLocal(input.channelId, 'wiped');
-    this.countReceipt(input.channelId, this.meRef, now);
+    if (member) {
+      this.wipeLocal(input.channelId, 'wiped');
+      this.countReceipt(input.channelId, this.meRef, now);
+    } else {
+      this.orgChannels.forget(input.channelId);
+    }
     return { wipeId: hex(cmd.hash), total: expected.length };
+  }
+
+  // ---------------------------------------------------------------- security officer
+
+  private get isOfficer(): boolean {
+    return this.d.me.orgRoles.includes('security-officer');
+  }
+
+  /** A security officer acting on a channel this device is not (or no longer) a member of. */
+  private actsAsOfficer(channelId: string): boolean {
+    const e = this.channels.get(channelId);
+    return this.isOfficer && (!e || e.state.status === 'wiped');
+  }
+
+  private orgChannelsCache: OrgChannels | null = null;
+
+  private get orgChannels(): OrgChannels {
+    this.orgChannelsCache ??= new OrgChannels({
+      relay: () => this.connection.authenticated,
+      trustAt: (t) => this.trust.viewAt(t),
+      now: () => this.d.clock.now(),
+      knowAll: (users, signer) => this.knowAll(users, signer),
+      rejected: (channelId, reason) => this.d.log.warn({ channelId, reason }, 'organisation channel left out: its chain does not verify'),
+    });
+    return this.orgChannelsCache;
+  }
+
+  async listOrgChannels(): Promise<ApiResult<'listOrgChannels'>> {
+    if (!this.isOfficer) throw new ApiError('FORBIDDEN');
+    const states = await this.orgChannels.list();
+    const channels = states.map((st) => {
+      const id = hex(st.channelId);
+      const mine = this.channels.get(id);
+      return {
+        id,
+        name: st.name,
+        classification: st.classification,
+        status: st.status,
+        pausedReason: st.status === 'paused' ? (st.pausedReason ?? null) : null,
+        membersCount: st.members.length,
+        member: mine !== undefined && mine.state.status !== 'wiped',
+        policy: st.policy,
+        changedAt: st.signedAtMs,
+      };
+    });
+    return { channels: channels.sort((a, b) => b.classification - a.classification || a.name.localeCompare(b.name)) };
+  }
+
+  /** Pause or resume by an officer who is not a member: nothing is kept locally, no channel event. */
+  private async officerSetPaused(channelId: string, paused: boolean, reason: string | null): Promise<ChannelSummary> {
+    const prev = await this.orgChannels.state(channelId);
+    const fields = nextStateFields(prev, this.signer(), Math.max(this.d.clock.now(), prev.signedAtMs + 1), { status: paused ? 'paused' : 'active', pausedReason: paused && reason ? reason : undefined });
+    const state = await this.signAndPublish(fields, prev);
+    this.orgChannels.remember(state);
+    const view = channelView(state, state.pausedReason ?? null);
+    return { ...summaryOf(view, this.meView, this.d.clock.now(), { unread: 0, lastMessageAt: null }), member: false };
   }
 
   private saveWipes(latestEncoded?: Uint8Array): void {

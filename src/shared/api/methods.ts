@@ -10,6 +10,7 @@ import {
   Id,
   KEY_PROVIDERS,
   MessageViewSchema,
+  OrgChannelSchema,
   PersonSchema,
   PolicySchema,
   SettingsSchema,
@@ -172,14 +173,24 @@ export const API_METHODS = {
     output: z.object({ channel: ChannelDetailsSchema, removedUserIds: z.array(Id) }),
   },
 
-  /** Pauses a channel (its lead, or any security officer): nobody can send; the reason is shown. */
+  /**
+   * Every live channel of the organisation, members or not (security officers only; FORBIDDEN
+   * otherwise), each from its verified signed chain: for pausing, resuming or wiping any channel.
+   */
+  listOrgChannels: { input: Empty, output: z.object({ channels: z.array(OrgChannelSchema) }) },
+
+  /**
+   * Pauses a channel (its lead, or any security officer — also of a channel the officer is not a
+   * member of): nobody can send; the reason is shown. Summary `member` is false for such a channel.
+   */
   pause: { input: z.object({ channelId: Id, reason: Reason }).strict(), output: ChannelSummarySchema },
 
   /** Resumes a paused channel. */
   resume: { input: ChannelRef, output: ChannelSummarySchema },
 
   /**
-   * Wipes the channel on every member device (lead, owner or security officer): a signed command;
+   * Wipes the channel on every member device (lead, owner or security officer — the officer need
+   * not be a member; receipts then come back to this device only): a signed command;
    * each device crypto-shreds it and returns a signed receipt. Follow with `wipeStatus`/`wipeProgress`.
    * `confirmName` must equal the channel's name (typed confirmation).
    */

@@ -45,6 +45,8 @@ export const ChannelSummarySchema = z.object({
   pausedReason: z.string().nullable(),
   /** A direct conversation (a channel of two). */
   direct: z.boolean(),
+  /** False when this device is not a member: a security officer acting on any channel of the organisation. */
+  member: z.boolean().optional(),
   myRole: z.enum(CHANNEL_ROLES),
   unread: z.number().int().nonnegative(),
   lastMessageAt: TimeMs.nullable(),
@@ -60,6 +62,22 @@ export const ChannelSummarySchema = z.object({
   }),
 });
 export type ChannelSummary = z.infer<typeof ChannelSummarySchema>;
+
+/** One channel of the organisation as a security officer sees it (from its verified signed state). */
+export const OrgChannelSchema = z.object({
+  id: Id,
+  name: z.string(),
+  classification: z.number().int().nonnegative(),
+  status: z.enum(CHANNEL_STATUSES),
+  pausedReason: z.string().nullable(),
+  membersCount: z.number().int().nonnegative(),
+  /** Whether this device is a member too (then it also appears in `listChannels`). */
+  member: z.boolean(),
+  policy: PolicySchema,
+  /** When the state was last changed (its signature time). */
+  changedAt: TimeMs,
+});
+export type OrgChannel = z.infer<typeof OrgChannelSchema>;
 
 export const DeviceViewSchema = z.object({
   deviceId: Id,
