@@ -35,12 +35,16 @@ export class Connection {
   private stopped = true;
   private current: ConnectionState = 'offline';
   private authed = false;
+  /** Set by `redeliverLater`: the delay before the next attempt, from the fault back-off. */
+  private faultDelay: number | null = null;
 
   constructor(
     private readonly url: string,
     private readonly hooks: ConnectionHooks,
     private readonly clock: Clock,
     private readonly backoff = new Backoff(),
+    /** Grows while received batches keep failing (a busy or failing database); reset by `healthy()`. */
+    private readonly faultBackoff = new Backoff({ baseMs: 250, maxMs: 30_000 }),
   ) {}
 
   get state(): ConnectionState {
@@ -76,6 +80,22 @@ export class Connection {
   /** Drops the connection now and reconnects at once (e.g. after waking from sleep). */
   reconnectNow(): void {
     this.client?.kill();
+  }
+
+  /**
+   * Received items could not be stored for a passing reason: drop the connection without
+   * acknowledging them and reconnect after a back-off that grows while this keeps happening, so
+   * the relay delivers them again, in order.
+   */
+  redeliverLater(): void {
+    if (!this.client) return;
+    this.faultDelay = this.faultBackoff.next();
+    this.client.kill();
+  }
+
+  /** Received items were stored again: the next fault starts from the shortest delay. */
+  healthy(): void {
+    this.faultBackoff.reset();
   }
 
   private setState(s: ConnectionState, next: number | null): void {
@@ -124,7 +144,8 @@ export class Connection {
     this.client = null;
     this.authed = false;
     if (this.stopped) return;
-    const at = this.clock.now() + this.backoff.next();
+    const at = this.clock.now() + (this.faultDelay ?? this.backoff.next());
+    this.faultDelay = null;
     this.setState('offline', at);
     this.timer = this.clock.setTimer(at, () => void this.attempt());
   }

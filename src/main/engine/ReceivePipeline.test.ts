@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DecryptionError } from '../../crypto/index.ts';
 import { ReceivePipeline, type Delivery, type ReceiveUnit } from './ReceivePipeline.ts';
 
 /**
@@ -9,26 +10,36 @@ import { ReceivePipeline, type Delivery, type ReceiveUnit } from './ReceivePipel
 class ToyDb {
   durable = { ratchet: 0, messages: [] as string[], markers: new Set<string>() };
   crashAt: 'open' | 'commit' | null = null;
+  /** Opening the item with this id fails with `fault` (a passing database error, or a bug). */
+  faultOn: { id: string; fault: Error } | null = null;
+  rejected: string[] = [];
 
   unit(): ReceiveUnit<string> {
     return {
       seen: (id) => this.durable.markers.has(id),
       batch: async (work) => {
         let staged: number | null = null;
+        const rejected: string[] = [];
         const kept: { id: string; value: string | null }[] = [];
         await work({
           open: (d) => {
             if (this.crashAt === 'open') return Promise.reject(new CrashError());
+            if (this.faultOn?.id === d.id) return Promise.reject(this.faultOn.fault);
             const r = (staged ?? this.durable.ratchet) + 1;
             // A message can be decrypted only with the state it was encrypted for.
             const text = new TextDecoder().decode(d.payload);
-            if (Number(text.split(':')[0]) !== r) return Promise.reject(new Error('bad mac'));
+            if (Number(text.split(':')[0]) !== r) return Promise.reject(new DecryptionError('corrupt'));
             staged = r;
             return Promise.resolve(text);
           },
           keep: (id, value) => kept.push({ id, value }),
+          reject: (d) => {
+            kept.push({ id: d.id, value: null });
+            rejected.push(d.id);
+          },
         });
         if (this.crashAt === 'commit') throw new CrashError();
+        this.rejected.push(...rejected);
         if (staged !== null) this.durable.ratchet = staged;
         for (const i of kept) {
           if (i.value !== null) this.durable.messages.push(i.value);
@@ -39,6 +50,7 @@ class ToyDb {
   }
 }
 class CrashError extends Error {}
+const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
 
 const delivery = (n: number): Delivery => ({ id: `e${n}`, kind: 'envelope', payload: new TextEncoder().encode(`${n}:hello ${n}`) });
 
@@ -114,6 +126,52 @@ describe('ReceivePipeline', () => {
     expect(dropped).toEqual(['junk']);
     expect(db.durable.messages).toEqual(['1:hello 1']);
     expect(db.durable.markers.has('junk')).toBe(true);
+    expect(db.rejected).toEqual(['junk']);
+    expect(acked).toEqual(['junk', 'e1', 'e1']);
+  });
+
+  it('a passing fault (database busy) rolls the batch back, acks nothing, and waits for the redelivery in order', async () => {
+    const db = new ToyDb();
+    const acked: string[] = [];
+    const a = pipeline(db, acked, 10);
+    db.faultOn = { id: 'e2', fault: busy() };
+    for (let i = 1; i <= 3; i++) a.p.push(delivery(i));
+    await a.p.idle();
+    expect(a.failures).toHaveLength(1);
+    expect(db.durable).toMatchObject({ ratchet: 0, messages: [] });
+    expect(db.durable.markers.size).toBe(0);
+    expect(acked).toEqual([]);
+    // Until the next connection, later items must not overtake the ones to be delivered again.
+    a.p.push(delivery(4));
+    await a.p.idle();
+    expect(db.durable.messages).toEqual([]);
+    expect(a.p.isHalted).toBe(true);
+    // Reconnected: the relay delivers everything unacknowledged again, and it all opens.
+    db.faultOn = null;
+    a.p.resume();
+    for (let i = 1; i <= 4; i++) a.p.push(delivery(i));
+    await a.p.idle();
+    expect(db.durable.messages).toEqual(['1:hello 1', '2:hello 2', '3:hello 3', '4:hello 4']);
+    expect(acked).toEqual(['e1', 'e2', 'e3', 'e4']);
+    expect(db.rejected).toEqual([]);
+  });
+
+  it('an error of no known type is retried, and dropped only after a few attempts', async () => {
+    const db = new ToyDb();
+    const acked: string[] = [];
+    const dropped: string[] = [];
+    const p = new ReceivePipeline<string>({ unit: db.unit(), ack: (ids) => acked.push(...ids), delivered: () => undefined, dropped: (d) => dropped.push(d.id), maxUnexpected: 3 });
+    db.faultOn = { id: 'bug', fault: new TypeError('cannot read properties of undefined') };
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      p.resume();
+      p.push({ id: 'bug', kind: 'envelope', payload: new Uint8Array() });
+      p.push(delivery(1));
+      await p.idle();
+      if (attempt < 3) expect(acked).toEqual([]);
+    }
+    expect(dropped).toEqual(['bug']);
+    expect(db.durable.messages).toEqual(['1:hello 1']);
+    expect(acked).toEqual(['bug', 'e1']);
   });
 
   it('yields to the event loop during a long catch-up', async () => {

@@ -6,9 +6,16 @@
  * redelivered items hit their dedupe marker and are only acknowledged. Nothing is lost, nothing
  * is stored twice.
  *
+ * What happens to a delivery that does not open depends on why (receiveFault.ts): bad input is
+ * dropped (marker + audit entry, committed, acked); a passing fault rolls the whole batch back,
+ * acks nothing and halts the pipeline until the next connection, so the relay delivers the same
+ * items again, in order.
+ *
  * Items are processed in batches so one fsync covers many messages, and the loop yields to the
  * event loop every few milliseconds so the hosting process stays responsive during a catch-up.
  */
+import { RedeliveryNeeded, classifyReceiveError } from './receiveFault.ts';
+
 export interface Delivery {
   /** Queue item id (hex); the ack and the dedupe marker name it. */
   id: string;
@@ -18,8 +25,8 @@ export interface Delivery {
 
 /**
  * The storage + crypto side. `batch` runs `work` in one unit of work: every protocol-state write
- * that `open` makes is staged, every `keep` is queued, and all of it commits in ONE transaction
- * when `work` resolves — or none of it when it throws.
+ * that `open` makes is staged, every `keep`/`reject` is queued, and all of it commits in ONE
+ * transaction when `work` resolves — or none of it when it throws.
  */
 export interface ReceiveUnit<T> {
   seen(id: string): boolean;
@@ -27,10 +34,12 @@ export interface ReceiveUnit<T> {
 }
 
 export interface BatchScope<T> {
-  /** Decrypts or verifies one item; null drops it (undecryptable, stale, not for us). */
+  /** Decrypts or verifies one item; null: nothing to store (e.g. a channel already wiped). */
   open(d: Delivery): Promise<T | null>;
   /** Queues the stored result (if any) and the dedupe marker of `id`. */
   keep(id: string, value: T | null): void;
+  /** Bad input: queues the dedupe marker and a content-free audit entry; the item is then acked. */
+  reject(d: Delivery, error: unknown): void;
 }
 
 export interface ReceiveOptions<T> {
@@ -39,15 +48,21 @@ export interface ReceiveOptions<T> {
   /** Called after the commit, in order, with what was stored (for events and retention). */
   delivered(values: readonly T[]): void;
   progress?(done: number, total: number): void;
-  /** An item could not be opened; it is dropped (with its marker) so it cannot block the queue. */
+  /** After the commit: an item was bad input and was dropped. */
   dropped?(d: Delivery, error: unknown): void;
-  /** The batch could not be committed; it was neither stored nor acknowledged. */
+  /**
+   * The batch was rolled back (a passing fault while opening, or the commit failed): nothing of it
+   * is stored or acknowledged, the queue is emptied and further pushes are ignored until `resume()`.
+   * The owner must reconnect (after a back-off) so that the relay delivers the batch again.
+   */
   failed?(error: unknown): void;
   batchSize?: number;
   /** Longest stretch of work between two yields to the event loop (ms). */
   sliceMs?: number;
   /** Target duration of one commit (ms); the batch size adapts to it. */
   commitBudgetMs?: number;
+  /** Attempts at an item that fails with an error of no known type before it is dropped. */
+  maxUnexpected?: number;
 }
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
@@ -61,11 +76,14 @@ export class ReceivePipeline<T> {
   private batchSize: number;
   private readonly maxBatch: number;
   private readonly sliceMs: number;
+  private halted = false;
+  /** Item id → how often opening it failed with an unexpected error. */
+  private readonly unexpected = new Map<string, number>();
 
   constructor(private readonly o: ReceiveOptions<T>) {
-    this.maxBatch = o.batchSize ?? 256;
-    this.batchSize = Math.min(128, this.maxBatch);
-    this.sliceMs = o.sliceMs ?? 8;
+    this.maxBatch = o.batchSize ?? 128;
+    this.batchSize = Math.min(64, this.maxBatch);
+    this.sliceMs = o.sliceMs ?? 6;
   }
 
   /** The relay said how much is waiting (a catch-up); progress is reported against it. */
@@ -74,14 +92,30 @@ export class ReceivePipeline<T> {
     this.expected = backlog;
   }
 
+  /** A new connection: deliveries are taken again (the relay starts over with everything unacked). */
+  resume(): void {
+    this.halted = false;
+  }
+
+  /** True between a rolled-back batch and `resume()`. */
+  get isHalted(): boolean {
+    return this.halted;
+  }
+
   push(d: Delivery): void {
+    // After a rollback, later items must not overtake the ones that will be delivered again.
+    if (this.halted) return;
     this.queue.push(d);
     this.running ??= this.run()
-      .catch((e: unknown) => this.o.failed?.(e))
+      .catch((e: unknown) => {
+        this.halted = true;
+        this.queue = [];
+        this.o.failed?.(e);
+      })
       .finally(() => (this.running = null));
   }
 
-  /** Resolves when everything pushed so far is committed and acknowledged. */
+  /** Resolves when everything pushed so far is committed and acknowledged (or rolled back). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
   }
@@ -91,58 +125,65 @@ export class ReceivePipeline<T> {
   }
 
   /**
-   * Halves the batch when a commit blocked the thread for longer than the budget, grows it when
+   * Shrinks the batch when a commit blocked the thread for longer than the budget, grows it when
    * commits are cheap: one fsync per batch is what makes catch-up fast, a long commit is what makes
    * the process stutter.
    */
   private adapt(commitMs: number): void {
-    const budget = this.o.commitBudgetMs ?? 12;
-    if (commitMs > budget) this.batchSize = Math.min(this.maxBatch, Math.max(16, Math.floor(this.batchSize * 0.6)));
-    else if (commitMs < budget / 2) this.batchSize = Math.min(this.maxBatch, Math.ceil(this.batchSize * 1.5));
+    const budget = this.o.commitBudgetMs ?? 8;
+    if (commitMs > budget) this.batchSize = Math.max(8, Math.floor(this.batchSize * 0.7));
+    else if (commitMs < budget / 2) this.batchSize = Math.min(this.maxBatch, Math.ceil(this.batchSize * 1.25));
   }
 
   private async run(): Promise<void> {
     // Let the pushes of the current tick join the first batch.
     await Promise.resolve();
     let sliceStart = performance.now();
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.halted) {
       const batch = this.queue.splice(0, this.batchSize);
-      const items: { id: string; value: T | null }[] = [];
+      const items: T[] = [];
+      const rejected: { d: Delivery; error: unknown }[] = [];
       let commitStart = 0;
-      try {
-        await this.o.unit.batch(async (scope) => {
-          const seenInBatch = new Set<string>();
-          for (const d of batch) {
-            if (seenInBatch.has(d.id) || this.o.unit.seen(d.id)) continue;
-            seenInBatch.add(d.id);
-            let value: T | null = null;
-            try {
-              value = await scope.open(d);
-            } catch (e) {
-              this.o.dropped?.(d, e);
-            }
-            scope.keep(d.id, value);
-            items.push({ id: d.id, value });
-            if (performance.now() - sliceStart > this.sliceMs) {
-              await yieldToLoop();
-              sliceStart = performance.now();
-            }
+      await this.o.unit.batch(async (scope) => {
+        const seenInBatch = new Set<string>();
+        for (const d of batch) {
+          if (seenInBatch.has(d.id) || this.o.unit.seen(d.id)) continue;
+          seenInBatch.add(d.id);
+          let value: T | null;
+          try {
+            value = await scope.open(d);
+          } catch (e) {
+            if (!this.isBadInput(d, e)) throw new RedeliveryNeeded(d.kind, { cause: e });
+            scope.reject(d, e);
+            rejected.push({ d, error: e });
+            continue;
           }
-          commitStart = performance.now();
-        });
-        this.adapt(performance.now() - commitStart);
-      } catch (e) {
-        // The commit failed (disk full, store closed): nothing of this batch is stored or acked;
-        // the relay delivers it again after the next connect.
-        this.queue = [];
-        throw e;
-      }
+          scope.keep(d.id, value);
+          if (value !== null) items.push(value);
+          if (performance.now() - sliceStart > this.sliceMs) {
+            await yieldToLoop();
+            sliceStart = performance.now();
+          }
+        }
+        commitStart = performance.now();
+      });
+      this.adapt(performance.now() - commitStart);
+      for (const d of batch) this.unexpected.delete(d.id);
       this.o.ack(batch.map((d) => d.id));
-      this.o.delivered(items.flatMap((i) => (i.value === null ? [] : [i.value])));
+      for (const r of rejected) this.o.dropped?.(r.d, r.error);
+      this.o.delivered(items);
       this.done += batch.length;
       if (this.expected > 0) this.o.progress?.(Math.min(this.done, this.expected), this.expected);
       await yieldToLoop();
       sliceStart = performance.now();
     }
+  }
+
+  private isBadInput(d: Delivery, e: unknown): boolean {
+    const fault = classifyReceiveError(e);
+    if (fault !== 'unexpected') return fault === 'bad-input';
+    const attempts = (this.unexpected.get(d.id) ?? 0) + 1;
+    this.unexpected.set(d.id, attempts);
+    return attempts >= (this.o.maxUnexpected ?? 3);
   }
 }
