@@ -10,6 +10,7 @@ import { ClassificationBanner } from './components/ClassificationBanner.tsx';
 import { Composer } from './components/Composer.tsx';
 import { CreateChannelDialog } from './components/CreateChannelDialog.tsx';
 import { MessageList } from './components/MessageList.tsx';
+import { OrgView } from './components/OrgView.tsx';
 import { PauseDialog } from './components/PauseDialog.tsx';
 import { ProgressBar } from './components/ProgressBar.tsx';
 import { EnrolmentScreen, FirstRunScreen, UnlockScreen } from './components/Screens.tsx';
@@ -21,7 +22,7 @@ import { WipeDialog } from './components/WipeDialog.tsx';
 import { LANGUAGES, type Language } from './i18n/catalogue.ts';
 import { I18nProvider, useErrorText, useI18n } from './i18n/I18n.tsx';
 import { classificationsOf } from './stores/session.ts';
-import { useChannels, useMessages, useSession, useStores, useUi } from './stores/Stores.tsx';
+import { useChannels, useMessages, useOrg, useSession, useStores, useUi } from './stores/Stores.tsx';
 
 export function App() {
   const lang = useUi((s) => s.lang);
@@ -76,6 +77,8 @@ function Workspace() {
   const byId = useChannels((s) => s.byId);
   const selectedId = useChannels((s) => s.selectedId);
   const dialog = useUi((s) => s.dialog);
+  const view = useUi((s) => s.view);
+  const officer = status.me?.orgRoles.includes('security-officer') ?? false;
   const sync = useUi((s) => s.sync);
   const lang = useUi((s) => s.lang);
   const channelsError = useChannels((s) => s.error);
@@ -98,6 +101,7 @@ function Workspace() {
   const select = useCallback(
     (id: string) => {
       stores.channels.getState().select(id);
+      stores.ui.getState().setView('channels');
       const c = stores.channels.getState().byId[id];
       if (c && c.unread > 0) stores.channels.setState((s) => ({ byId: { ...s.byId, [id]: { ...c, unread: 0 } } }));
     },
@@ -125,6 +129,11 @@ function Workspace() {
           <button type="button" onClick={() => stores.ui.getState().open({ kind: 'search' })}>
             {t('nav.search')}
           </button>
+          {officer && (
+            <button type="button" aria-pressed={view === 'organisation'} onClick={() => stores.ui.getState().setView(view === 'organisation' ? 'channels' : 'organisation')}>
+              {t('nav.organisation')}
+            </button>
+          )}
         </div>
         {sync && <ProgressBar done={sync.done} total={sync.total} label={t('progress.catchUp', sync)} />}
         <ChannelList channels={channels} levels={levels} selectedId={selectedId} onSelect={select} />
@@ -146,7 +155,13 @@ function Workspace() {
         </div>
       </aside>
       <main className="channel-view">
-        {selected ? <ChannelView key={selected.id} channelId={selected.id} /> : <p className="muted centre">{t('channel.none')}</p>}
+        {officer && view === 'organisation' ? (
+          <OrgPanel />
+        ) : selected ? (
+          <ChannelView key={selected.id} channelId={selected.id} />
+        ) : (
+          <p className="muted centre">{t('channel.none')}</p>
+        )}
         {error && (
           <div className="toast" role="alert">
             <span>{errorText(error)}</span>
@@ -178,14 +193,14 @@ function Workspace() {
         />
       )}
       {dialog?.kind === 'info' && <InfoDialog channelId={dialog.channelId} />}
-      {dialog?.kind === 'pause' && byId[dialog.channelId] && (
+      {dialog?.kind === 'pause' && (byId[dialog.channelId] || dialog.name) && (
         <PauseDialog
-          channelName={byId[dialog.channelId]!.name}
-          onPause={(reason) => stores.channels.getState().pause(dialog.channelId, reason)}
+          channelName={byId[dialog.channelId]?.name ?? dialog.name ?? ''}
+          onPause={(reason) => (dialog.org ? stores.org.getState().pause(dialog.channelId, reason) : stores.channels.getState().pause(dialog.channelId, reason))}
           onClose={() => stores.ui.getState().close()}
         />
       )}
-      {dialog?.kind === 'wipe' && <WipeFlow channelId={dialog.channelId} />}
+      {dialog?.kind === 'wipe' && <WipeFlow channelId={dialog.channelId} name={dialog.name} />}
       {dialog?.kind === 'settings' && (
         <SettingsDialog
           settings={settings}
@@ -274,17 +289,46 @@ function InfoDialog({ channelId }: { channelId: string }) {
   );
 }
 
-function WipeFlow({ channelId }: { channelId: string }) {
+function WipeFlow({ channelId, name: given }: { channelId: string; name?: string | undefined }) {
   const stores = useStores();
   const channel = useChannels((s) => s.byId[channelId]);
   const wipe = useChannels((s) => s.wipes[channelId]);
-  const name = channel?.name ?? wipe?.name ?? '';
+  const name = channel?.name ?? wipe?.name ?? given ?? '';
   return (
     <WipeDialog
       channelName={name}
       progress={wipe ? { confirmed: wipe.confirmed, total: wipe.total, status: wipe.status } : null}
       onWipe={(confirmName) => stores.channels.getState().wipe(channelId, confirmName)}
       onClose={() => stores.ui.getState().close()}
+    />
+  );
+}
+
+/** The organisation view for security officers: every channel, with pause, resume and wipe. */
+function OrgPanel() {
+  const stores = useStores();
+  const status = useSession((s) => s.status)!;
+  const channels = useOrg((s) => s.channels);
+  const loading = useOrg((s) => s.loading);
+  const error = useOrg((s) => s.error);
+  const wipes = useChannels((s) => s.wipes);
+  const errorText = useErrorText();
+  useEffect(() => {
+    void stores.org.getState().load();
+  }, [stores]);
+  const ui = stores.ui.getState();
+  return (
+    <OrgView
+      channels={channels}
+      levels={classificationsOf(status)}
+      loading={loading}
+      error={error && errorText(error)}
+      wipes={wipes}
+      onRefresh={() => void stores.org.getState().load()}
+      onPause={(c) => ui.open({ kind: 'pause', channelId: c.id, name: c.name, org: true })}
+      onResume={(c) => void stores.org.getState().resume(c.id)}
+      onWipe={(c) => ui.open({ kind: 'wipe', channelId: c.id, name: c.name })}
+      onShowWipe={(id) => ui.open({ kind: 'wipe', channelId: id })}
     />
   );
 }

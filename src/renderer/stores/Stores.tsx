@@ -5,6 +5,7 @@ import type { Api } from '../../shared/api/ApiClient.ts';
 import type { Language } from '../i18n/catalogue.ts';
 import { createChannelsStore, initialChannels } from './channels.ts';
 import { createMessagesStore, initialMessages } from './messages.ts';
+import { createOrgStore, initialOrg } from './org.ts';
 import { createSessionStore } from './session.ts';
 import { createUiStore } from './ui.ts';
 
@@ -14,6 +15,7 @@ export interface Stores {
   channels: ReturnType<typeof createChannelsStore>;
   messages: ReturnType<typeof createMessagesStore>;
   ui: ReturnType<typeof createUiStore>;
+  org: ReturnType<typeof createOrgStore>;
 }
 
 export function createStores(api: Api, lang: Language, now = Date.now()): Stores {
@@ -23,12 +25,14 @@ export function createStores(api: Api, lang: Language, now = Date.now()): Stores
     channels: createChannelsStore(api),
     messages: createMessagesStore(api),
     ui: createUiStore(lang, now),
+    org: createOrgStore(api),
   };
   // Locking forgets everything decrypted the page was holding: channel names and message text.
   stores.session.subscribe((now, before) => {
     if (before.status?.state === 'unlocked' && now.status?.state !== 'unlocked') {
       stores.channels.setState({ ...initialChannels });
       stores.messages.setState({ ...initialMessages });
+      stores.org.setState({ ...initialOrg });
       stores.ui.getState().close();
     }
   });
@@ -37,6 +41,7 @@ export function createStores(api: Api, lang: Language, now = Date.now()): Stores
     stores.channels.getState().applyEvent(e);
     stores.messages.getState().applyEvent(e);
     stores.ui.getState().applyEvent(e);
+    stores.org.getState().applyEvent(e);
   });
   return stores;
 }
@@ -61,6 +66,9 @@ export function useChannels<T>(select: (s: ReturnType<Stores['channels']['getSta
 }
 export function useMessages<T>(select: (s: ReturnType<Stores['messages']['getState']>) => T): T {
   return useStore(useStores().messages, select);
+}
+export function useOrg<T>(select: (s: ReturnType<Stores['org']['getState']>) => T): T {
+  return useStore(useStores().org, select);
 }
 export function useUi<T>(select: (s: ReturnType<Stores['ui']['getState']>) => T): T {
   return useStore(useStores().ui, select);

@@ -3,11 +3,23 @@ import { createStore } from 'zustand/vanilla';
 import type { ApiEvent } from '../../shared/api/events.ts';
 import type { Language } from '../i18n/catalogue.ts';
 
-export type Dialog = { kind: 'create' } | { kind: 'info'; channelId: string } | { kind: 'wipe'; channelId: string } | { kind: 'pause'; channelId: string } | { kind: 'search' } | { kind: 'settings' } | null;
+/** `name` and `org` for channels of the organisation view, which may not be in this device's list. */
+export type Dialog =
+  | { kind: 'create' }
+  | { kind: 'info'; channelId: string }
+  | { kind: 'wipe'; channelId: string; name?: string }
+  | { kind: 'pause'; channelId: string; name?: string; org?: boolean }
+  | { kind: 'search' }
+  | { kind: 'settings' }
+  | null;
+
+/** What the main panel shows: the selected channel, or (security officers) the organisation. */
+export type MainView = 'channels' | 'organisation';
 
 export interface UiState {
   lang: Language;
   dialog: Dialog;
+  view: MainView;
   sync: { done: number; total: number } | null;
   now: number;
 }
@@ -15,6 +27,7 @@ export interface UiState {
 export interface UiActions {
   setLang(lang: Language): void;
   open(dialog: Dialog): void;
+  setView(view: MainView): void;
   close(): void;
   tick(now: number): void;
   applyEvent(e: ApiEvent): void;
@@ -24,10 +37,12 @@ export function createUiStore(lang: Language, now: number) {
   return createStore<UiState & UiActions>()((set) => ({
     lang,
     dialog: null,
+    view: 'channels',
     sync: null,
     now,
     setLang: (l) => set({ lang: l }),
     open: (dialog) => set({ dialog }),
+    setView: (view) => set({ view }),
     close: () => set({ dialog: null }),
     tick: (n) => set({ now: n }),
     applyEvent: (e) => {
