@@ -71,6 +71,7 @@ import {
 } from './policyRules.ts';
 import { ReceiptQueue } from './ReceiptQueue.ts';
 import { ReceivePipeline, type Delivery } from './ReceivePipeline.ts';
+import { RedeliveryNeeded, classifyReceiveError, faultCode } from './receiveFault.ts';
 import { RetentionScheduler } from './RetentionScheduler.ts';
 import { channelView, hex, messageView, summaryOf, unhex } from './views.ts';
 import { WipeTracker, type WipeRecord } from './WipeTracker.ts';
@@ -206,17 +207,20 @@ export class Session {
         seen: (id) => d.store.repos.settings.wasReceived(id),
         batch: (work) =>
           d.store.unitOfWork(async (uow) => {
-            await work({ open: (del) => this.open(uow, del), keep: (id, v) => this.keep(uow, id, v) });
+            await work({ open: (del) => this.open(uow, del), keep: (id, v) => this.keep(uow, id, v), reject: (del, e) => this.reject(uow, del, e) });
           }),
       },
-      ack: (ids) => this.connection.authenticated?.ack(ids.map(unhex)),
+      ack: (ids) => {
+        this.connection.authenticated?.ack(ids.map(unhex));
+        this.connection.healthy();
+      },
       delivered: (values) => this.delivered(values),
       progress: (done, total) => d.emit({ type: 'syncProgress', done, total }),
       dropped: (del, e) => d.log.warn({ kind: del.kind, err: toApiError(e).toLog() }, 'delivery dropped'),
       failed: (e) => {
         this.staged.clear();
-        d.log.error({ err: toApiError(e).toLog() }, 'receive batch failed; it will be delivered again');
-        this.connection.reconnectNow();
+        d.log.error({ err: toApiError(e instanceof RedeliveryNeeded ? e.cause : e).toLog() }, 'receive batch rolled back; the relay delivers it again');
+        this.connection.redeliverLater();
       },
     });
 
@@ -326,6 +330,8 @@ export class Session {
   }
 
   private onConnectionState(s: ConnectionState, next: number | null): void {
+    // A new connection starts over with everything unacknowledged: take deliveries again.
+    if (s === 'connecting') this.pipeline.resume();
     this.outbox.setConnected(s === 'online');
     this.otrSender.setConnected(s === 'online');
     this.d.emit({ type: 'connection', state: s, nextAttemptAt: next });
@@ -339,9 +345,11 @@ export class Session {
       const del: Delivery = { id: hex(p.value.id), kind, payload: p.value.payload };
       if (kind === 'wipe' || kind === 'revocation') {
         // Applied outside the batch, after everything queued before it, and acked only once done.
-        this.control = this.control.then(() => this.pipeline.idle()).then(() => this.handleControl(del)).catch((e: unknown) => {
-          this.d.log.error({ err: toApiError(e).toLog() }, 'control delivery failed');
-        });
+        // After a rolled-back batch it waits for the redelivery too, so it cannot overtake it.
+        this.control = this.control
+          .then(() => this.pipeline.idle())
+          .then(() => (this.pipeline.isHalted ? undefined : this.handleControl(del)))
+          .catch((e: unknown) => this.controlFailed(del, e));
       } else {
         this.pipeline.push(del);
       }
@@ -493,6 +501,14 @@ export class Session {
     });
   }
 
+  /** Bad input: dropped for good, with its marker and a content-free audit entry in the same commit. */
+  private reject(uow: UnitOfWork, del: Delivery, e: unknown): void {
+    uow.write((r) => {
+      r.settings.markReceived(del.id, this.d.clock.now());
+      r.audit.append({ actor: 'relay', action: 'delivery-dropped', subject: `${del.kind} ${del.id}`, detail: faultCode(e), at: this.d.clock.now() });
+    });
+  }
+
   private delivered(values: readonly Received[]): void {
     for (const v of values) {
       if (v.type === 'message') {
@@ -627,6 +643,25 @@ export class Session {
       }
     }
     relay?.ack([unhex(del.id)]);
+  }
+
+  /** Bad input is acknowledged and noted in the audit trail; anything else waits for redelivery. */
+  private controlFailed(del: Delivery, e: unknown): void {
+    if (classifyReceiveError(e) === 'bad-input') {
+      this.d.log.warn({ kind: del.kind, err: toApiError(e).toLog() }, 'delivery dropped');
+      try {
+        this.d.store.transaction((r) => {
+          r.settings.markReceived(del.id, this.d.clock.now());
+          r.audit.append({ actor: 'relay', action: 'delivery-dropped', subject: `${del.kind} ${del.id}`, detail: faultCode(e), at: this.d.clock.now() });
+        });
+        this.connection.authenticated?.ack([unhex(del.id)]);
+        return;
+      } catch (err) {
+        e = err;
+      }
+    }
+    this.d.log.error({ kind: del.kind, err: toApiError(e).toLog() }, 'control delivery failed; the relay delivers it again');
+    this.connection.redeliverLater();
   }
 
   /** Crypto-shreds one channel on this device and tells the UI. */
