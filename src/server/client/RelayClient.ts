@@ -11,6 +11,7 @@ import { WebSocket } from 'ws';
 import {
   ClientFrameSchema,
   RelayProtocolVersion,
+  type Delivery_Kind,
   ServerFrameSchema,
   type RelayPush,
   type RelayRequestSchema,
@@ -18,6 +19,7 @@ import {
 } from '../../gen/valise/v1/relay_pb.ts';
 import { RelayRefused, RelayUnavailable } from '../errors.ts';
 import { SocketBatcher } from '../SocketBatcher.ts';
+import { encodeAck, encodeSendRequest, readServerFrame } from '../wire.ts';
 
 type RequestOp = MessageInitShape<typeof RelayRequestSchema>['op'];
 type Result = RelayResponse['result'];
@@ -150,7 +152,11 @@ export class RelayClient {
     return new Promise<Result>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, deadline: performance.now() + this.timeoutMs });
       this.sweeper ??= setInterval(() => this.sweep(), Math.min(1000, this.timeoutMs)).unref();
-      this.sendFrame({ case: 'request', value: { id, op } });
+      // Sends (most of the traffic) are written without the generic encoder.
+      const envelope = op?.case === 'send' ? (op.value as { envelope?: Uint8Array }).envelope : undefined;
+      const fast = envelope?.length ? encodeSendRequest(id, envelope) : undefined;
+      if (fast) this.sendBytes(fast);
+      else this.sendFrame({ case: 'request', value: { id, op } });
     });
   }
 
@@ -203,7 +209,7 @@ export class RelayClient {
 
   private flushAcks(): void {
     const ids = this.acks.splice(0, this.acks.length);
-    for (let i = 0; i < ids.length; i += 1000) this.sendFrame({ case: 'ack', value: { ids: ids.slice(i, i + 1000) } });
+    for (let i = 0; i < ids.length; i += 1000) this.sendBytes(encodeAck(ids.slice(i, i + 1000)));
   }
 
   /** Sends raw bytes as one frame (tests of bad input only). */
@@ -234,9 +240,13 @@ export class RelayClient {
   }
 
   private sendFrame(body: MessageInitShape<typeof ClientFrameSchema>['body']): void {
+    this.sendBytes(toBinary(ClientFrameSchema, create(ClientFrameSchema, { body })));
+  }
+
+  private sendBytes(frame: Uint8Array): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.batcher?.hold();
-    this.ws.send(toBinary(ClientFrameSchema, create(ClientFrameSchema, { body })));
+    this.ws.send(frame, { binary: true });
   }
 
   private sweep(): void {
@@ -249,10 +259,25 @@ export class RelayClient {
   }
 
   private onMessage(data: Buffer): void {
+    // A plain Uint8Array view, so decoded bytes fields are not Buffers.
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const fast = readServerFrame(bytes);
+    if (fast?.case === 'delivery') {
+      const { id, kind, payload, channelId } = fast;
+      const body: RelayPush['body'] = { case: 'delivery', value: { $typeName: 'valise.v1.Delivery', id, kind: kind as Delivery_Kind, payload, channelId } };
+      for (const l of this.pushListeners) l(body);
+      return;
+    }
+    if (fast?.case === 'sent') {
+      const p = this.pending.get(fast.id);
+      if (!p) return;
+      this.pending.delete(fast.id);
+      p.resolve({ case: 'sent', value: { $typeName: 'valise.v1.Sent', recipients: fast.recipients } });
+      return;
+    }
     let f;
     try {
-      // A plain Uint8Array view, so decoded bytes fields are not Buffers.
-      f = fromBinary(ServerFrameSchema, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      f = fromBinary(ServerFrameSchema, bytes);
     } catch {
       this.ws.close(1007, 'malformed frame');
       return;

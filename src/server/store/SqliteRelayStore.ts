@@ -77,6 +77,8 @@ export class SqliteRelayStore implements RelayStore {
   private batch: { op: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   /** Runs a function in a savepoint when called inside a transaction (built once: building is not free). */
   private readonly savepoint: (op: () => unknown) => unknown;
+  /** Runs a turn's writes in one transaction, rolled back as a whole if one throws. */
+  private readonly together: (ops: { op: () => unknown }[]) => unknown[];
   private readonly st;
 
   /** `file` is a path, or ':memory:' for tests. */
@@ -93,6 +95,7 @@ export class SqliteRelayStore implements RelayStore {
     this.db.exec(SCHEMA);
     const db = this.db;
     this.savepoint = db.transaction((op: () => unknown) => op());
+    this.together = db.transaction((ops: { op: () => unknown }[]) => ops.map((o) => o.op()));
     this.st = {
       putMember: db.prepare(
         `INSERT INTO members VALUES (@userId, @displayName, @clearance, @roles, @serial, @certificate)
@@ -315,9 +318,11 @@ export class SqliteRelayStore implements RelayStore {
   }
 
   /**
-   * Group commit: the queue writes of one event-loop turn share one transaction (one WAL commit),
-   * each in its own savepoint so one failure does not undo the others; callers learn the outcome
-   * only after the commit, so "placed" always means "on disk".
+   * Group commit: the queue writes of one event-loop turn share one transaction (one WAL commit);
+   * callers learn the outcome only after the commit, so "placed" always means "on disk". The
+   * writes run without savepoints (a savepoint and its release cost more than the write itself);
+   * should one of them throw, the whole transaction is rolled back and the turn is replayed with
+   * one savepoint per write, so one failure does not undo the others.
    */
   private inBatch<T>(op: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -329,6 +334,17 @@ export class SqliteRelayStore implements RelayStore {
   private flush(): void {
     const ops = this.batch;
     this.batch = [];
+    let values: unknown[] | undefined;
+    try {
+      values = this.together(ops);
+    } catch {
+      // Nothing of the turn is on disk; the depth cache saw writes that were rolled back.
+      this.depth.clear();
+    }
+    if (values) {
+      ops.forEach((o, i) => o.resolve(values[i]));
+      return;
+    }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       this.db.transaction(() => {

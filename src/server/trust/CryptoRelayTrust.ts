@@ -25,6 +25,7 @@ import {
   type OrgIdentity,
 } from '../../crypto/index.ts';
 import { RelayError } from '../errors.ts';
+import { readEnvelopeRouting, type FastEnvelopeRouting } from '../wire.ts';
 import type { ChannelView, DeviceCertInfo, EnrolmentInfo, EnvelopeRouting, MemberCertInfo, RelayTrust, RevocationInfo } from './RelayTrust.ts';
 
 export class CryptoRelayTrust implements RelayTrust {
@@ -115,11 +116,15 @@ export class CryptoRelayTrust implements RelayTrust {
 
   readEnvelope(bytes: Uint8Array): EnvelopeRouting {
     if (bytes.length > LIMITS.envelope) throw new RelayError('BAD_REQUEST', `The envelope is larger than ${LIMITS.envelope} bytes.`);
-    let e;
-    try {
-      e = fromBinary(EnvelopeSchema, bytes);
-    } catch (err) {
-      throw new RelayError('BAD_REQUEST', 'The envelope is malformed.', { cause: err });
+    // The canonical encoding is read in place; anything else by the generated decoder.
+    let e: FastEnvelopeRouting | undefined = readEnvelopeRouting(bytes);
+    if (!e) {
+      try {
+        const g = fromBinary(EnvelopeSchema, bytes);
+        e = { id: g.id, channelId: g.channelId, expiresAtMs: Number(g.expiresAtMs), ...(g.sender ? { sender: g.sender } : {}), ...(g.recipient ? { recipient: g.recipient } : {}) };
+      } catch (err) {
+        throw new RelayError('BAD_REQUEST', 'The envelope is malformed.', { cause: err });
+      }
     }
     if (e.id.length !== 16 || !e.sender || (e.channelId.length !== 0 && e.channelId.length !== 16)) {
       throw new RelayError('BAD_REQUEST', 'The envelope lacks an id of 16 bytes, a sender or a valid channel id.');
@@ -129,7 +134,7 @@ export class CryptoRelayTrust implements RelayTrust {
       channelId: e.channelId,
       sender: { userId: e.sender.userId, deviceId: e.sender.deviceId },
       ...(e.recipient ? { recipient: { userId: e.recipient.userId, deviceId: e.recipient.deviceId } } : {}),
-      expiresAtMs: Number(e.expiresAtMs),
+      expiresAtMs: e.expiresAtMs,
     };
   }
 
