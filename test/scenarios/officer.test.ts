@@ -66,4 +66,20 @@ describe('security officer', () => {
     }
     expect((await olga.call('listOrgChannels', {})).channels.find((c) => c.id === ch.id)).toBeUndefined();
   });
+
+  it('is obeyed by members that have never heard of the officer before the wipe', async () => {
+    sc = await new Scenario().start();
+    await sc.user('alice', { roles: ['delegate', 'lead'] });
+    await sc.user('bob');
+    const alice = await sc.join('alice');
+    const bob = await sc.join('bob');
+    const ch = await alice.call('createChannel', { name: 'Venue', classification: 1, memberUserIds: ['bob'], policy: DEFAULT_POLICY });
+    await until(async () => (await summaryAt(bob, ch.id)) !== undefined, 10_000, 'bob sees the channel');
+    // Enrolled after the members last looked at the directory; her first act is the wipe.
+    await sc.user('olga', { roles: ['security-officer'] });
+    const olga = await sc.join('olga');
+    await olga.call('wipe', { channelId: ch.id, confirmName: 'Venue' });
+    await until(async () => (await olga.call('wipeStatus', { channelId: ch.id })).confirmed.length === 2, 15_000, '2 receipts at the officer');
+    expect((await bob.call('listChannels', {})).channels).toEqual([]);
+  });
 });

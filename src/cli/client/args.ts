@@ -43,7 +43,8 @@ export const USAGE = `Usage: valise [--profile DIR] [--json] COMMAND ...
                         join the organisation; shows the comparison code and waits for approval
   start-local --org-name NAME --name NAME     start a local organisation on this machine
   status                where this profile stands
-  channels              the channels of this device
+  channels [--all]      the channels of this device; --all: every channel of the organisation
+                        (security officers), with members count and status
   members CHANNEL       members, devices and safety numbers
   send CHANNEL TEXT     send a message (waits until the relay has it)
   tail CHANNEL [--history N] [--count N] [--timeout S]
@@ -53,6 +54,7 @@ export const USAGE = `Usage: valise [--profile DIR] [--json] COMMAND ...
                       [--allow-attachments] [--allow-screen-capture] [--no-read-receipts]
   pause CHANNEL --reason TEXT | resume CHANNEL
   wipe CHANNEL [--wait S]   wipe on every device (prints receipts)
+                        a security officer may name any channel of the organisation
   wipe-status CHANNEL
   verify USER [--device N] [--safety-number DIGITS]
 
@@ -95,6 +97,7 @@ export function parse(argv: string[]) {
       wait: { type: 'string' },
       device: { type: 'string' },
       'safety-number': { type: 'string' },
+      all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });

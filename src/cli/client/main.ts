@@ -84,10 +84,14 @@ class Cli {
     return (this.o.timeout ? Number(this.o.timeout) : defaultSeconds) * 1000;
   }
 
-  async channel(ref: string | undefined): Promise<ChannelSummary> {
+  async channel(ref: string | undefined): Promise<Pick<ChannelSummary, 'id' | 'name'>> {
     if (!ref) throw new UsageError('Name a channel (its id or its name).');
     const { channels } = await this.call('listChannels', {});
-    const found = channels.filter((c) => c.id === ref || c.name === ref);
+    let found: Pick<ChannelSummary, 'id' | 'name'>[] = channels.filter((c) => c.id === ref || c.name === ref);
+    // A security officer may act on any channel of the organisation, member or not.
+    if (found.length === 0 && (await this.call('status', {})).me?.orgRoles.includes('security-officer')) {
+      found = (await this.call('listOrgChannels', {})).channels.filter((c) => c.id === ref || c.name === ref);
+    }
     if (found.length !== 1) throw new ApiError('NOT_FOUND', { detail: found.length ? 'several channels have that name; use its id' : ref });
     return found[0]!;
   }
@@ -152,6 +156,17 @@ async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
     }
     case 'channels': {
       await cli.open();
+      if (o.all) {
+        const { channels } = await cli.call('listOrgChannels', {});
+        if (o.json) cli.out('', { channels });
+        else {
+          for (const c of channels) {
+            const status = c.status === 'paused' ? `paused${c.pausedReason ? `: ${c.pausedReason}` : ''}` : c.status;
+            cli.out(`${c.id}  ${c.name}  [level ${c.classification}, ${c.membersCount} members, ${status}${c.member ? '' : ', not a member'}]`, c);
+          }
+        }
+        return EXIT.ok;
+      }
       const { channels } = await cli.call('listChannels', {});
       if (o.json) cli.out('', { channels });
       else for (const c of channels) cli.out(`${c.id}  ${c.name}  [level ${c.classification}, ${c.policy.recording}${c.status !== 'active' ? `, ${c.status}` : ''}]`, c);

@@ -635,6 +635,8 @@ export class Session {
     const id = hex(cmd.channelId);
     const entry = this.channels.get(id);
     if (entry && entry.state.status !== 'wiped') {
+      // The issuer may be a security officer who is not a member, enrolled after our last look.
+      await this.knowAll([cmd.issuer.userId], cmd.issuer);
       const verified = verifyWipeCommand(del.payload, entry.state, this.trust.view(now));
       this.wipeLocal(id, 'wiped');
       if (relay) {
