@@ -372,7 +372,7 @@ export class Relay {
     let expires = now + this.limits.maxQueueAgeMs;
     if (env.expiresAtMs > 0) expires = Math.min(expires, env.expiresAtMs);
     if (lifetime > 0) expires = Math.min(expires, now + lifetime);
-    const item: QueueItem = { id: env.id, kind: 'envelope', channelId: env.channelId, payload: envelopeBytes, expiresMs: expires };
+    const item: QueueItem = { id: env.id, kind: 'envelope', channelId: env.channelId, payload: envelopeBytes, expiresMs: expires, sentAtMs: env.sentAtMs };
     const r = await this.place(targets, item, expires);
     if (r.duplicate) return 0;
     if (r.full > 0) {

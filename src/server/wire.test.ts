@@ -77,6 +77,7 @@ describe('wire (hand-written hot frames)', () => {
       expect(fast.id).toEqual(g.id);
       expect(fast.channelId).toEqual(g.channelId);
       expect(fast.expiresAtMs).toBe(Number(g.expiresAtMs));
+      expect(fast.sentAtMs).toBe(Number(g.sentAtMs));
       expect(fast.sender).toEqual(g.sender ? { userId: g.sender.userId, deviceId: g.sender.deviceId } : undefined);
       expect(fast.recipient).toEqual(g.recipient ? { userId: g.recipient.userId, deviceId: g.recipient.deviceId } : undefined);
     }), { numRuns: 3000 });

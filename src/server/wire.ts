@@ -274,6 +274,7 @@ export interface FastEnvelopeRouting {
   channelId: Uint8Array;
   sender?: { userId: string; deviceId: number };
   recipient?: { userId: string; deviceId: number };
+  sentAtMs: number;
   expiresAtMs: number;
 }
 
@@ -285,7 +286,7 @@ export interface FastEnvelopeRouting {
 export function readEnvelopeRouting(b: Uint8Array): FastEnvelopeRouting | undefined {
   const r = new Reader(b);
   const empty: Uint8Array = new Uint8Array(0);
-  const out: FastEnvelopeRouting = { id: empty, channelId: empty, expiresAtMs: 0 };
+  const out: FastEnvelopeRouting = { id: empty, channelId: empty, sentAtMs: 0, expiresAtMs: 0 };
   if (r.take(0x0a)) {
     const v = r.bytes();
     if (!v?.length) return undefined;
@@ -315,7 +316,9 @@ export function readEnvelopeRouting(b: Uint8Array): FastEnvelopeRouting | undefi
     if (!v?.length) return undefined;
   }
   if (r.take(0x38)) {
-    if (!r.varint()) return undefined;
+    const v = r.varint();
+    if (!v) return undefined;
+    out.sentAtMs = v;
   }
   if (r.take(0x40)) {
     const v = r.varint();

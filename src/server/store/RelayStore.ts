@@ -51,6 +51,11 @@ export interface QueueItem {
   channelId: Uint8Array;
   payload: Uint8Array;
   expiresMs: number;
+  /**
+   * For envelopes, the sender's `sent_at_ms` (a resend carries the same): a store may order its
+   * dedupe index by it so that new entries land together instead of at random places.
+   */
+  sentAtMs?: number;
 }
 
 export interface QueuedItem extends QueueItem {

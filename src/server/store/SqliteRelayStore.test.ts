@@ -50,6 +50,23 @@ describe('SqliteRelayStore', () => {
     s.close();
   });
 
+  it('dedupes a resend by its send time and id, and still honours ids remembered by the former table', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-relay-store-'));
+    const file = path.join(dir, 'relay.db');
+    const s = new SqliteRelayStore(file);
+    const sent = { ...item(1), sentAtMs: 1_700_000_000_000 };
+    expect((await s.enqueue([bob], sent, 10, Date.now() + 60_000)).placed).toHaveLength(1);
+    expect((await s.enqueue([bob], sent, 10, Date.now() + 60_000)).duplicate).toBe(true);
+    // A data directory from before: an id remembered in the former table is still a duplicate.
+    (s as unknown as { db: { prepare(sql: string): { run(...a: unknown[]): void } } }).db.prepare('INSERT INTO seen VALUES (?, ?)').run(item(9).id, Date.now() + 60_000);
+    await s.close();
+    const again = new SqliteRelayStore(file);
+    expect((await again.enqueue([bob], { ...item(9), sentAtMs: 5 }, 10, Date.now() + 60_000)).duplicate).toBe(true);
+    expect((await again.enqueue([bob], { ...item(8), sentAtMs: 5 }, 10, Date.now() + 60_000)).duplicate).toBe(false);
+    await again.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it('hands out each one-time prekey once and falls back to the Kyber last-resort key', () => {
     const s = new SqliteRelayStore(':memory:');
     s.putPrekeys(bob, { signedPrekey: new Uint8Array([1]), kyberLastResort: new Uint8Array([2]), oneTime: [{ id: 5, record: new Uint8Array([5]) }], oneTimeKyber: [] });

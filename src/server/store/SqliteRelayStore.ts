@@ -41,6 +41,12 @@ CREATE TABLE IF NOT EXISTS signed_prekeys (user_id TEXT NOT NULL, device_id INTE
   kyber_last_resort BLOB, PRIMARY KEY (user_id, device_id));
 CREATE TABLE IF NOT EXISTS one_time_prekeys (user_id TEXT NOT NULL, device_id INTEGER NOT NULL, kyber INTEGER NOT NULL,
   key_id INTEGER NOT NULL, record BLOB NOT NULL, PRIMARY KEY (user_id, device_id, kyber, key_id));
+-- Dedupe of item ids, keyed by the sender's send time first: ids are random, and a random key
+-- dirties a page of its own in every commit (one 4 KiB WAL write per delivery), while keys that
+-- grow with the clock land on the same few pages. A resend has the same bytes, so the same key.
+CREATE TABLE IF NOT EXISTS dedupe (sent_ms INTEGER NOT NULL, id BLOB NOT NULL, until_ms INTEGER NOT NULL,
+  PRIMARY KEY (sent_ms, id)) WITHOUT ROWID;
+-- The former dedupe table (by id alone): still consulted while it holds unexpired ids.
 CREATE TABLE IF NOT EXISTS seen (id BLOB PRIMARY KEY, until_ms INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, device_id INTEGER NOT NULL,
   item_id BLOB NOT NULL, kind TEXT NOT NULL, channel_id BLOB NOT NULL, payload BLOB NOT NULL, expires_ms INTEGER NOT NULL);
@@ -80,6 +86,8 @@ export class SqliteRelayStore implements RelayStore {
   /** Runs a turn's writes in one transaction, rolled back as a whole if one throws. */
   private readonly together: (ops: { op: () => unknown }[]) => unknown[];
   private readonly st;
+  /** The former dedupe table still holds ids (an older data directory). */
+  private legacySeen: boolean;
 
   /** `file` is a path, or ':memory:' for tests. */
   constructor(file: string) {
@@ -137,8 +145,10 @@ export class SqliteRelayStore implements RelayStore {
       countOneTime: db.prepare(
         'SELECT kyber, count(*) AS n FROM one_time_prekeys WHERE user_id = ? AND device_id = ? GROUP BY kyber',
       ),
-      markSeen: db.prepare('INSERT OR IGNORE INTO seen VALUES (?, ?)'),
-      unsee: db.prepare('DELETE FROM seen WHERE id = ?'),
+      markSeen: db.prepare('INSERT OR IGNORE INTO dedupe VALUES (?, ?, ?)'),
+      unsee: db.prepare('DELETE FROM dedupe WHERE sent_ms = ? AND id = ?'),
+      seenBefore: db.prepare('SELECT 1 FROM seen WHERE id = ?'),
+      anyLegacySeen: db.prepare('SELECT 1 FROM seen LIMIT 1'),
       enqueue: db.prepare(
         'INSERT INTO queue (user_id, device_id, item_id, kind, channel_id, payload, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -153,6 +163,7 @@ export class SqliteRelayStore implements RelayStore {
       ),
       expire: db.prepare('DELETE FROM queue WHERE expires_ms <= ? RETURNING user_id, device_id'),
       expireSeen: db.prepare('DELETE FROM seen WHERE until_ms <= ?'),
+      expireDedupe: db.prepare('DELETE FROM dedupe WHERE until_ms <= ?'),
       getChanges: db.prepare('SELECT change FROM channel_changes WHERE channel_id = ? ORDER BY n'),
       appendChange: db.prepare(
         `INSERT INTO channel_changes VALUES (@id, (SELECT coalesce(max(n), 0) + 1 FROM channel_changes WHERE channel_id = @id), @change)`,
@@ -164,6 +175,7 @@ export class SqliteRelayStore implements RelayStore {
       appendAudit: db.prepare('INSERT INTO audit (at_ms, event, actor, subject, detail) VALUES (?, ?, ?, ?, ?)'),
       readAudit: db.prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?'),
     };
+    this.legacySeen = this.st.anyLegacySeen.get() !== undefined;
   }
 
   putMember(m: MemberRecord): void {
@@ -266,7 +278,8 @@ export class SqliteRelayStore implements RelayStore {
   enqueue(to: DeviceAddress[], item: QueueItem, maxDepth: number, dedupeUntilMs?: number): Promise<EnqueueResult> {
     return this.inBatch(() => {
       const result: EnqueueResult = { duplicate: false, placed: [], full: [] };
-      if (dedupeUntilMs !== undefined && this.st.markSeen.run(item.id, dedupeUntilMs).changes === 0) {
+      const sentMs = Number.isSafeInteger(item.sentAtMs) ? item.sentAtMs! : 0;
+      if (dedupeUntilMs !== undefined && (this.st.markSeen.run(sentMs, item.id, dedupeUntilMs).changes === 0 || (this.legacySeen && this.st.seenBefore.get(item.id)))) {
         result.duplicate = true;
         return result;
       }
@@ -282,7 +295,7 @@ export class SqliteRelayStore implements RelayStore {
         }
       }
       // A retry must still reach the devices whose queue was full, so the id is not remembered.
-      if (dedupeUntilMs !== undefined && result.full.length > 0) this.st.unsee.run(item.id);
+      if (dedupeUntilMs !== undefined && result.full.length > 0) this.st.unsee.run(sentMs, item.id);
       return result;
     });
   }
@@ -382,6 +395,8 @@ export class SqliteRelayStore implements RelayStore {
   expire(nowMs: number): number {
     const rows = this.db.transaction(() => {
       this.st.expireSeen.run(nowMs);
+      this.st.expireDedupe.run(nowMs);
+      this.legacySeen = this.st.anyLegacySeen.get() !== undefined;
       return this.st.expire.all(nowMs) as { user_id: string; device_id: number }[];
     })();
     this.forgetDepths(rows);

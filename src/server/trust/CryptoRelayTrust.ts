@@ -121,7 +121,7 @@ export class CryptoRelayTrust implements RelayTrust {
     if (!e) {
       try {
         const g = fromBinary(EnvelopeSchema, bytes);
-        e = { id: g.id, channelId: g.channelId, expiresAtMs: Number(g.expiresAtMs), ...(g.sender ? { sender: g.sender } : {}), ...(g.recipient ? { recipient: g.recipient } : {}) };
+        e = { id: g.id, channelId: g.channelId, sentAtMs: Number(g.sentAtMs), expiresAtMs: Number(g.expiresAtMs), ...(g.sender ? { sender: g.sender } : {}), ...(g.recipient ? { recipient: g.recipient } : {}) };
       } catch (err) {
         throw new RelayError('BAD_REQUEST', 'The envelope is malformed.', { cause: err });
       }
@@ -134,6 +134,7 @@ export class CryptoRelayTrust implements RelayTrust {
       channelId: e.channelId,
       sender: { userId: e.sender.userId, deviceId: e.sender.deviceId },
       ...(e.recipient ? { recipient: { userId: e.recipient.userId, deviceId: e.recipient.deviceId } } : {}),
+      sentAtMs: e.sentAtMs,
       expiresAtMs: e.expiresAtMs,
     };
   }

@@ -37,6 +37,8 @@ export interface EnvelopeRouting {
   channelId: Uint8Array;
   sender: { userId: string; deviceId: number };
   recipient?: { userId: string; deviceId: number };
+  /** The sender's clock when it sent the envelope (the same on a resend). */
+  sentAtMs: number;
   expiresAtMs: number;
 }
 
