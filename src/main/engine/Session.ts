@@ -72,6 +72,7 @@ import {
 import { ReceiptQueue } from './ReceiptQueue.ts';
 import { ReceivePipeline, type Delivery } from './ReceivePipeline.ts';
 import { RedeliveryNeeded, classifyReceiveError, faultCode } from './receiveFault.ts';
+import { StoreFaults } from './storeFaults.ts';
 import { RetentionScheduler } from './RetentionScheduler.ts';
 import { channelView, hex, messageView, summaryOf, unhex } from './views.ts';
 import { WipeTracker, type WipeRecord } from './WipeTracker.ts';
@@ -207,7 +208,14 @@ export class Session {
         seen: (id) => d.store.repos.settings.wasReceived(id),
         batch: (work) =>
           d.store.unitOfWork(async (uow) => {
-            await work({ open: (del) => this.open(uow, del), keep: (id, v) => this.keep(uow, id, v), reject: (del, e) => this.reject(uow, del, e) });
+            // libsignal hides why a store call failed; the watched stores keep the real reason.
+            const faults = new StoreFaults();
+            faults.watch(uow.protocol);
+            const open = (del: Delivery) => {
+              faults.clear();
+              return this.open(uow, del).catch((e: unknown) => Promise.reject(faults.explain(e)));
+            };
+            await work({ open, keep: (id, v) => this.keep(uow, id, v), reject: (del, e) => this.reject(uow, del, e) });
           }),
       },
       ack: (ids) => {
