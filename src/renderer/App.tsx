@@ -121,7 +121,8 @@ function Workspace() {
           </span>
         </div>
         <div className="sidebar__actions">
-          {status.me?.orgRoles.some((r) => r === 'lead' || r === 'security-officer') && (
+          {/* Creating channels is the lead's right (the engine and every member enforce it). */}
+          {status.me?.orgRoles.includes('lead') && (
             <button type="button" className="primary" onClick={() => stores.ui.getState().open({ kind: 'create' })}>
               {t('nav.newChannel')}
             </button>
@@ -298,7 +299,12 @@ function WipeFlow({ channelId, name: given }: { channelId: string; name?: string
     <WipeDialog
       channelName={name}
       progress={wipe ? { confirmed: wipe.confirmed, total: wipe.total, status: wipe.status } : null}
-      onWipe={(confirmName) => stores.channels.getState().wipe(channelId, confirmName)}
+      onWipe={async (confirmName) => {
+        const ok = await stores.channels.getState().wipe(channelId, confirmName);
+        // The organisation view no longer lists a wiped channel.
+        if (ok && stores.org.getState().channels) void stores.org.getState().load();
+        return ok;
+      }}
       onClose={() => stores.ui.getState().close()}
     />
   );

@@ -1,0 +1,101 @@
+/**
+ * The security officer's Organisation view in Debian Chromium, on real engines and a real relay:
+ * the officer (not a member) sees the channel with its classification, members count and status,
+ * pauses it with a reason (the members cannot send and see why), resumes it, and wipes it with the
+ * typed confirmation, watching the receipts reach 2 of 2. Screenshots in the test's output folder.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { startBrowserMode, type RunningBrowserMode } from '../../src/main/host/browserMode.ts';
+import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
+import { ensureRendererBuilt } from '../../scripts/rendererBuild.ts';
+import { deviceCode, orgJson, PASSPHRASE, Scenario, until, type Node } from '../scenarios/harness.ts';
+import { ROOT } from './fixtures/demoHost.ts';
+
+let sc: Scenario | undefined;
+const hosts: RunningBrowserMode[] = [];
+
+test.afterEach(async () => {
+  for (const h of hosts.splice(0)) await h.close();
+  await sc?.stop();
+  sc = undefined;
+});
+
+async function open(page: Page, node: Node): Promise<void> {
+  const host = await startBrowserMode({ root: ROOT, profile: node.userId, service: node.engine });
+  hosts.push(host);
+  await page.setViewportSize({ width: 1200, height: 720 });
+  await page.goto(host.url);
+  await expect(page.getByRole('navigation', { name: 'Channels' }).or(page.getByText('No channels yet.'))).toBeVisible({ timeout: 20_000 });
+}
+
+/** Enrols a new profile the way a person does: join request under their name, comparison code, approval. */
+async function join(s: Scenario, userId: string, displayName: string): Promise<Node> {
+  const node = s.engine(s.profileDir(), userId);
+  const { requestId } = await node.call('joinOrganisation', { orgJson: orgJson(s.org), displayName, keyProvider: 'passphrase', passphrase: PASSPHRASE });
+  await s.approve(requestId, () => deviceCode(node));
+  await until(async () => (await node.call('status', {})).state === 'unlocked', 20_000, `${userId} enrolled`);
+  await node.online();
+  return node;
+}
+
+async function statusAt(n: Node, id: string) {
+  return (await n.call('listChannels', {})).channels.find((c) => c.id === id);
+}
+
+test('a security officer pauses, resumes and wipes a channel she is not a member of', async ({ browser }) => {
+  test.setTimeout(180_000);
+  ensureRendererBuilt(ROOT);
+  sc = await new Scenario().start();
+  await sc.org.addUser('alice', { roles: ['delegate', 'lead'], clearance: 3, name: 'Alice Martin' });
+  await sc.org.addUser('bob', { roles: ['delegate'], clearance: 3, name: 'Bob Keller' });
+  await sc.org.addUser('olga', { roles: ['security-officer'], clearance: 3, name: 'Olga Berg' });
+  const alice = await join(sc, 'alice', 'Alice Martin');
+  const bob = await join(sc, 'bob', 'Bob Keller');
+  const olga = await join(sc, 'olga', 'Olga Berg');
+  const ch = await alice.call('createChannel', { name: 'Room 7', classification: 3, memberUserIds: ['bob'], policy: DEFAULT_POLICY });
+  await alice.call('send', { channelId: ch.id, text: 'Their opening position is firm.' });
+  await bob.waitText('Their opening position is firm.');
+
+  const page = await (await browser.newContext()).newPage();
+  await open(page, olga);
+  // An officer who is not a lead is not offered channel creation.
+  await expect(page.getByRole('button', { name: 'New channel' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Organisation' }).click();
+  const row = page.getByRole('row', { name: /Room 7/ });
+  await expect(row).toBeVisible({ timeout: 20_000 });
+  await expect(row.getByText('not a member')).toBeVisible();
+  await expect(row.getByText('SECRET')).toBeVisible();
+  await expect(row.getByRole('cell', { name: '2', exact: true })).toBeVisible();
+  await expect(row.getByText('Active')).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('1-organisation.png') });
+
+  // Pause with a reason: the members cannot send and see why.
+  await page.getByRole('button', { name: 'Pause Room 7' }).click();
+  await page.getByLabel('Reason (shown to members)').fill('Badge lost at the venue');
+  await page.getByRole('button', { name: 'Pause channel' }).click();
+  await expect(row.getByText('Paused — Badge lost at the venue')).toBeVisible({ timeout: 20_000 });
+  await until(async () => (await statusAt(bob, ch.id))?.status === 'paused', 20_000, 'bob sees the pause');
+  expect((await statusAt(bob, ch.id))?.pausedReason).toBe('Badge lost at the venue');
+  await expect(bob.call('send', { channelId: ch.id, text: 'one more' })).rejects.toMatchObject({ code: 'CHANNEL_PAUSED' });
+  await page.screenshot({ path: test.info().outputPath('2-paused.png') });
+
+  await page.getByRole('button', { name: 'Resume Room 7' }).click();
+  await expect(row.getByText('Active')).toBeVisible({ timeout: 20_000 });
+  await until(async () => (await statusAt(bob, ch.id))?.status === 'active', 20_000, 'bob sees the resume');
+
+  // Wipe with the typed name; the receipts arrive from both member devices.
+  await page.getByRole('button', { name: 'Wipe Room 7' }).click();
+  const wipe = page.getByRole('dialog');
+  await expect(wipe.getByRole('button', { name: 'Wipe channel' })).toBeDisabled();
+  await wipe.getByLabel('Type the channel name to confirm').fill('Room 7');
+  await page.screenshot({ path: test.info().outputPath('3-wipe-confirm.png') });
+  await wipe.getByRole('button', { name: 'Wipe channel' }).click();
+  await expect(wipe.getByTestId('wipe-status')).toHaveText('Wiped on 2 of 2 devices — complete.', { timeout: 30_000 });
+  await page.screenshot({ path: test.info().outputPath('4-wipe-receipts.png') });
+  expect((await alice.call('listChannels', {})).channels).toEqual([]);
+  expect((await bob.call('listChannels', {})).channels).toEqual([]);
+  await wipe.getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByRole('row', { name: /Room 7/ })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Room 7: Wiped on 2 of 2 devices — complete.' })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('5-after-wipe.png') });
+});
