@@ -20,6 +20,7 @@ const BY_CODE: Record<string, number> = {
   BAD_ORG_CONFIG: EXIT.usage,
   DEVICE_REVOKED: EXIT.refused,
   OFFLINE: EXIT.offline,
+  RELAY_CERTIFICATE_MISMATCH: EXIT.refused,
   NOT_FOUND: EXIT.notFound,
   FORBIDDEN: EXIT.refused,
   NOT_CLEARED: EXIT.refused,

@@ -5,7 +5,7 @@
  * the profile). The RelayClient itself never reconnects; this is the one place that decides.
  */
 import type { RelayPush } from '../../gen/valise/v1/relay_pb.ts';
-import { RelayClient } from '../../server/client/RelayClient.ts';
+import { RelayClient, type RelayClientOptions } from '../../server/client/RelayClient.ts';
 import type { ConnectionState } from '../../shared/api/schemas.ts';
 import { Backoff } from './Backoff.ts';
 import type { Clock, Timer } from './Clock.ts';
@@ -37,6 +37,9 @@ export class Connection {
   private authed = false;
   /** Set by `redeliverLater`: the delay before the next attempt, from the fault back-off. */
   private faultDelay: number | null = null;
+
+  /** Options for each connection, e.g. the relay certificate pinned in org.json. */
+  clientOptions: RelayClientOptions = {};
 
   constructor(
     private readonly url: string,
@@ -108,7 +111,7 @@ export class Connection {
     this.setState('connecting', null);
     let client: RelayClient | null = null;
     try {
-      client = await RelayClient.connect(this.url);
+      client = await RelayClient.connect(this.url, this.clientOptions);
       if (this.stopped) {
         await client.close();
         return;

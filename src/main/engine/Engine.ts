@@ -36,7 +36,7 @@ import { DEFAULT_SETTINGS, SettingsSchema, type Settings, type Status } from '..
 import { systemClock, type Clock } from './Clock.ts';
 import { ApiError, toApiError } from './errors.ts';
 import { makeKeyProvider, type KeyProviderOptions } from './keyProviders.ts';
-import { parseOrgConfig, serializeOrgConfig, type OrgConfig } from './OrgConfig.ts';
+import { parseOrgConfig, relayClientOptions, serializeOrgConfig, type OrgConfig } from './OrgConfig.ts';
 import { readMeta, removeMeta, writeMeta, type ProfileMeta } from './ProfileMeta.ts';
 import { userIdFromDisplayName } from './userIdFromDisplayName.ts';
 import { Session, type MeRecord } from './Session.ts';
@@ -215,7 +215,7 @@ export class Engine {
     });
     let submitted;
     try {
-      const c = await RelayClient.connect(org.relayUrl);
+      const c = await RelayClient.connect(org.relayUrl, relayClientOptions(org));
       submitted = await c.request({ case: 'submitEnrolment', value: { request: req.encoded } }, 'enrolmentSubmitted');
       this.enrolClient = c;
     } catch (e) {
@@ -243,7 +243,7 @@ export class Engine {
       if (inFlight || this.store !== store) return;
       inFlight = true;
       try {
-        this.enrolClient ??= await RelayClient.connect(org.relayUrl);
+        this.enrolClient ??= await RelayClient.connect(org.relayUrl, relayClientOptions(org));
         const s = await this.enrolClient.request({ case: 'pollEnrolment', value: { requestId: enrolment.requestId } }, 'enrolmentStatus');
         if (s.state === 2) await this.serial(() => this.finishEnrolment(s.deviceCertificate, s.memberCertificate));
         else if (s.state === 3) this.enrolmentRejected();
@@ -433,6 +433,7 @@ export class Engine {
       name: input.orgName,
       orgPublicKey: root.publicKey.serialize(),
       relayUrl: 'ws://127.0.0.1:0',
+      relayPinSha256: null,
       classifications: parseOrgConfig(JSON.stringify({ orgId, orgPublicKey: 'AA', relayUrl: 'ws://x' })).classifications,
       recordsUserId: null,
       local: true,

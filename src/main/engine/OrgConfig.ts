@@ -17,6 +17,8 @@ const OrgConfigSchema = z.object({
   orgPublicKey: Base64.optional(),
   rootPublicKey: Base64.optional(),
   relayUrl: z.string().regex(/^wss?:\/\//).optional(),
+  /** SHA-256 (hex) of the relay's TLS certificate: a `wss:` relay must present exactly this one. */
+  relayCertificateSha256: z.string().regex(/^[0-9a-fA-F]{64}$/).optional(),
   classifications: z.array(ClassificationSchema).min(1).optional(),
   recordsUserId: z.string().optional(),
   local: z.boolean().optional(),
@@ -27,6 +29,8 @@ export interface OrgConfig {
   name: string;
   orgPublicKey: Uint8Array;
   relayUrl: string;
+  /** The pinned relay certificate's SHA-256 (lower-case hex), or null: ordinary TLS verification. */
+  relayPinSha256: string | null;
   classifications: ClassificationLevel[];
   recordsUserId: string | null;
   local: boolean;
@@ -48,6 +52,7 @@ export function parseOrgConfig(text: string, relayUrlOverride?: string): OrgConf
     name: r.data.name ?? r.data.orgId,
     orgPublicKey: new Uint8Array(Buffer.from(key, 'base64')),
     relayUrl,
+    relayPinSha256: r.data.relayCertificateSha256?.toLowerCase() ?? null,
     classifications: r.data.classifications ?? [...DEFAULT_CLASSIFICATIONS],
     recordsUserId: r.data.recordsUserId ?? null,
     local: r.data.local ?? false,
@@ -62,6 +67,7 @@ export function serializeOrgConfig(c: OrgConfig): string {
       name: c.name,
       orgPublicKey: Buffer.from(c.orgPublicKey).toString('base64'),
       relayUrl: c.relayUrl,
+      ...(c.relayPinSha256 ? { relayCertificateSha256: c.relayPinSha256 } : {}),
       classifications: c.classifications,
       ...(c.recordsUserId ? { recordsUserId: c.recordsUserId } : {}),
       ...(c.local ? { local: true } : {}),
@@ -69,4 +75,9 @@ export function serializeOrgConfig(c: OrgConfig): string {
     null,
     2,
   );
+}
+
+/** How to reach the relay of this organisation: with its certificate pinned when org.json names one. */
+export function relayClientOptions(c: Pick<OrgConfig, 'relayPinSha256'>): { pinSha256?: string } {
+  return c.relayPinSha256 ? { pinSha256: c.relayPinSha256 } : {};
 }

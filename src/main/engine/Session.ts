@@ -51,7 +51,7 @@ import { OrgChannels } from './OrgChannels.ts';
 import { Reachability, isUnreachable } from './Reachability.ts';
 import { formatExport } from './formatExport.ts';
 import { ApiError, toApiError } from './errors.ts';
-import type { OrgConfig } from './OrgConfig.ts';
+import { relayClientOptions, type OrgConfig } from './OrgConfig.ts';
 import { MemoryOutboxStore, Outbox, type OutboxEntry, type OutboxStore } from './Outbox.ts';
 import { Peers } from './Peers.ts';
 import {
@@ -257,6 +257,7 @@ export class Session {
       },
       d.clock,
     );
+    this.connection.clientOptions = relayClientOptions(d.org);
   }
 
   /** Deletes what expired while closed (before anything is shown), then connects. */

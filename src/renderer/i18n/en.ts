@@ -179,6 +179,7 @@ export const en = {
   'apiError.BAD_ORG_CONFIG': 'The organisation file is not valid. Ask your security office for a new org.json.',
   'apiError.DEVICE_REVOKED': 'This device was revoked by your organisation; its data has been erased. Contact your security office.',
   'apiError.OFFLINE': 'Valise cannot reach the relay right now. It keeps trying; your messages wait in the outbox.',
+  'apiError.RELAY_CERTIFICATE_MISMATCH': 'The relay presented another TLS certificate than the one pinned in your organisation file. Valise did not connect; tell your security officer.',
   'apiError.NOT_FOUND': 'That channel, message or person no longer exists, or you cannot see it.',
   'apiError.FORBIDDEN': 'Your role does not allow this action. Ask a team lead or the security office.',
   'apiError.NOT_CLEARED': 'A chosen person is not cleared for this classification. Pick only cleared people or lower the classification.',
