@@ -140,12 +140,15 @@ export class Session {
   private readonly deviceKeys: DeviceKeys;
   private readonly connection: Connection;
   private readonly pipeline: ReceivePipeline<Received>;
+  private readonly walSync: WalSync;
   private readonly outbox: Outbox;
   private readonly otrSender: Outbox;
   private readonly retention: RetentionScheduler;
   private readonly wipes = new WipeTracker();
   private readonly wipeCommands = new Map<string, WipeCommand>();
   private readonly reachability = new Reachability();
+  /** The directory look a send started, while it is under way. */
+  private directoryLook: Promise<void> = Promise.resolve();
   private readonly lastSeen = new LastSeen(() => (this.closed ? null : this.d.store.repos.deliveries));
   private readonly deliveries = new DeliveryBook(
     () => (this.closed ? null : this.d.store.repos.deliveries),
@@ -737,11 +740,15 @@ export class Session {
     // again — for the same deviceless members at most every 10 s, so one who never enrols does
     // not cost a directory look per message.
     const now = this.d.clock.now();
+    // Another send may be looking already: its answer is the one to judge by.
+    await this.directoryLook;
     const deviceless = state.members.filter((m) => m.userId !== this.d.me.userId && this.peers.devicesOf(m.userId).length === 0).map((m) => m.userId);
     const looked = `deviceless:${deviceless.sort().join(',')}`;
     if (now - this.directoryAt > 30_000 || (deviceless.length > 0 && now - (this.lookedUp.get(looked) ?? 0) > 10_000)) {
       if (deviceless.length > 0) this.lookedUp.set(looked, now);
-      await this.refreshDirectory(relay);
+      const look = this.refreshDirectory(relay);
+      this.directoryLook = look.catch(() => undefined);
+      await look;
     }
     // Created on first use; encrypting needs it even when no other device is there yet.
     const distKey = `${id}:${state.epoch}`;
