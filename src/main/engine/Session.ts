@@ -140,7 +140,6 @@ export class Session {
   private readonly deviceKeys: DeviceKeys;
   private readonly connection: Connection;
   private readonly pipeline: ReceivePipeline<Received>;
-  private readonly walSync: WalSync;
   private readonly outbox: Outbox;
   private readonly otrSender: Outbox;
   private readonly retention: RetentionScheduler;
