@@ -17,8 +17,8 @@ const OrgConfigSchema = z.object({
   orgPublicKey: Base64.optional(),
   rootPublicKey: Base64.optional(),
   relayUrl: z.string().regex(/^wss?:\/\//).optional(),
-  /** SHA-256 (hex) of the relay's TLS certificate: a `wss:` relay must present exactly this one. */
-  relayCertificateSha256: z.string().regex(/^[0-9a-fA-F]{64}$/).optional(),
+  /** SHA-256 (hex) of the relay's TLS certificate: a `wss:` relay must present exactly this one. Empty (as valise-admin writes it) or absent: not pinned. */
+  relayCertificateSha256: z.string().regex(/^([0-9a-fA-F]{64})?$/).optional(),
   classifications: z.array(ClassificationSchema).min(1).optional(),
   recordsUserId: z.string().optional(),
   local: z.boolean().optional(),
