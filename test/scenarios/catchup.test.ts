@@ -47,6 +47,7 @@ const dropped = (node: Node) => node.engine.current!.localStore.repos.audit.rece
 describe('deliveries that do not open', () => {
   it('a busy database: nothing is acked or dropped, and every message arrives once when it clears', async () => {
     const { alice, bob, channelId } = await channelOfTwo();
+    await until(async () => (await queuedFor(bob)) === 0, 10_000, 'warm-up acknowledged');
     // Every sender-key read of the receive path fails as SQLite does when another process holds the lock.
     const store = bob.engine.current!.localStore;
     const unitOfWork = store.unitOfWork.bind(store);

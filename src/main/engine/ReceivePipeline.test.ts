@@ -174,6 +174,34 @@ describe('ReceivePipeline', () => {
     expect(acked).toEqual(['bug', 'e1']);
   });
 
+  it('acknowledges a committed batch only once it is on disk; a failed fsync acks nothing more', async () => {
+    const db = new ToyDb();
+    const acked: string[] = [];
+    const delivered: string[] = [];
+    const failures: unknown[] = [];
+    let sync: { resolve: () => void; reject: (e: Error) => void } | null = null;
+    const unit = { ...db.unit(), durable: () => new Promise<void>((resolve, reject) => (sync = { resolve, reject })) };
+    const p = new ReceivePipeline<string>({ unit, ack: (ids) => acked.push(...ids), delivered: (v) => delivered.push(...v), failed: (e) => failures.push(e), batchSize: 2 });
+    p.push(delivery(1));
+    p.push(delivery(2));
+    await new Promise((r) => setTimeout(r, 10));
+    // Committed and shown, but not acknowledged while the fsync runs.
+    expect(db.durable.messages).toHaveLength(2);
+    expect(delivered).toHaveLength(2);
+    expect(acked).toEqual([]);
+    sync!.resolve();
+    await p.idle();
+    expect(acked).toEqual(['e1', 'e2']);
+
+    p.push(delivery(3));
+    await new Promise((r) => setTimeout(r, 10));
+    sync!.reject(new Error('EIO'));
+    await p.idle();
+    expect(acked).toEqual(['e1', 'e2']);
+    expect(failures).toHaveLength(1);
+    expect(p.isHalted).toBe(true);
+  });
+
   it('yields to the event loop during a long catch-up', async () => {
     const db = new ToyDb();
     const p = new ReceivePipeline<string>({ unit: db.unit(), ack: () => undefined, delivered: () => undefined, batchSize: 10_000, sliceMs: 1 });

@@ -31,6 +31,11 @@ export interface Delivery {
 export interface ReceiveUnit<T> {
   seen(id: string): boolean;
   batch(work: (scope: BatchScope<T>) => Promise<void>): Promise<void>;
+  /**
+   * Resolves once everything committed so far is on disk (when `batch` commits without waiting for
+   * the disk). Items are acknowledged only after it resolves; the next batch is opened meanwhile.
+   */
+  durable?(): Promise<void>;
 }
 
 export interface BatchScope<T> {
@@ -45,7 +50,7 @@ export interface BatchScope<T> {
 export interface ReceiveOptions<T> {
   unit: ReceiveUnit<T>;
   ack(ids: readonly string[]): void;
-  /** Called after the commit, in order, with what was stored (for events and retention). */
+  /** Called after each commit, in order, with what was stored (for events and retention). */
   delivered(values: readonly T[]): void;
   progress?(done: number, total: number): void;
   /** After the commit: an item was bad input and was dropped. */
@@ -77,6 +82,9 @@ export class ReceivePipeline<T> {
   private readonly maxBatch: number;
   private readonly sliceMs: number;
   private halted = false;
+  /** Acknowledgements of committed batches, in order, each once its batch is on disk. */
+  private acking: Promise<void> = Promise.resolve();
+  private unsynced = false;
   /** Item id → how often opening it failed with an unexpected error. */
   private readonly unexpected = new Map<string, number>();
 
@@ -95,6 +103,7 @@ export class ReceivePipeline<T> {
   /** A new connection: deliveries are taken again (the relay starts over with everything unacked). */
   resume(): void {
     this.halted = false;
+    this.unsynced = false;
   }
 
   /** True between a rolled-back batch and `resume()`. */
@@ -107,17 +116,25 @@ export class ReceivePipeline<T> {
     if (this.halted) return;
     this.queue.push(d);
     this.running ??= this.run()
-      .catch((e: unknown) => {
-        this.halted = true;
-        this.queue = [];
-        this.o.failed?.(e);
-      })
+      .catch((e: unknown) => this.fail(e))
       .finally(() => (this.running = null));
+  }
+
+  /**
+   * Rolled back, or committed but not made durable: nothing more is acknowledged or taken until
+   * `resume()`. What was committed without its ack is delivered again and meets its dedupe marker.
+   */
+  private fail(e: unknown): void {
+    if (this.halted) return;
+    this.halted = true;
+    this.queue = [];
+    this.o.failed?.(e);
   }
 
   /** Resolves when everything pushed so far is committed and acknowledged (or rolled back). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
+    await this.acking;
   }
 
   get queued(): number {
@@ -169,14 +186,32 @@ export class ReceivePipeline<T> {
       });
       this.adapt(performance.now() - commitStart);
       for (const d of batch) this.unexpected.delete(d.id);
-      this.o.ack(batch.map((d) => d.id));
+      // Stored: shown at once. Acknowledged (so the relay deletes it) only once it is on disk; a
+      // power cut before that loses nothing the relay does not still hold.
+      const ids = batch.map((d) => d.id);
       for (const r of rejected) this.o.dropped?.(r.d, r.error);
       this.o.delivered(items);
       this.done += batch.length;
       if (this.expected > 0) this.o.progress?.(Math.min(this.done, this.expected), this.expected);
+      const durable = this.o.unit.durable?.();
+      if (durable) this.ackWhenDurable(ids, durable);
+      else this.o.ack(ids);
       await yieldToLoop();
       sliceStart = performance.now();
     }
+  }
+
+  private ackWhenDurable(ids: readonly string[], durable: Promise<void>): void {
+    this.acking = this.acking
+      .then(() => durable)
+      .then(() => {
+        // A batch after one whose fsync failed is not trusted to be on disk either.
+        if (!this.unsynced) this.o.ack(ids);
+      })
+      .catch((e: unknown) => {
+        this.unsynced = true;
+        this.fail(e);
+      });
   }
 
   private isBadInput(d: Delivery, e: unknown): boolean {

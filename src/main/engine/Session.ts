@@ -35,7 +35,7 @@ import {
   type DeviceRef,
   type WipeCommand,
 } from '../../crypto/index.ts';
-import { MemoryMessageStore, type LocalStore, type MessageStore, type StoredMessage, type UnitOfWork } from '../../storage/index.ts';
+import { MemoryMessageStore, profilePaths, type LocalStore, type MessageStore, type StoredMessage, type UnitOfWork } from '../../storage/index.ts';
 import type { RelayClient } from '../../server/client/RelayClient.ts';
 import type { RelayPush } from '../../gen/valise/v1/relay_pb.ts';
 import type { ApiEvent } from '../../shared/api/events.ts';
@@ -70,9 +70,10 @@ import {
   type Me,
 } from './policyRules.ts';
 import { ReceiptQueue } from './ReceiptQueue.ts';
-import { ReceivePipeline, type Delivery } from './ReceivePipeline.ts';
+import { ReceivePipeline, type BatchScope, type Delivery } from './ReceivePipeline.ts';
 import { RedeliveryNeeded, classifyReceiveError, faultCode } from './receiveFault.ts';
 import { StoreFaults } from './storeFaults.ts';
+import { WalSync } from './WalSync.ts';
 import { RetentionScheduler } from './RetentionScheduler.ts';
 import { channelView, hex, messageView, summaryOf, unhex } from './views.ts';
 import { WipeTracker, type WipeRecord } from './WipeTracker.ts';
@@ -140,6 +141,7 @@ export class Session {
   private readonly deviceKeys: DeviceKeys;
   private readonly connection: Connection;
   private readonly pipeline: ReceivePipeline<Received>;
+  private readonly walSync: WalSync;
   private readonly outbox: Outbox;
   private readonly otrSender: Outbox;
   private readonly retention: RetentionScheduler;
@@ -205,20 +207,13 @@ export class Session {
     this.channelCipher = new ChannelCipher(d.store.protocol.senderKey, this.meRef);
     this.deviceKeys = new DeviceKeys(d.store.protocol, d.identity);
 
+    const files = profilePaths(d.dir);
+    this.walSync = new WalSync(files.wal, files.db);
     this.pipeline = new ReceivePipeline<Received>({
       unit: {
         seen: (id) => d.store.repos.settings.wasReceived(id),
-        batch: (work) =>
-          d.store.unitOfWork(async (uow) => {
-            // libsignal hides why a store call failed; the watched stores keep the real reason.
-            const faults = new StoreFaults();
-            faults.watch(uow.protocol);
-            const open = (del: Delivery) => {
-              faults.clear();
-              return this.open(uow, del).catch((e: unknown) => Promise.reject(faults.explain(e)));
-            };
-            await work({ open, keep: (id, v) => this.keep(uow, id, v), reject: (del, e) => this.reject(uow, del, e) });
-          }),
+        batch: (work) => this.receiveBatch(work),
+        durable: () => this.walSync.sync(),
       },
       ack: (ids) => {
         this.connection.authenticated?.ack(ids.map(unhex));
@@ -373,6 +368,27 @@ export class Session {
   }
 
   // ---------------------------------------------------------------- receive
+
+  /** One receive batch: opened item by item in a unit of work, committed in one transaction. */
+  private async receiveBatch(work: (scope: BatchScope<Received>) => Promise<void>): Promise<void> {
+    const db = this.d.store.db;
+    try {
+      await this.d.store.unitOfWork(async (uow) => {
+        // libsignal hides why a store call failed; the watched stores keep the real reason.
+        const faults = new StoreFaults();
+        faults.watch(uow.protocol);
+        const open = (del: Delivery) => {
+          faults.clear();
+          return this.open(uow, del).catch((e: unknown) => Promise.reject(faults.explain(e)));
+        };
+        await work({ open, keep: (id, v) => this.keep(uow, id, v), reject: (del, e) => this.reject(uow, del, e) });
+        // The commit right after this does not wait for the disk; WalSync does, before the ack.
+        db.pragma('synchronous = NORMAL');
+      });
+    } finally {
+      if (db.open) db.pragma('synchronous = FULL');
+    }
+  }
 
   private async open(uow: UnitOfWork, del: Delivery): Promise<Received | null> {
     const now = this.d.clock.now();
