@@ -37,6 +37,11 @@ type ResponseResult = MessageInitShape<typeof RelayResponseSchema>['result'];
 type PushBody = MessageInitShape<typeof RelayPushSchema>['body'];
 type ServerBody = MessageInitShape<typeof ServerFrameSchema>['body'];
 
+/** Requests that write nothing, so their answer need not wait for the disk. */
+const READ_ONLY = new Set<RelayRequest['op']['case']>([
+  'authenticate', 'authenticateAdmin', 'pollEnrolment', 'listPending', 'readAudit', 'prekeyCount', 'fetchChannelState', 'fetchDirectory', 'listChannels', undefined,
+]);
+
 const KIND: Record<QueueItemKind, Delivery_Kind> = {
   envelope: Delivery_Kind.ENVELOPE,
   'channel-change': Delivery_Kind.CHANNEL_CHANGE,
@@ -160,6 +165,14 @@ export class RelayConnection implements DeviceSink {
       result = await this.dispatch(req);
     } catch (e) {
       result = this.refusal(e, req.op.case);
+    }
+    if (!READ_ONLY.has(req.op.case)) {
+      // Whatever the request wrote (a refusal may have written an audit entry) is on stable storage before the answer.
+      try {
+        await this.relay.store.sync?.();
+      } catch (e) {
+        result = this.refusal(e, req.op.case);
+      }
     }
     this.answer(req.id, result);
   }

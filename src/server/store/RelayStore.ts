@@ -153,5 +153,12 @@ export interface RelayStore {
   appendAudit(e: Omit<AuditRecord, 'seq'>): MaybePromise<void>;
   readAudit(afterSeq: number, limit: number): MaybePromise<AuditRecord[]>;
 
+  /**
+   * Resolves once every write made so far is on stable storage. Queue writes (`enqueue`, `ack`)
+   * resolve only when durable already; the relay calls this before answering any other request
+   * that wrote something. A store whose writes are durable when they return may omit it.
+   */
+  sync?(): Promise<void>;
+
   close(): MaybePromise<void>;
 }

@@ -2,14 +2,14 @@
  * The embedded relay store on SQLite (better-sqlite3-multiple-ciphers in plain, unencrypted mode).
  * The relay holds no secrets: queued envelopes are end-to-end ciphertext and everything else is
  * public signed records, so a database key would protect nothing that the host's disk encryption
- * does not. WAL with synchronous=NORMAL: a commit survives a crash of the relay process (what
- * "persisted before acknowledged" needs); only an OS crash or power loss can lose the last
- * commits, which the sender's outbox resends and the envelope-id dedupe absorbs.
+ * does not. WAL with synchronous=NORMAL, and WalSync syncs the WAL off the event loop before any
+ * caller learns of a commit: what is acknowledged survives a power loss, as with FULL (README).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { Checkpointer } from './Checkpointer.ts';
+import { WalSync } from './WalSync.ts';
 import type {
   AuditRecord,
   ChannelRecord,
@@ -80,6 +80,7 @@ export class SqliteRelayStore implements RelayStore {
   private readonly db: Database.Database;
   private readonly depth = new Map<string, number>();
   private readonly checkpointer: Checkpointer | undefined;
+  private readonly walSync: WalSync | undefined;
   private batch: { op: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   /** Runs a function in a savepoint when called inside a transaction (built once: building is not free). */
   private readonly savepoint: (op: () => unknown) => unknown;
@@ -94,11 +95,13 @@ export class SqliteRelayStore implements RelayStore {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
+    // Commits do not wait for the disk; WalSync makes them durable before anyone is answered.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     if (file !== ':memory:') {
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = new Checkpointer(file);
+      this.walSync = new WalSync(`${file}-wal`);
     }
     this.db.exec(SCHEMA);
     const db = this.db;
@@ -355,7 +358,8 @@ export class SqliteRelayStore implements RelayStore {
       this.depth.clear();
     }
     if (values) {
-      ops.forEach((o, i) => o.resolve(values[i]));
+      const committed = values;
+      this.durable(() => ops.forEach((o, i) => o.resolve(committed[i])), (e) => ops.forEach((o) => o.reject(e)));
       return;
     }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
@@ -375,11 +379,26 @@ export class SqliteRelayStore implements RelayStore {
       for (const o of ops) o.reject(error);
       return;
     }
-    ops.forEach((o, i) => {
-      const r = outcomes[i]!;
-      if (r.ok) o.resolve(r.value);
-      else o.reject(r.error);
-    });
+    this.durable(
+      () =>
+        ops.forEach((o, i) => {
+          const r = outcomes[i]!;
+          if (r.ok) o.resolve(r.value);
+          else o.reject(r.error);
+        }),
+      (e) => ops.forEach((o) => o.reject(e)),
+    );
+  }
+
+  /** Runs `then` once what was committed so far is on stable storage (at once in memory). */
+  private durable(then: () => void, failed: (e: Error) => void): void {
+    if (!this.walSync) return then();
+    this.walSync.after((e) => (e ? failed(e) : then()));
+  }
+
+  /** Resolves once every write made so far is on stable storage (for writes outside the group commit). */
+  sync(): Promise<void> {
+    return this.walSync?.barrier() ?? Promise.resolve();
   }
 
   wipeChannel(channelId: Uint8Array): number {
@@ -437,6 +456,8 @@ export class SqliteRelayStore implements RelayStore {
 
   async close(): Promise<void> {
     if (this.batch.length > 0) this.flush();
+    await this.sync().catch(() => undefined);
+    this.walSync?.close();
     await this.checkpointer?.stop();
     if (this.db.open) {
       if (this.checkpointer) this.db.pragma('wal_checkpoint(TRUNCATE)');
