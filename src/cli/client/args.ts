@@ -17,6 +17,7 @@ const BY_CODE: Record<string, number> = {
   ALREADY_ENROLLED: EXIT.usage,
   ENROLMENT_PENDING: EXIT.offline,
   ENROLMENT_REJECTED: EXIT.refused,
+  ENROLMENT_CODE_MISMATCH: EXIT.refused,
   BAD_ORG_CONFIG: EXIT.usage,
   DEVICE_REVOKED: EXIT.refused,
   OFFLINE: EXIT.offline,

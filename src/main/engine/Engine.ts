@@ -39,6 +39,7 @@ import { makeKeyProvider, type KeyProviderOptions } from './keyProviders.ts';
 import { parseOrgConfig, relayClientOptions, serializeOrgConfig, type OrgConfig } from './OrgConfig.ts';
 import { readMeta, removeMeta, writeMeta, type ProfileMeta } from './ProfileMeta.ts';
 import { userIdFromDisplayName } from './userIdFromDisplayName.ts';
+import { LocalOfficer } from './LocalOfficer.ts';
 import { Session, type MeRecord } from './Session.ts';
 
 export interface EngineOptions {
@@ -60,6 +61,7 @@ const KEYS = {
   identity: 'engine.identity',
   localRoot: 'engine.localOrgRoot',
   localRelayPort: 'engine.localRelayPort',
+  localSerial: 'engine.localSerial',
   ui: 'ui.settings',
 } as const;
 
@@ -481,6 +483,29 @@ export class Engine {
     return { ...this.status(), relayUrl: relay.url, orgJson: serializeOrgConfig({ ...shared, local: true }) };
   }
 
+  /** The security office of a local organisation, in the app of the officer who started it. */
+  private localOfficer(): LocalOfficer {
+    const session = this.need();
+    const store = this.store!;
+    const rootHex = store.repos.settings.get<string>(KEYS.localRoot);
+    if (!this.localRelay || !rootHex || !session.meView.orgRoles.includes('security-officer')) {
+      throw new ApiError('FORBIDDEN', { detail: 'only the officer of a local organisation approves devices here; otherwise use valise-admin' });
+    }
+    const org = this.org();
+    return new LocalOfficer({
+      relayUrl: this.localRelay.url,
+      orgId: org.orgId,
+      root: orgRootKeyFromBytes(new Uint8Array(Buffer.from(rootHex, 'hex'))),
+      // Serials 1 and 2 went to the officer's own certificates when the organisation started.
+      nextSerial: () => {
+        const next = (store.repos.settings.get<number>(KEYS.localSerial) ?? 2) + 1;
+        store.repos.settings.set(KEYS.localSerial, next);
+        return next;
+      },
+      now: () => this.clock.now(),
+    });
+  }
+
   // ---------------------------------------------------------------- settings
 
   private settings(): Settings {
@@ -507,6 +532,11 @@ export class Engine {
         return Promise.resolve({ state: e?.state ?? 'none', comparisonCode: e?.code ?? null });
       },
       startLocalOrganisation: (i) => this.serial(() => this.startLocal(i)),
+      listEnrolmentRequests: async () => ({ requests: await this.localOfficer().pending() }),
+      approveEnrolment: async (i) => {
+        const r = await this.localOfficer().approve(i.requestId, i.comparisonCode, { clearance: i.clearance, roles: i.roles });
+        return { userId: r.userId, deviceId: String(r.deviceId) };
+      },
       listChannels: () => Promise.resolve(s().listChannels()),
       channelDetails: (i) => s().channelDetails(i.channelId),
       listMessages: (i) => Promise.resolve(s().listMessages(i)),

@@ -176,6 +176,7 @@ export const en = {
   'apiError.ALREADY_ENROLLED': 'This profile is already enrolled. Use another profile to join a second organisation.',
   'apiError.ENROLMENT_PENDING': 'Enrolment is waiting for the security officer to approve the comparison code.',
   'apiError.ENROLMENT_REJECTED': 'The security officer did not approve this device. Ask them to start enrolment again.',
+  'apiError.ENROLMENT_CODE_MISMATCH': 'The code you typed does not match the one on this request. Nothing was approved; compare the code on the new device again.',
   'apiError.BAD_ORG_CONFIG': 'The organisation file is not valid. Ask your security office for a new org.json.',
   'apiError.DEVICE_REVOKED': 'This device was revoked by your organisation; its data has been erased. Contact your security office.',
   'apiError.OFFLINE': 'Valise cannot reach the relay right now. It keeps trying; your messages wait in the outbox.',

@@ -178,6 +178,7 @@ export const fr: Record<MessageKey, string> = {
   'apiError.ALREADY_ENROLLED': 'Ce profil est déjà enrôlé. Utilisez un autre profil pour rejoindre une seconde organisation.',
   'apiError.ENROLMENT_PENDING': 'L’enrôlement attend que l’officier de sécurité approuve le code de comparaison.',
   'apiError.ENROLMENT_REJECTED': 'L’officier de sécurité n’a pas approuvé cet appareil. Demandez-lui de relancer l’enrôlement.',
+  'apiError.ENROLMENT_CODE_MISMATCH': 'Le code saisi ne correspond pas à celui de cette demande. Rien n’a été approuvé ; comparez à nouveau le code affiché sur le nouvel appareil.',
   'apiError.BAD_ORG_CONFIG': 'Le fichier de l’organisation n’est pas valide. Demandez un nouvel org.json au service de sécurité.',
   'apiError.DEVICE_REVOKED': 'Cet appareil a été révoqué par votre organisation ; ses données ont été effacées. Contactez le service de sécurité.',
   'apiError.OFFLINE': 'Valise ne joint pas le relais pour l’instant. Elle réessaie ; vos messages attendent dans la boîte d’envoi.',

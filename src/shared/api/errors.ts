@@ -13,6 +13,7 @@ export const API_ERRORS = {
   NOT_ENROLLED: { kind: 'state', message: 'This device is not enrolled yet. Join an organisation or start a local one first.' },
   ALREADY_ENROLLED: { kind: 'state', message: 'This profile is already enrolled. Use another profile to join a second organisation.' },
   ENROLMENT_PENDING: { kind: 'state', message: 'Enrolment is waiting for the security officer to approve the comparison code.' },
+  ENROLMENT_CODE_MISMATCH: { kind: 'verification', message: 'The code you typed does not match the one on this request. Nothing was approved; compare the code on the new device again.' },
   ENROLMENT_REJECTED: { kind: 'verification', message: 'The security officer did not approve this device. Ask them to start enrolment again.' },
   BAD_ORG_CONFIG: { kind: 'input', message: 'The organisation file is not valid. Ask your security office for a new org.json.' },
   DEVICE_REVOKED: { kind: 'verification', message: 'This device was revoked by your organisation; its data has been erased. Contact your security office.' },

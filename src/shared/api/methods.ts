@@ -17,7 +17,7 @@ import {
   StatusSchema,
   TimeMs,
 } from './schemas.ts';
-import { CHANNEL_ROLES } from '../model/roles.ts';
+import { CHANNEL_ROLES, ORG_ROLES } from '../model/roles.ts';
 
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
@@ -79,6 +79,44 @@ export const API_METHODS = {
       })
       .strict(),
     output: StatusSchema.extend({ relayUrl: z.string(), orgJson: z.string() }),
+  },
+
+  /**
+   * Local organisation only, for its security officer (this profile holds the root key): the
+   * enrolment requests of other profiles, each opened so that the new device shows its comparison
+   * code too. FORBIDDEN in an organisation run by a security office (use valise-admin there).
+   */
+  listEnrolmentRequests: {
+    input: Empty,
+    output: z.object({
+      requests: z.array(
+        z.object({
+          requestId: Id,
+          displayName: z.string(),
+          deviceName: z.string(),
+          submittedAt: TimeMs,
+          comparisonCode: z.string(),
+          /** The member the request names when it is a further device of someone known; null for a new person. */
+          userId: Id.nullable(),
+        }),
+      ),
+    }),
+  },
+
+  /**
+   * Local organisation only: approves a request once `comparisonCode` — the code the new device
+   * shows, typed by the officer — matches. A new person becomes a member with this clearance and these roles.
+   */
+  approveEnrolment: {
+    input: z
+      .object({
+        requestId: Id,
+        comparisonCode: z.string().trim().min(1).max(32),
+        clearance: z.number().int().nonnegative(),
+        roles: z.array(z.enum(ORG_ROLES)).min(1).max(4).default(['delegate']),
+      })
+      .strict(),
+    output: z.object({ userId: Id, deviceId: Id }),
   },
 
   /** The channels this device belongs to (direct conversations included), most recent first. */
