@@ -1,6 +1,7 @@
 /** The store-connected shell: which screen, the workspace, and the dialogs. */
 import { useCallback, useEffect, useState } from 'react';
 import type { ChannelDetails, Settings } from '../shared/api/schemas.ts';
+import type { OrgRole } from '../shared/model/roles.ts';
 import { DEFAULT_SETTINGS } from '../shared/api/schemas.ts';
 import { reportVisibleChannel } from './api/connect.ts';
 import { ChannelHeader } from './components/ChannelHeader.tsx';
@@ -11,6 +12,7 @@ import { Composer } from './components/Composer.tsx';
 import { CreateChannelDialog } from './components/CreateChannelDialog.tsx';
 import { MessageList } from './components/MessageList.tsx';
 import { OrgView } from './components/OrgView.tsx';
+import { EnrolmentRequests, type EnrolmentRequest } from './components/EnrolmentRequests.tsx';
 import { PauseDialog } from './components/PauseDialog.tsx';
 import { ProgressBar } from './components/ProgressBar.tsx';
 import { EnrolmentScreen, FirstRunScreen, UnlockScreen } from './components/Screens.tsx';
@@ -323,7 +325,30 @@ function OrgPanel() {
     void stores.org.getState().load();
   }, [stores]);
   const ui = stores.ui.getState();
-  return (
+  const local = status.org?.local ?? false;
+  const [requests, setRequests] = useState<EnrolmentRequest[]>([]);
+  const [approveError, setApproveError] = useState<string | null>(null);
+  const loadRequests = useCallback(() => {
+    if (local) void stores.api.call('listEnrolmentRequests').then((r) => setRequests(r.requests), (e: unknown) => setApproveError(errorMessage(e)));
+  }, [stores, local]);
+  useEffect(() => {
+    loadRequests();
+    // A new profile may ask at any moment; looking every few seconds also opens its request, so its code appears.
+    const timer = setInterval(loadRequests, 5_000);
+    return () => clearInterval(timer);
+  }, [loadRequests]);
+  const approve = async (requestId: string, comparisonCode: string, clearance: number, roles: OrgRole[]) => {
+    setApproveError(null);
+    try {
+      await stores.api.call('approveEnrolment', { requestId, comparisonCode, clearance, roles });
+      loadRequests();
+      return true;
+    } catch (e) {
+      setApproveError(errorMessage(e));
+      return false;
+    }
+  };
+  const view = (
     <OrgView
       channels={channels}
       levels={classificationsOf(status)}
@@ -336,5 +361,19 @@ function OrgPanel() {
       onWipe={(c) => ui.open({ kind: 'wipe', channelId: c.id, name: c.name })}
       onShowWipe={(id) => ui.open({ kind: 'wipe', channelId: id })}
     />
+  );
+  if (!local) return view;
+  return (
+    <div className="org-panel">
+      {view}
+      <div className="org">
+        {approveError && (
+          <p role="alert" className="error">
+            {errorText(approveError)}
+          </p>
+        )}
+        <EnrolmentRequests requests={requests} levels={classificationsOf(status)} onApprove={approve} />
+      </div>
+    </div>
   );
 }

@@ -213,6 +213,16 @@ export const en = {
   'org.resumeNamed': 'Resume {name}',
   'org.wipeNamed': 'Wipe {name}',
   'org.wipesIssued': 'Wipes you issued',
+  'approve.title': 'Devices waiting to join',
+  'approve.none': 'No device is waiting. Another profile joins with this organisation’s org.json.',
+  'approve.request': 'Request from {name}',
+  'approve.anotherDevice': 'another device of a member',
+  'approve.codeHere': 'Code on this screen:',
+  'approve.typeCode': 'Code shown on the new device',
+  'approve.clearance': 'Clearance',
+  'approve.lead': 'Team lead (may create channels)',
+  'approve.submit': 'Approve',
+  'approve.done': '{name} was approved.',
   'lang.label': 'Language',
 } as const;
 
