@@ -38,3 +38,11 @@ export function openBody(key: KeyObject, purpose: BodyPurpose, channelId: string
     throw new MessageUnreadable({ cause: e });
   }
 }
+
+/** openBody for text bodies: the UTF-8 string, without handing the plaintext buffer to the caller. */
+export function openBodyText(key: KeyObject, purpose: BodyPurpose, channelId: string, id: string, sealed: Uint8Array): string {
+  const plain = openBody(key, purpose, channelId, id, sealed);
+  const text = plain.toString('utf8');
+  plain.fill(0);
+  return text;
+}

@@ -65,7 +65,13 @@ export function openDatabase(file: string, key: Uint8Array, opts: OpenOptions = 
     db.pragma('foreign_keys = ON');
     db.pragma('temp_store = MEMORY');
     db.pragma('busy_timeout = 5000');
-    // Pages are decrypted once per cache fill; 32 MiB keeps the recently opened channels decrypted.
+    // Pages are decrypted (and HMAC-checked) once per cache fill. Up to 32 MiB of decrypted pages
+    // per open profile, allocated as pages are used: room for the newest pages of thousands of
+    // channels plus the interior b-tree pages, so reopening a channel decrypts nothing. More would
+    // hold more plaintext in memory for little gain (see bench/storage.bench.ts, cold vs warm opens).
+    // No mmap_size: a memory-mapped read hands the b-tree the file's bytes in place, with no step
+    // where a page could be decrypted and its HMAC checked; so SQLite3 Multiple Ciphers' pager never
+    // fetches through the map when a cipher is attached, and the pragma would only cost address space.
     db.pragma('cache_size = -32768');
     return db;
   } catch (e) {

@@ -37,6 +37,17 @@ describe.each(impls)('%s', (_name, make) => {
     expect(s.count('odd')).toBe(60);
   });
 
+  it('keeps arrival order among messages sent in the same millisecond, across a page boundary', async () => {
+    const s = await make();
+    for (let i = 0; i < 7; i++) s.insert({ id: `t${i}`, channelId: 'c', sender: 'a', sentAt: i < 2 ? i : 10, text: `tie ${i}` });
+    const last = s.latest('c', 3);
+    expect(last.map((m) => m.id)).toEqual(['t4', 't5', 't6']);
+    expect(last.map((m) => m.text)).toEqual(['tie 4', 'tie 5', 'tie 6']);
+    const older = s.latest('c', 3, { before: { sentAt: last[0]!.sentAt, id: last[0]!.id } });
+    expect(older.map((m) => m.id)).toEqual(['t1', 't2', 't3']);
+    expect(s.latest('empty', 50)).toEqual([]);
+  });
+
   it('searches words with prefix on the last one, optionally in one channel, ignoring query syntax', async () => {
     const s = await make();
     s.insert({ id: 'a', channelId: 'c1', sender: 'x', sentAt: 1, text: 'The tariff proposal is final' });
@@ -76,6 +87,7 @@ describe('SqliteMessageStore at rest', () => {
     expect(body.indexOf(Buffer.from('first'))).toBe(-1);
     store.db.prepare("UPDATE messages SET body = ? WHERE id = 'two'").run(body);
     expect(() => store.messages.get('two')).toThrow(MessageUnreadable);
+    expect(() => store.messages.latest('c', 50)).toThrow(MessageUnreadable);
     expect(store.messages.get('one')!.text).toBe('first');
   });
 });

@@ -4,7 +4,7 @@
  * All methods are synchronous so they can run inside one transaction with other repositories.
  */
 import type { Db } from '../Database.ts';
-import { openBody, sealBody } from '../BodyCipher.ts';
+import { openBodyText, sealBody } from '../BodyCipher.ts';
 import type { ChannelKeys } from '../ChannelKeys.ts';
 import { MessageUnreadable } from '../errors.ts';
 import { ChannelIndexes } from './ChannelIndexes.ts';
@@ -23,6 +23,13 @@ interface Row {
 
 const COLS = 'm.seq, m.id, m.channel_id, m.sender, m.sent_at, m.received_at, m.expires_at, m.body';
 
+/**
+ * A channel page as plain arrays (better-sqlite3's raw mode), in this column order: opening a
+ * channel reads 50 of them, and every object per row is garbage the next scavenge must walk.
+ */
+type PageRow = [id: string, sender: string, sentAt: number, receivedAt: number, expiresAt: number | null, body: Buffer];
+const PAGE_COLS = 'id, sender, sent_at, received_at, expires_at, body';
+
 export class SqliteMessageStore implements MessageStore {
   private readonly s;
   private readonly index: ChannelIndexes;
@@ -40,13 +47,15 @@ export class SqliteMessageStore implements MessageStore {
       ),
       get: db.prepare<[string], Row>(`SELECT ${COLS} FROM messages m WHERE m.id = ?`),
       bySeq: db.prepare<[number], Row>(`SELECT ${COLS} FROM messages m WHERE m.seq = ?`),
-      latest: db.prepare<[string, number], Row>(
-        `SELECT * FROM (SELECT ${COLS} FROM messages m WHERE m.channel_id = ? ORDER BY m.sent_at DESC, m.seq DESC LIMIT ?) ORDER BY sent_at, seq`,
-      ),
-      latestBefore: db.prepare<[string, number, number, number, number], Row>(
-        `SELECT * FROM (SELECT ${COLS} FROM messages m WHERE m.channel_id = ? AND (m.sent_at < ? OR (m.sent_at = ? AND m.seq < ?))
-         ORDER BY m.sent_at DESC, m.seq DESC LIMIT ?) ORDER BY sent_at, seq`,
-      ),
+      // Newest first, straight off the clustered primary key (no sort); latest() reverses the page.
+      latest: db
+        .prepare<[string, number], PageRow>(`SELECT ${PAGE_COLS} FROM messages WHERE channel_id = ? ORDER BY sent_at DESC, seq DESC LIMIT ?`)
+        .raw(true),
+      latestBefore: db
+        .prepare<[string, number, number, number, number], PageRow>(
+          `SELECT ${PAGE_COLS} FROM messages WHERE channel_id = ? AND (sent_at < ? OR (sent_at = ? AND seq < ?)) ORDER BY sent_at DESC, seq DESC LIMIT ?`,
+        )
+        .raw(true),
       del: db.prepare('DELETE FROM messages WHERE seq = ?'),
       expired: db.prepare<[number], { seq: number; channel_id: string }>(
         'SELECT seq, channel_id FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?',
@@ -73,10 +82,23 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   latest(channelId: string, limit: number, page?: MessagePage): StoredMessage[] {
-    if (!page?.before) return this.s.latest.all(channelId, limit).map((r) => this.decode(r));
-    const anchor = this.s.exists.get(page.before.id);
-    const seq = anchor?.seq ?? Number.MAX_SAFE_INTEGER;
-    return this.s.latestBefore.all(channelId, page.before.sentAt, page.before.sentAt, seq, limit).map((r) => this.decode(r));
+    let rows: PageRow[];
+    if (!page?.before) {
+      rows = this.s.latest.all(channelId, limit);
+    } else {
+      const anchor = this.s.exists.get(page.before.id);
+      const seq = anchor?.seq ?? Number.MAX_SAFE_INTEGER;
+      rows = this.s.latestBefore.all(channelId, page.before.sentAt, page.before.sentAt, seq, limit);
+    }
+    if (rows.length === 0) return [];
+    const key = this.keys.forRead(channelId);
+    if (!key) throw new MessageUnreadable();
+    const out = new Array<StoredMessage>(rows.length);
+    for (let i = rows.length - 1, j = 0; i >= 0; i--, j++) {
+      const [id, sender, sentAt, receivedAt, expiresAt, body] = rows[i]!;
+      out[j] = { id, channelId, sender, sentAt, receivedAt, expiresAt, text: openBodyText(key, 'message', channelId, id, body) };
+    }
+    return out;
   }
 
   search(query: string, opts: SearchOptions = {}): StoredMessage[] {
@@ -128,7 +150,7 @@ export class SqliteMessageStore implements MessageStore {
       sentAt: r.sent_at,
       receivedAt: r.received_at,
       expiresAt: r.expires_at,
-      text: openBody(key, 'message', r.channel_id, r.id, r.body).toString('utf8'),
+      text: openBodyText(key, 'message', r.channel_id, r.id, r.body),
     };
   }
 }
