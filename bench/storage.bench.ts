@@ -261,7 +261,8 @@ async function measureBoth(targets: [Target, Target]): Promise<[Measured, Measur
 /**
  * Time this thread has spent runnable but waiting for a CPU (Linux schedstat, ms), or 0 where that
  * is not available. On a shared machine most slow opens are ones where another process held the
- * CPU; the figure that leaves those out shows the store's own tail, for both targets alike.
+ * CPU; the figure that leaves those out shows the store's own tail, for both targets alike. (The
+ * wait also counts time lost to this process's own helper threads, e.g. V8's parallel GC.)
  */
 const schedstat = (() => {
   try {
@@ -386,7 +387,7 @@ export async function run(): Promise<Figure[]> {
         : [
             withRatio(
               {
-                name: `open a channel at ${n}, warm, p99 of the opens no other process preempted (${vm.preemptedOpens} / ${pm.preemptedOpens} of 2,000 left out)`,
+                name: `open a channel at ${n}, warm, p99 of the opens never kept waiting for a CPU (${vm.preemptedOpens} / ${pm.preemptedOpens} of 2,000 left out)`,
                 value: vm.latestRunningP99,
                 unit: 'ms',
                 limit: pm.latestRunningP99,
