@@ -46,10 +46,8 @@ test('the local officer approves a second profile from the Organisation view', a
   await page.getByRole('button', { name: 'Organisation' }).click();
   const request = page.getByRole('form', { name: 'Request from Bob Keller' });
   await expect(request).toBeVisible({ timeout: 20_000 });
-  const officerCode = (await request.getByTestId('officer-code').textContent())!;
   let bobCode: string | null = null;
   await until(async () => (bobCode = ((await bob.handle('enrolmentStatus', {})) as { comparisonCode: string | null }).comparisonCode) !== null, 10_000, 'code on bob');
-  expect(bobCode).toBe(officerCode);
 
   await request.getByLabel('Code shown on the new device').fill(bobCode!);
   await request.getByLabel('Clearance').selectOption({ label: 'CONFIDENTIAL' });

@@ -45,7 +45,6 @@ describe('approving a profile into a local organisation from the app', () => {
     expect(requests).toEqual([expect.objectContaining({ requestId, displayName: 'Bob Keller', deviceName: 'laptop', userId: null })]);
     let bobCode: string | null = null;
     await until(async () => (bobCode = (await bob.call('enrolmentStatus', {})).comparisonCode) !== null, 10_000, 'code on bob');
-    expect(bobCode).toBe(requests[0]!.comparisonCode);
 
     const wrong = bobCode!.replace(/\d/, (d) => String((Number(d) + 1) % 10));
     await expect(alice.call('approveEnrolment', { requestId, comparisonCode: wrong, clearance: 2 })).rejects.toMatchObject({ code: 'ENROLMENT_CODE_MISMATCH' });

@@ -25,7 +25,6 @@ export interface LocalRequest {
   displayName: string;
   deviceName: string;
   submittedAt: number;
-  comparisonCode: string;
   /** The member the request names, when one exists already (a second device); null for a new person. */
   userId: string | null;
 }
@@ -65,7 +64,7 @@ export class LocalOfficer {
       for (const p of await this.list(admin)) {
         const o = this.opened(p);
         if (!o) continue;
-        out.push({ requestId: p.requestId, displayName: o.userName, deviceName: o.deviceName, submittedAt: Number(p.submittedMs), comparisonCode: o.code, userId: p.matchedUserId || null });
+        out.push({ requestId: p.requestId, displayName: o.userName, deviceName: o.deviceName, submittedAt: Number(p.submittedMs), userId: p.matchedUserId || null });
       }
       return out;
     });

@@ -11,12 +11,13 @@ it('approves only with a typed code, with the chosen clearance and lead role', (
   renderIn(
     <EnrolmentRequests
       levels={DEFAULT_CLASSIFICATIONS}
-      requests={[{ requestId: 'r1', displayName: 'Bob Keller', deviceName: 'bob-laptop', submittedAt: 1, comparisonCode: '482 913', userId: null }]}
+      requests={[{ requestId: 'r1', displayName: 'Bob Keller', deviceName: 'bob-laptop', submittedAt: 1, userId: null }]}
       onApprove={onApprove}
     />,
   );
   const form = screen.getByRole('form', { name: 'Request from Bob Keller' });
-  expect(within(form).getByTestId('officer-code').textContent).toBe('482 913');
+  // The officer's screen never shows the code: it must be read from the new device.
+  expect(form.textContent).not.toContain('482');
   const approve = within(form).getByRole('button', { name: 'Approve' }) as HTMLButtonElement;
   expect(approve.disabled).toBe(true);
   fireEvent.change(within(form).getByLabelText('Code shown on the new device'), { target: { value: '482 913' } });
@@ -27,7 +28,7 @@ it('approves only with a typed code, with the chosen clearance and lead role', (
 });
 
 it('asks nothing more for a further device of a known member, and says when nobody waits', () => {
-  renderIn(<EnrolmentRequests levels={DEFAULT_CLASSIFICATIONS} requests={[{ requestId: 'r2', displayName: 'Alice', deviceName: 'phone', submittedAt: 1, comparisonCode: '1', userId: 'alice' }]} onApprove={vi.fn()} />);
+  renderIn(<EnrolmentRequests levels={DEFAULT_CLASSIFICATIONS} requests={[{ requestId: 'r2', displayName: 'Alice', deviceName: 'phone', submittedAt: 1, userId: 'alice' }]} onApprove={vi.fn()} />);
   expect(screen.getByText('another device of a member')).toBeTruthy();
   expect(screen.queryByLabelText('Clearance')).toBeNull();
   cleanup();

@@ -56,9 +56,6 @@ function RequestRow({ request: r, levels, onApprove }: { request: EnrolmentReque
           <strong>{r.displayName}</strong> <span className="muted">— {r.deviceName}</span>
           {r.userId && <span className="org__note">{t('approve.anotherDevice')}</span>}
         </p>
-        <p>
-          {t('approve.codeHere')} <span className="comparison-code comparison-code--small" data-testid="officer-code">{r.comparisonCode}</span>
-        </p>
         <div className="form__row">
           <label>
             {t('approve.typeCode')}

@@ -217,7 +217,6 @@ export const en = {
   'approve.none': 'No device is waiting. Another profile joins with this organisation’s org.json.',
   'approve.request': 'Request from {name}',
   'approve.anotherDevice': 'another device of a member',
-  'approve.codeHere': 'Code on this screen:',
   'approve.typeCode': 'Code shown on the new device',
   'approve.clearance': 'Clearance',
   'approve.lead': 'Team lead (may create channels)',

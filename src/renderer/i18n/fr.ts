@@ -219,7 +219,6 @@ export const fr: Record<MessageKey, string> = {
   'approve.none': 'Aucun appareil n’attend. Un autre profil rejoint l’organisation avec son org.json.',
   'approve.request': 'Demande de {name}',
   'approve.anotherDevice': 'autre appareil d’un membre',
-  'approve.codeHere': 'Code sur cet écran :',
   'approve.typeCode': 'Code affiché sur le nouvel appareil',
   'approve.clearance': 'Habilitation',
   'approve.lead': 'Chef d’équipe (peut créer des canaux)',

@@ -95,7 +95,6 @@ export const API_METHODS = {
           displayName: z.string(),
           deviceName: z.string(),
           submittedAt: TimeMs,
-          comparisonCode: z.string(),
           /** The member the request names when it is a further device of someone known; null for a new person. */
           userId: Id.nullable(),
         }),
