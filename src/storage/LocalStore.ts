@@ -9,6 +9,7 @@
  * nothing of the unit reaches the file: decrypted message, new session state and dedupe marker land
  * together or not at all. Units of work run one at a time, in call order.
  */
+import type { BackgroundCheckpoints } from './BackgroundCheckpoints.ts';
 import type { Db } from './Database.ts';
 import { ChannelKeys } from './ChannelKeys.ts';
 import { mapSqliteError } from './Database.ts';
@@ -60,6 +61,7 @@ export class LocalStore {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly wipeStmts;
   private closed = false;
+  private background: BackgroundCheckpoints | null = null;
 
   constructor(
     readonly db: Db,
@@ -147,9 +149,20 @@ export class LocalStore {
     return r !== undefined && r.busy === 0;
   }
 
+  /** WAL checkpoints run on a worker thread from now on (stopped by `close`). */
+  useBackgroundCheckpoints(bg: BackgroundCheckpoints): void {
+    this.background = bg;
+  }
+
+  /** True while a worker thread does the WAL checkpoints (commits never do them then). */
+  get checkpointsInBackground(): boolean {
+    return this.background?.active ?? false;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.background?.stop();
     this.keys.forgetCache();
     try {
       this.checkpoint();

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DB_KEY_BYTES, openDatabase } from './Database.ts';
 import { KeyProviderUnavailable, KeyFileTampered, StorageUsageError } from './errors.ts';
+import { BackgroundCheckpoints } from './BackgroundCheckpoints.ts';
 import { keyFileMatches, readKeyFile, sealKeyFile, writeKeyFile, type KeyFile } from './KeyFile.ts';
 import type { KeyProvider, KeyProviderKind } from './keys/KeyProvider.ts';
 import { LocalStore } from './LocalStore.ts';
@@ -34,6 +35,13 @@ export function profilePaths(dir: string): ProfilePaths {
 
 export interface OpenProfileOptions {
   trustHook?: TrustHook;
+  /** Run WAL checkpoints on a worker thread instead of inside commits (BackgroundCheckpoints.ts). */
+  backgroundCheckpoints?: boolean;
+}
+
+function withOptions(store: LocalStore, dbPath: string, dbKey: Uint8Array, opts: OpenProfileOptions): LocalStore {
+  if (opts.backgroundCheckpoints) store.useBackgroundCheckpoints(BackgroundCheckpoints.start(store.db, dbPath, dbKey));
+  return store;
 }
 
 /** Creates a new profile with a fresh random database key wrapped by `provider`. */
@@ -55,7 +63,7 @@ export async function createProfile(dir: string, provider: KeyProvider, opts: Op
     }
     // The key file comes last: its presence means the profile is complete.
     writeKeyFile(p.key, sealKeyFile(dbKey, provider.kind, wrapped, databaseSalt(p.db)!));
-    return new LocalStore(db, opts.trustHook);
+    return withOptions(new LocalStore(db, opts.trustHook), p.db, dbKey, opts);
   } finally {
     dbKey.fill(0);
   }
@@ -109,7 +117,7 @@ export async function openProfile(dir: string, provider: KeyProvider, opts: Open
       db.close();
       throw e;
     }
-    return new LocalStore(db, opts.trustHook);
+    return withOptions(new LocalStore(db, opts.trustHook), profilePaths(dir).db, dbKey, opts);
   } finally {
     dbKey.fill(0);
   }

@@ -183,7 +183,7 @@ export class Engine {
     if (readMeta(this.o.profileDir)) throw new ApiError('ALREADY_ENROLLED');
     const provider = makeKeyProvider(kind, passphrase, this.o.keyProviders);
     try {
-      return await createProfile(this.o.profileDir, provider);
+      return await createProfile(this.o.profileDir, provider, { backgroundCheckpoints: true });
     } catch (e) {
       throw toApiError(e);
     }
@@ -359,7 +359,7 @@ export class Engine {
     const provider = makeKeyProvider(meta.keyProvider, passphrase, this.o.keyProviders);
     let store: LocalStore;
     try {
-      store = await openProfile(this.o.profileDir, provider);
+      store = await openProfile(this.o.profileDir, provider, { backgroundCheckpoints: true });
     } catch (e) {
       const err = toApiError(e);
       throw err.code === 'INTERNAL' ? new ApiError('UNLOCK_FAILED', { cause: e }) : err;

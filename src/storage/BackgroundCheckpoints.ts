@@ -1,0 +1,62 @@
+/**
+ * WAL checkpoints off the event loop. SQLite checkpoints the WAL inside whichever commit makes it
+ * pass 1,000 pages: that commit then also copies ~4 MB into the database file and fsyncs it twice,
+ * and during a large catch-up this happens every few hundred messages, freezing the process that
+ * hosts the engine for tens of milliseconds each time. With this, a worker thread with its own
+ * connection (same key; the copy is zeroed there after opening) runs PASSIVE checkpoints every
+ * `everyMs`, and the main connection's automatic checkpoints are off while the worker is alive.
+ * If the worker cannot start (e.g. a build without its file) or dies, automatic checkpoints come
+ * back, so the WAL never grows without bound.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Db } from './Database.ts';
+
+const WORKER = new URL('./checkpointWorker.ts', import.meta.url);
+const AUTO_PAGES = 1000;
+
+export class BackgroundCheckpoints {
+  private worker: Worker | null = null;
+  /** True once the worker has its connection and the main connection's automatic checkpoints are off. */
+  active = false;
+
+  private constructor(private readonly db: Db) {}
+
+  /** Starts the worker for the database `db` (opened from `dbPath` with `key`; the key is copied). */
+  static start(db: Db, dbPath: string, key: Uint8Array, everyMs = 100): BackgroundCheckpoints {
+    const bg = new BackgroundCheckpoints(db);
+    try {
+      const workerData = { dbPath, key: Uint8Array.from(key), everyMs };
+      // Run from the repository (tests, npm start) the sources are TypeScript: the worker registers
+      // tsx's loader for itself first. A bundled build has a .js file beside this one.
+      const w = WORKER.pathname.endsWith('.ts')
+        ? new Worker(`import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(WORKER.href)}))`, { eval: true, workerData })
+        : new Worker(WORKER, { workerData });
+      w.unref();
+      w.on('message', (m: { kind: string }) => {
+        if (m.kind === 'ready' && bg.worker) {
+          db.pragma('wal_autocheckpoint = 0');
+          bg.active = true;
+        }
+      });
+      w.on('error', () => bg.fallBack());
+      w.on('exit', () => bg.fallBack());
+      bg.worker = w;
+    } catch {
+      bg.fallBack();
+    }
+    return bg;
+  }
+
+  /** Stops the worker; the main connection checkpoints by itself again. */
+  stop(): void {
+    const w = this.worker;
+    this.fallBack();
+    w?.postMessage({ kind: 'stop' });
+  }
+
+  private fallBack(): void {
+    this.worker = null;
+    if (this.active && this.db.open) this.db.pragma(`wal_autocheckpoint = ${AUTO_PAGES}`);
+    this.active = false;
+  }
+}
