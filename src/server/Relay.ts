@@ -395,14 +395,16 @@ export class Relay {
     if (ch.status === 'paused') throw new RelayError('CHANNEL_PAUSED', 'This channel is paused; nobody can send until a lead resumes it.');
   }
 
-  /** Persists one item for each device, then wakes the connected ones. */
+  /** Persists one item for each device, wakes the connected ones, and returns once it is durable. */
   private async place(to: DeviceAddress[], item: QueueItem, dedupeUntilMs?: number): Promise<{ placed: number; full: number; duplicate: boolean }> {
     if (to.length === 0) return { placed: 0, full: 0, duplicate: false };
     // Every item id is remembered relay-wide, so nothing is ever queued twice for a device.
     const r = await this.store.enqueue(to, item, this.limits.maxQueueDepth, dedupeUntilMs ?? item.expiresMs);
+    // Recipients get it at once; the caller (and so the sender) only once it is on stable storage.
     for (const p of r.placed) {
       for (const s of this.sinks.get(devKey(p.to)) ?? []) if (this.isPrimary(s)) s.wake([p.item]);
     }
+    await r.durable;
     return { placed: r.placed.length, full: r.full.length, duplicate: r.duplicate };
   }
 

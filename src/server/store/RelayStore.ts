@@ -101,6 +101,13 @@ export interface EnqueueResult {
   placed: { to: DeviceAddress; item: QueuedItem }[];
   /** Devices whose queue was full; nothing was placed for them. */
   full: DeviceAddress[];
+  /**
+   * Settles once the placement is on stable storage (absent: it already is). The relay pushes to
+   * recipients as soon as `enqueue` resolves but answers the sender only after this: a placement
+   * lost before its sync was never acknowledged, so its sender sends it again (and clients drop
+   * an envelope id they already have).
+   */
+  durable?: Promise<void>;
 }
 
 export interface RelayStore {
@@ -154,9 +161,10 @@ export interface RelayStore {
   readAudit(afterSeq: number, limit: number): MaybePromise<AuditRecord[]>;
 
   /**
-   * Resolves once every write made so far is on stable storage. Queue writes (`enqueue`, `ack`)
-   * resolve only when durable already; the relay calls this before answering any other request
-   * that wrote something. A store whose writes are durable when they return may omit it.
+   * Resolves once every write made so far is on stable storage. Queue writes say so themselves
+   * (`EnqueueResult.durable`; a lost ack only repeats a delivery); the relay calls this before
+   * answering any other request that wrote something. A store whose writes are durable when they
+   * return may omit it.
    */
   sync?(): Promise<void>;
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SqliteRelayStore } from './SqliteRelayStore.ts';
 
 const bob = { userId: 'bob', deviceId: 1 };
@@ -64,6 +64,28 @@ describe('SqliteRelayStore', () => {
     expect((await again.enqueue([bob], { ...item(9), sentAtMs: 5 }, 10, Date.now() + 60_000)).duplicate).toBe(true);
     expect((await again.enqueue([bob], { ...item(8), sentAtMs: 5 }, 10, Date.now() + 60_000)).duplicate).toBe(false);
     await again.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('tells at commit what was placed, and settles `durable` only after the WAL sync that follows', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-relay-store-'));
+    const s = new SqliteRelayStore(path.join(dir, 'relay.db'));
+    const held: (() => void)[] = [];
+    const real = fs.fdatasync;
+    const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => {
+      held.push(() => real(fd, cb));
+    }) as typeof fs.fdatasync);
+    const r = await s.enqueue([bob], item(1), 10, Date.now() + 60_000);
+    expect(r.placed).toHaveLength(1);
+    let durable = false;
+    void r.durable!.then(() => (durable = true));
+    await new Promise((res) => setTimeout(res, 20));
+    expect(durable).toBe(false);
+    expect(held).toHaveLength(1);
+    held.shift()!();
+    await vi.waitFor(() => expect(durable).toBe(true));
+    spy.mockRestore();
+    await s.close();
     fs.rmSync(dir, { recursive: true });
   });
 

@@ -73,6 +73,14 @@ interface QueueRow {
   expires_ms: number;
 }
 
+const RESOLVED = Promise.resolve();
+
+/** A write of a group commit: its result, and when it is on stable storage. */
+interface Committed<T> {
+  value: T;
+  durable: Promise<void>;
+}
+
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 const key = (d: DeviceAddress): string => `${d.userId}\u0000${d.deviceId}`;
 
@@ -81,7 +89,7 @@ export class SqliteRelayStore implements RelayStore {
   private readonly depth = new Map<string, number>();
   private readonly checkpointer: Checkpointer | undefined;
   private readonly walSync: WalSync | undefined;
-  private batch: { op: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private batch: { op: () => unknown; resolve: (v: Committed<unknown>) => void; reject: (e: unknown) => void }[] = [];
   /** Runs a function in a savepoint when called inside a transaction (built once: building is not free). */
   private readonly savepoint: (op: () => unknown) => unknown;
   /** Runs a turn's writes in one transaction, rolled back as a whole if one throws. */
@@ -278,8 +286,8 @@ export class SqliteRelayStore implements RelayStore {
     };
   }
 
-  enqueue(to: DeviceAddress[], item: QueueItem, maxDepth: number, dedupeUntilMs?: number): Promise<EnqueueResult> {
-    return this.inBatch(() => {
+  async enqueue(to: DeviceAddress[], item: QueueItem, maxDepth: number, dedupeUntilMs?: number): Promise<EnqueueResult> {
+    const { value, durable } = await this.inBatch(() => {
       const result: EnqueueResult = { duplicate: false, placed: [], full: [] };
       const sentMs = Number.isSafeInteger(item.sentAtMs) ? item.sentAtMs! : 0;
       if (dedupeUntilMs !== undefined && (this.st.markSeen.run(sentMs, item.id, dedupeUntilMs).changes === 0 || (this.legacySeen && this.st.seenBefore.get(item.id)))) {
@@ -301,6 +309,7 @@ export class SqliteRelayStore implements RelayStore {
       if (dedupeUntilMs !== undefined && result.full.length > 0) this.st.unsee.run(sentMs, item.id);
       return result;
     });
+    return { ...value, durable };
   }
 
   readQueue(d: DeviceAddress, afterSeq: number, limit: number, nowMs: number): QueuedItem[] {
@@ -324,25 +333,27 @@ export class SqliteRelayStore implements RelayStore {
     return n;
   }
 
-  ack(d: DeviceAddress, seqs: number[]): Promise<number> {
-    return this.inBatch(() => {
+  /** Resolves at commit: a deletion lost before its sync only means the item is delivered again. */
+  async ack(d: DeviceAddress, seqs: number[]): Promise<number> {
+    const { value } = await this.inBatch(() => {
       let n = 0;
       for (const seq of seqs) n += this.st.ack.run(seq, d.userId, d.deviceId).changes;
       if (n > 0) this.depth.set(key(d), Math.max(0, this.queueDepth(d) - n));
       return n;
     });
+    return value;
   }
 
   /**
    * Group commit: the queue writes of one event-loop turn share one transaction (one WAL commit);
-   * callers learn the outcome only after the commit, so "placed" always means "on disk". The
+   * callers learn the outcome after the commit, with a promise of its durability (WalSync). The
    * writes run without savepoints (a savepoint and its release cost more than the write itself);
    * should one of them throw, the whole transaction is rolled back and the turn is replayed with
    * one savepoint per write, so one failure does not undo the others.
    */
-  private inBatch<T>(op: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.batch.push({ op, resolve: resolve as (v: unknown) => void, reject });
+  private inBatch<T>(op: () => T): Promise<Committed<T>> {
+    return new Promise<Committed<T>>((resolve, reject) => {
+      this.batch.push({ op, resolve: resolve as (v: Committed<unknown>) => void, reject });
       if (this.batch.length === 1) setImmediate(() => this.flush());
     });
   }
@@ -358,8 +369,8 @@ export class SqliteRelayStore implements RelayStore {
       this.depth.clear();
     }
     if (values) {
-      const committed = values;
-      this.durable(() => ops.forEach((o, i) => o.resolve(committed[i])), (e) => ops.forEach((o) => o.reject(e)));
+      const durable = this.durable();
+      ops.forEach((o, i) => o.resolve({ value: values[i], durable }));
       return;
     }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
@@ -379,21 +390,21 @@ export class SqliteRelayStore implements RelayStore {
       for (const o of ops) o.reject(error);
       return;
     }
-    this.durable(
-      () =>
-        ops.forEach((o, i) => {
-          const r = outcomes[i]!;
-          if (r.ok) o.resolve(r.value);
-          else o.reject(r.error);
-        }),
-      (e) => ops.forEach((o) => o.reject(e)),
-    );
+    const durable = this.durable();
+    ops.forEach((o, i) => {
+      const r = outcomes[i]!;
+      if (r.ok) o.resolve({ value: r.value, durable });
+      else o.reject(r.error);
+    });
   }
 
-  /** Runs `then` once what was committed so far is on stable storage (at once in memory). */
-  private durable(then: () => void, failed: (e: Error) => void): void {
-    if (!this.walSync) return then();
-    this.walSync.after((e) => (e ? failed(e) : then()));
+  /** Settles once what was committed so far is on stable storage (at once in memory). */
+  private durable(): Promise<void> {
+    if (!this.walSync) return RESOLVED;
+    const p = this.walSync.barrier();
+    // Awaited by whoever needs it (the sender's answer); nobody else must see it as unhandled.
+    p.catch(() => undefined);
+    return p;
   }
 
   /** Resolves once every write made so far is on stable storage (for writes outside the group commit). */
