@@ -182,6 +182,8 @@ export class ReceivePipeline<T> {
             sliceStart = performance.now();
           }
         }
+        // The commit (synchronous, right after this resolves) gets a turn of the loop to itself.
+        await yieldToLoop();
         commitStart = performance.now();
       });
       this.adapt(performance.now() - commitStart);
