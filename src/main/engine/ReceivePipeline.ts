@@ -91,7 +91,7 @@ export class ReceivePipeline<T> {
   constructor(private readonly o: ReceiveOptions<T>) {
     this.maxBatch = o.batchSize ?? 128;
     this.batchSize = Math.min(64, this.maxBatch);
-    this.sliceMs = o.sliceMs ?? 6;
+    this.sliceMs = o.sliceMs ?? 3;
   }
 
   /** The relay said how much is waiting (a catch-up); progress is reported against it. */
@@ -147,7 +147,7 @@ export class ReceivePipeline<T> {
    * the process stutter.
    */
   private adapt(commitMs: number): void {
-    const budget = this.o.commitBudgetMs ?? 8;
+    const budget = this.o.commitBudgetMs ?? 5;
     if (commitMs > budget) this.batchSize = Math.max(8, Math.floor(this.batchSize * 0.7));
     else if (commitMs < budget / 2) this.batchSize = Math.min(this.maxBatch, Math.ceil(this.batchSize * 1.25));
   }
