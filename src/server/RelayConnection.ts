@@ -154,9 +154,7 @@ export class RelayConnection implements DeviceSink {
     } catch (e) {
       return this.answer(id, this.refusal(e, 'send'));
     }
-    const frame = encodeSentResponse(id, recipients);
-    if (frame) this.sendBytes(frame);
-    else this.send({ case: 'response', value: { id, result: { case: 'sent', value: { recipients } } } });
+    this.sendBytes(encodeSentResponse(id, recipients));
   }
 
   private async onRequest(req: RelayRequest): Promise<void> {

@@ -6,10 +6,10 @@ import { ClientFrameSchema, ServerFrameSchema } from '../gen/valise/v1/relay_pb.
 import { encodeAck, encodeDeliveryPush, encodeSendRequest, encodeSentResponse, readClientFrame, readEnvelopeRouting, readServerFrame } from './wire.ts';
 
 const bytes = (max = 600) => fc.uint8Array({ minLength: 0, maxLength: max });
-const reqId = fc.bigInt({ min: 0n, max: BigInt(Number.MAX_SAFE_INTEGER) });
+const reqId = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const u8 = (b: Uint8Array) => new Uint8Array(b);
 
-describe('wire (hand-written hot frames)', () => {
+describe('wire (hot frames on the wire layer)', () => {
   it('encodes exactly what the generated code encodes', () => {
     fc.assert(fc.property(bytes(40), fc.integer({ min: 0, max: 4 }), bytes(), bytes(20), (id, kind, payload, channelId) => {
       const generic = toBinary(ServerFrameSchema, create(ServerFrameSchema, { body: { case: 'push', value: { body: { case: 'delivery', value: { id, kind, payload, channelId } } } } }));
@@ -27,12 +27,11 @@ describe('wire (hand-written hot frames)', () => {
       const generic = toBinary(ClientFrameSchema, create(ClientFrameSchema, { body: { case: 'ack', value: { ids } } }));
       expect(encodeAck(ids)).toEqual(generic);
     }));
-    expect(encodeSentResponse(1n << 60n, 1)).toBeUndefined();
   });
 
   it('reads back what it writes, and nothing else differently from the generated decoder', () => {
     fc.assert(fc.property(reqId, bytes(), (id, envelope) => {
-      const f = readClientFrame(encodeSendRequest(id, envelope)!);
+      const f = readClientFrame(encodeSendRequest(id, envelope));
       expect(f).toEqual({ case: 'send', id, envelope: u8(envelope) });
     }));
     fc.assert(fc.property(bytes(20), fc.integer({ min: 1, max: 4 }), bytes(), bytes(20), (id, kind, payload, channelId) => {
@@ -42,7 +41,7 @@ describe('wire (hand-written hot frames)', () => {
     const frames = fc.oneof(
       bytes(80),
       fc.tuple(reqId, bytes(60), fc.nat(80), fc.integer({ min: 0, max: 255 })).map(([id, e, at, v]) => {
-        const b = new Uint8Array(encodeSendRequest(id, e)!);
+        const b = new Uint8Array(encodeSendRequest(id, e));
         if (b.length) b[at % b.length] = v;
         return b;
       }),
