@@ -19,14 +19,23 @@ export const DirectTarget: StoreTarget = {
 
 export class BufferedTarget implements StoreTarget {
   private readonly values = new Map<string, unknown>();
-  private readonly ops: (() => void)[] = [];
+  private readonly ops: ((() => void) | null)[] = [];
+  /** Where each key's latest write sits in `ops`: an earlier write of the same key is superseded. */
+  private readonly slot = new Map<string, number>();
 
   read<T>(key: string, load: () => T): T {
     return this.values.has(key) ? (this.values.get(key) as T) : load();
   }
 
+  /**
+   * A key written again in the same unit (a sender-key chain advances with every message of a
+   * batch) is written to the database once, with its last value, at the place of its last write.
+   */
   write(key: string, value: unknown, apply: () => void): void {
     this.values.set(key, value);
+    const previous = this.slot.get(key);
+    if (previous !== undefined) this.ops[previous] = null;
+    this.slot.set(key, this.ops.length);
     this.ops.push(apply);
   }
 
@@ -37,10 +46,6 @@ export class BufferedTarget implements StoreTarget {
 
   /** Applies every buffered write in order; call inside the committing transaction. */
   flush(): void {
-    for (const op of this.ops) op();
-  }
-
-  get pending(): number {
-    return this.ops.length;
+    for (const op of this.ops) op?.();
   }
 }
