@@ -1,6 +1,7 @@
 /**
  * `npm run build [-- --electron]`: the renderer with Vite into dist/renderer, and the Electron
- * bundles with esbuild: dist/main/electron/main.js (ESM, native packages left external) and
+ * bundles with esbuild: dist/main/electron/main.js (ESM, native packages left external) with the
+ * storage checkpoint worker beside it, and
  * dist/electron/preload.cjs (CommonJS, as a sandboxed preload must be). With --electron it also
  * builds the SQLite module for Electron's ABI into .native/ (the Node build in node_modules stays
  * for `npm test`).
@@ -18,6 +19,17 @@ export async function buildElectron(): Promise<void> {
   await build({
     entryPoints: [path.join(root, 'src/main/electron/main.ts')],
     outfile: path.join(root, 'dist/main/electron/main.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    external: NATIVE,
+    logLevel: 'warning',
+  });
+  // The storage's checkpoint worker runs in its own thread, from its own file beside main.js.
+  await build({
+    entryPoints: [path.join(root, 'src/storage/checkpointWorker.ts')],
+    outfile: path.join(root, 'dist/main/electron/checkpointWorker.js'),
     bundle: true,
     platform: 'node',
     format: 'esm',

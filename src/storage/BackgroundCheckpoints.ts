@@ -11,7 +11,9 @@
 import { Worker } from 'node:worker_threads';
 import type { Db } from './Database.ts';
 
-const WORKER = new URL('./checkpointWorker.ts', import.meta.url);
+// From the sources the worker is TypeScript beside this file; in the Electron bundle (scripts/build.ts)
+// it is checkpointWorker.js beside the bundled main.
+const WORKER = new URL(import.meta.url.endsWith('.ts') ? './checkpointWorker.ts' : './checkpointWorker.js', import.meta.url);
 const AUTO_PAGES = 1000;
 
 export class BackgroundCheckpoints {
