@@ -2,6 +2,12 @@
  * Delivery state of this device's own messages, per recipient device, and when each peer device
  * was last heard from. Plain ids, states and times (no content); a channel's rows are deleted
  * when it is wiped (LocalStore.wipeChannel).
+ *
+ * These writes are bookkeeping that receipts and acks repeat, several per message sent: outside a
+ * transaction they commit without waiting for the disk (synchronous=NORMAL for that one commit).
+ * A process crash loses nothing (the WAL frames are written); a power cut may lose the latest few,
+ * which the next durable commit of the profile (any outbox write or received batch) would have
+ * carried. What must not be lost — the message in the outbox — keeps its own fsync.
  */
 import type { Db } from '../Database.ts';
 
@@ -20,7 +26,7 @@ export interface OwnMessageRecord {
 export class DeliveryRepository {
   private readonly s;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.s = {
       own: db.prepare("INSERT OR IGNORE INTO own_messages (message_id, channel_id, status, created_at) VALUES (?, ?, 'pending', ?)"),
       status: db.prepare("UPDATE own_messages SET status = ? WHERE message_id = ? AND status != 'failed'"),
@@ -49,17 +55,17 @@ export class DeliveryRepository {
 
   /** Records a message of this device as its own (idempotent). */
   own(messageId: string, channelId: string, at: number): void {
-    this.s.own.run(messageId, channelId, at);
+    this.withoutFsync(() => this.s.own.run(messageId, channelId, at));
   }
 
   /** The relay took the message (`sent`) or refused it for good (`failed`, final). */
   setStatus(messageId: string, status: 'sent' | 'failed'): void {
-    this.s.status.run(status, messageId);
+    this.withoutFsync(() => this.s.status.run(status, messageId));
   }
 
   /** Sets one recipient device's state (the caller decides that it only moves forward). */
   put(messageId: string, userId: string, deviceId: string, state: DeliveryRowState, at: number): void {
-    this.s.put.run(messageId, userId, deviceId, state, at);
+    this.withoutFsync(() => this.s.put.run(messageId, userId, deviceId, state, at));
   }
 
   /** One own message with its per-device states, or null if it is not one of this device's messages. */
@@ -84,7 +90,7 @@ export class DeliveryRepository {
 
   /** A peer device was heard from at `at` (an older time never overwrites a newer one). */
   seen(userId: string, deviceId: string, at: number): void {
-    this.s.seen.run(userId, deviceId, at);
+    this.withoutFsync(() => this.s.seen.run(userId, deviceId, at));
   }
 
   lastSeen(userId: string, deviceId: string): number | null {
@@ -93,5 +99,23 @@ export class DeliveryRepository {
 
   allLastSeen(): { userId: string; deviceId: string; at: number }[] {
     return this.s.allSeen.all().map((r) => ({ userId: r.user_id, deviceId: r.device_id, at: r.at }));
+  }
+
+  private withoutFsync(write: () => unknown): void {
+    if (this.db.inTransaction) {
+      write();
+      return;
+    }
+    const level = this.db.pragma('synchronous', { simple: true }) as number;
+    if (level <= 1) {
+      write();
+      return;
+    }
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      write();
+    } finally {
+      this.db.pragma(`synchronous = ${level}`);
+    }
   }
 }
