@@ -15,38 +15,25 @@ import { buildRenderer } from './rendererBuild.ts';
 const root = path.resolve(import.meta.dirname, '..');
 const NATIVE = ['electron', 'better-sqlite3-multiple-ciphers', '@signalapp/libsignal-client', 'pkcs11js', '@node-rs/argon2', 'pino', 'ws'];
 
+/** One esbuild bundle for Node: ESM unless said otherwise, with `external` left to node_modules. */
+function bundle(entry: string, outfile: string, external: string[], format: 'esm' | 'cjs' = 'esm') {
+  return build({
+    entryPoints: [path.join(root, entry)],
+    outfile: path.join(root, outfile),
+    bundle: true,
+    platform: 'node',
+    format,
+    target: 'node22',
+    external,
+    logLevel: 'warning',
+  });
+}
+
 export async function buildElectron(): Promise<void> {
-  await build({
-    entryPoints: [path.join(root, 'src/main/electron/main.ts')],
-    outfile: path.join(root, 'dist/main/electron/main.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    external: NATIVE,
-    logLevel: 'warning',
-  });
+  await bundle('src/main/electron/main.ts', 'dist/main/electron/main.js', NATIVE);
   // The storage's checkpoint worker runs in its own thread, from its own file beside main.js.
-  await build({
-    entryPoints: [path.join(root, 'src/storage/checkpointWorker.ts')],
-    outfile: path.join(root, 'dist/main/electron/checkpointWorker.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    external: NATIVE,
-    logLevel: 'warning',
-  });
-  await build({
-    entryPoints: [path.join(root, 'src/main/electron/preload.ts')],
-    outfile: path.join(root, 'dist/electron/preload.cjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    external: ['electron'],
-    logLevel: 'warning',
-  });
+  await bundle('src/storage/checkpointWorker.ts', 'dist/main/electron/checkpointWorker.js', NATIVE);
+  await bundle('src/main/electron/preload.ts', 'dist/electron/preload.cjs', ['electron'], 'cjs');
 }
 
 /** SQLite for Electron's ABI in .native/, leaving node_modules (Node's ABI) untouched. */

@@ -4,39 +4,19 @@
  * pauses it with a reason (the members cannot send and see why), resumes it, and wipes it with the
  * typed confirmation, watching the receipts reach 2 of 2. Screenshots in the test's output folder.
  */
-import { expect, test, type Page } from '@playwright/test';
-import { startBrowserMode, type RunningBrowserMode } from '../../src/main/host/browserMode.ts';
+import { expect, test } from '@playwright/test';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
 import { ensureRendererBuilt } from '../../scripts/rendererBuild.ts';
-import { deviceCode, orgJson, PASSPHRASE, Scenario, until, type Node } from '../scenarios/harness.ts';
+import { until, type Node } from '../scenarios/harness.ts';
 import { ROOT } from './fixtures/demoHost.ts';
+import { LiveOrg } from './fixtures/LiveOrg.ts';
 
-let sc: Scenario | undefined;
-const hosts: RunningBrowserMode[] = [];
+let live: LiveOrg | undefined;
 
 test.afterEach(async () => {
-  for (const h of hosts.splice(0)) await h.close();
-  await sc?.stop();
-  sc = undefined;
+  await live?.close();
+  live = undefined;
 });
-
-async function open(page: Page, node: Node): Promise<void> {
-  const host = await startBrowserMode({ root: ROOT, profile: node.userId, service: node.engine });
-  hosts.push(host);
-  await page.setViewportSize({ width: 1200, height: 720 });
-  await page.goto(host.url);
-  await expect(page.getByRole('navigation', { name: 'Channels' }).or(page.getByText('No channels yet.'))).toBeVisible({ timeout: 20_000 });
-}
-
-/** Enrols a new profile the way a person does: join request under their name, comparison code, approval. */
-async function join(s: Scenario, userId: string, displayName: string): Promise<Node> {
-  const node = s.engine(s.profileDir(), userId);
-  const { requestId } = await node.call('joinOrganisation', { orgJson: orgJson(s.org), displayName, keyProvider: 'passphrase', passphrase: PASSPHRASE });
-  await s.approve(requestId, () => deviceCode(node));
-  await until(async () => (await node.call('status', {})).state === 'unlocked', 20_000, `${userId} enrolled`);
-  await node.online();
-  return node;
-}
 
 async function statusAt(n: Node, id: string) {
   return (await n.call('listChannels', {})).channels.find((c) => c.id === id);
@@ -45,19 +25,20 @@ async function statusAt(n: Node, id: string) {
 test('a security officer pauses, resumes and wipes a channel she is not a member of', async ({ browser }) => {
   test.setTimeout(180_000);
   ensureRendererBuilt(ROOT);
-  sc = await new Scenario().start();
+  live = await LiveOrg.start();
+  const sc = live.scenario;
   await sc.org.addUser('alice', { roles: ['delegate', 'lead'], clearance: 3, name: 'Alice Martin' });
   await sc.org.addUser('bob', { roles: ['delegate'], clearance: 3, name: 'Bob Keller' });
   await sc.org.addUser('olga', { roles: ['security-officer'], clearance: 3, name: 'Olga Berg' });
-  const alice = await join(sc, 'alice', 'Alice Martin');
-  const bob = await join(sc, 'bob', 'Bob Keller');
-  const olga = await join(sc, 'olga', 'Olga Berg');
+  const alice = await live.join('alice', 'Alice Martin');
+  const bob = await live.join('bob', 'Bob Keller');
+  const olga = await live.join('olga', 'Olga Berg');
   const ch = await alice.call('createChannel', { name: 'Room 7', classification: 3, memberUserIds: ['bob'], policy: DEFAULT_POLICY });
   await alice.call('send', { channelId: ch.id, text: 'Their opening position is firm.' });
   await bob.waitText('Their opening position is firm.');
 
   const page = await (await browser.newContext()).newPage();
-  await open(page, olga);
+  await live.open(page, olga);
   // An officer who is not a lead is not offered channel creation.
   await expect(page.getByRole('button', { name: 'New channel' })).toHaveCount(0);
   await page.getByRole('button', { name: 'Organisation' }).click();

@@ -7,40 +7,19 @@
  * Alice sees 2 of 2 receipts. Each step leaves a screenshot in the test's output folder.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { startBrowserMode, type RunningBrowserMode } from '../../src/main/host/browserMode.ts';
 import { ensureRendererBuilt } from '../../scripts/rendererBuild.ts';
-import { deviceCode, orgJson, PASSPHRASE, Scenario, until, type Node } from '../scenarios/harness.ts';
 import { ROOT } from './fixtures/demoHost.ts';
+import { LiveOrg } from './fixtures/LiveOrg.ts';
 
 const SECRET = 3;
 const CONFIDENTIAL = 2;
 
-let sc: Scenario | undefined;
-const hosts: RunningBrowserMode[] = [];
+let live: LiveOrg | undefined;
 
 test.afterEach(async () => {
-  for (const h of hosts.splice(0)) await h.close();
-  await sc?.stop();
-  sc = undefined;
+  await live?.close();
+  live = undefined;
 });
-
-async function open(page: Page, node: Node): Promise<void> {
-  const host = await startBrowserMode({ root: ROOT, profile: node.userId, service: node.engine });
-  hosts.push(host);
-  await page.setViewportSize({ width: 1100, height: 700 });
-  await page.goto(host.url);
-  await expect(page.getByRole('navigation', { name: 'Channels' }).or(page.getByText('No channels yet.'))).toBeVisible({ timeout: 20_000 });
-}
-
-/** Enrols a new profile the way a person does: join request, comparison code, approval. */
-async function join(s: Scenario, userId: string, displayName: string): Promise<Node> {
-  const node = s.engine(s.profileDir(), userId);
-  const { requestId } = await node.call('joinOrganisation', { orgJson: orgJson(s.org), displayName, keyProvider: 'passphrase', passphrase: PASSPHRASE });
-  await s.approve(requestId, () => deviceCode(node));
-  await until(async () => (await node.call('status', {})).state === 'unlocked', 20_000, `${userId} enrolled`);
-  await node.online();
-  return node;
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
@@ -57,18 +36,19 @@ async function copyIsBlocked(page: Page): Promise<boolean> {
 test('lead creates a SECRET channel, messages flow live, pause blocks Bob, wipe reaches both devices', async ({ browser }) => {
   test.setTimeout(180_000);
   ensureRendererBuilt(ROOT);
-  sc = await new Scenario().start();
+  live = await LiveOrg.start();
+  const sc = live.scenario;
   await sc.org.addUser('alice', { roles: ['delegate', 'lead'], clearance: SECRET, name: 'Alice Martin' });
   await sc.org.addUser('bob', { roles: ['delegate'], clearance: SECRET, name: 'Bob Keller' });
   await sc.org.addUser('carol', { roles: ['delegate'], clearance: CONFIDENTIAL, name: 'Carol Dupont' });
-  const alice = await join(sc, 'alice', 'Alice Martin');
-  const bob = await join(sc, 'bob', 'Bob Keller');
-  await join(sc, 'carol', 'Carol Dupont');
+  const alice = await live.join('alice', 'Alice Martin');
+  const bob = await live.join('bob', 'Bob Keller');
+  await live.join('carol', 'Carol Dupont');
 
   const a = await (await browser.newContext()).newPage();
   const b = await (await browser.newContext()).newPage();
-  await open(a, alice);
-  await open(b, bob);
+  await live.open(a, alice, { width: 1100, height: 700 });
+  await live.open(b, bob, { width: 1100, height: 700 });
 
   // 1. Alice creates the channel; the picker offers Bob, never Carol.
   await a.getByRole('button', { name: 'New channel' }).click();

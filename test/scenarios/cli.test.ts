@@ -2,42 +2,17 @@
  * The headless CLI on the same engine, as a script would use it: enrol (comparison code on
  * stdout, approved by the security office), create a channel, send, tail; exit codes and --json.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
 import { Scenario, orgJson, until } from './harness.ts';
+import { runValise } from './runValise.ts';
 
-const BIN = path.resolve(import.meta.dirname, '../../bin/valise.js');
 const PASS = 'cli passphrase 1234';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function valise(args: string[], onStdout?: (chunk: string) => void, timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, VALISE_PASSPHRASE: PASS }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      onStdout?.(d.toString());
-    });
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`valise ${args.join(' ')} timed out: ${stderr}`));
-    }, timeoutMs);
-    p.on('close', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const valise = (args: string[], onStdout?: (chunk: string) => void, timeoutMs?: number) =>
+  runValise(args, { passphrase: PASS, ...(onStdout ? { onStdout } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
 
 let sc: Scenario;
 afterEach(async () => sc?.stop());
@@ -97,12 +72,7 @@ describe('valise CLI', () => {
     const refused = await valise([...base, 'send', 'Talks', 'during the pause']);
     expect(refused.code).toBe(5);
     expect(JSON.parse(refused.stdout)).toMatchObject({ error: { code: 'CHANNEL_PAUSED' } });
-    const wrong = await new Promise<Run>((resolve) => {
-      const p = spawn(process.execPath, [BIN, ...base, 'channels'], { env: { ...process.env, VALISE_PASSPHRASE: 'wrong passphrase' } });
-      let stdout = '';
-      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      p.on('close', (code) => resolve({ code, stdout, stderr: '' }));
-    });
+    const wrong = await runValise([...base, 'channels'], { passphrase: 'wrong passphrase' });
     expect(wrong.code).toBe(3);
   });
 

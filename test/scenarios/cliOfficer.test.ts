@@ -3,31 +3,12 @@
  * channel of the organisation, and `pause`/`resume`/`wipe` accept a channel the officer is not a
  * member of; a plain member gets exit code 5 (refused).
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
 import { PASSPHRASE, Scenario, until, type Node } from './harness.ts';
+import { runValise } from './runValise.ts';
 
-const BIN = path.resolve(import.meta.dirname, '../../bin/valise.js');
-
-function valise(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, VALISE_PASSPHRASE: PASSPHRASE }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`valise ${args.join(' ')} timed out: ${stderr}`));
-    }, timeoutMs);
-    p.on('close', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const valise = (args: string[], timeoutMs?: number) => runValise(args, { passphrase: PASSPHRASE, ...(timeoutMs ? { timeoutMs } : {}) });
 
 let sc: Scenario;
 afterEach(async () => sc?.stop());

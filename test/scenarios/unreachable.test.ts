@@ -3,32 +3,13 @@
  * (no prekeys), a member with no device at all — neither hangs nor blocks the others: those
  * devices show "unreachable", the rest get the message, and the outbox empties.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
 import type { MessageView } from '../../src/shared/api/schemas.ts';
 import { PASSPHRASE, Scenario, until, type Node } from './harness.ts';
+import { runValise } from './runValise.ts';
 
-const BIN = path.resolve(import.meta.dirname, '../../bin/valise.js');
-
-function valise(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, VALISE_PASSPHRASE: PASSPHRASE }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`valise ${args.join(' ')} timed out`));
-    }, 60_000);
-    p.on('close', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const valise = (args: string[]) => runValise(args, { passphrase: PASSPHRASE });
 
 let sc: Scenario;
 afterEach(async () => sc?.stop());
