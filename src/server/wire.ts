@@ -97,6 +97,20 @@ function attempt<T>(b: Uint8Array, read: (s: Scope) => T | undefined): T | undef
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * A request or response (`field` of the frame) that is the whole frame: its id and the body of its
+ * `send` op / `sent` result, which must be its last field.
+ */
+function sendOf(top: Scope, field: number): { id: bigint; body: Scope } | undefined {
+  if (!take(top, field, LEN)) return undefined;
+  const q = enter(top);
+  if (!q || q.end !== top.end) return undefined;
+  const id = take(q, REQUEST_ID, VARINT) ? BigInt(q.r.uint64()) : 0n;
+  if (!take(q, OP_SEND, LEN)) return undefined;
+  const body = enter(q);
+  return body && body.end === q.end ? { id, body } : undefined;
+}
+
 export type FastClientFrame = { case: 'send'; id: bigint; envelope: Uint8Array } | { case: 'ack'; ids: Uint8Array[] };
 
 /** A send request or an ack; undefined for any other frame (decode it the generic way). */
@@ -112,13 +126,9 @@ export function readClientFrame(b: Uint8Array): FastClientFrame | undefined {
       }
       return { case: 'ack', ids };
     }
-    if (!take(top, CLIENT_REQUEST, LEN)) return undefined;
-    const q = enter(top);
-    if (!q || q.end !== top.end) return undefined;
-    const id = take(q, REQUEST_ID, VARINT) ? BigInt(q.r.uint64()) : 0n;
-    if (!take(q, OP_SEND, LEN)) return undefined;
-    const o = enter(q);
-    if (!o || o.end !== q.end) return undefined;
+    const send = sendOf(top, CLIENT_REQUEST);
+    if (!send) return undefined;
+    const { id, body: o } = send;
     const envelope = take(o, 1, LEN) ? o.r.bytes() : EMPTY;
     return done(o) ? { case: 'send', id, envelope } : undefined;
   });
@@ -142,13 +152,9 @@ export function readServerFrame(b: Uint8Array): FastServerFrame | undefined {
       const channelId = take(x, 4, LEN) ? x.r.bytes() : EMPTY;
       return done(x) ? { case: 'delivery', id, kind, payload, channelId } : undefined;
     }
-    if (!take(top, SERVER_RESPONSE, LEN)) return undefined;
-    const q = enter(top);
-    if (!q || q.end !== top.end) return undefined;
-    const id = take(q, REQUEST_ID, VARINT) ? BigInt(q.r.uint64()) : 0n;
-    if (!take(q, OP_SEND, LEN)) return undefined;
-    const t = enter(q);
-    if (!t || t.end !== q.end) return undefined;
+    const sent = sendOf(top, SERVER_RESPONSE);
+    if (!sent) return undefined;
+    const { id, body: t } = sent;
     const recipients = take(t, 1, VARINT) ? t.r.uint32() : 0;
     return done(t) ? { case: 'sent', id, recipients } : undefined;
   });
