@@ -19,6 +19,7 @@ import { RelayClient } from '../../server/client/RelayClient.ts';
 import type { OrgRole } from '../../shared/model/roles.ts';
 import { ApiError, toApiError } from './errors.ts';
 import { userIdFromDisplayName } from './userIdFromDisplayName.ts';
+import type { PendingEnrolment } from '../../gen/valise/v1/relay_pb.ts';
 
 export interface LocalRequest {
   requestId: string;
@@ -38,14 +39,7 @@ export interface LocalOfficerDeps {
   now(): number;
 }
 
-interface Pending {
-  requestId: string;
-  request: Uint8Array;
-  nonceRecord: Uint8Array;
-  submittedMs: bigint;
-  matchedUserId: string;
-  nextDeviceId: number;
-}
+type Pending = PendingEnrolment;
 
 const YEAR = 365 * 86_400_000;
 
