@@ -367,7 +367,12 @@ export class Relay {
       targets = (await this.liveDevicesOf(env.recipient.userId)).filter((d) => d.deviceId === env.recipient!.deviceId);
     }
     targets = targets.filter((d) => !(d.userId === from.userId && d.deviceId === from.deviceId));
-    if (targets.length === 0) throw new RelayError('UNKNOWN_USER', 'No sanctioned device to deliver this envelope to.');
+    if (targets.length === 0) {
+      // A channel fan-out with nobody else enrolled yet (a lead alone in a new channel) is taken: it
+      // reaches no one, as the answer of 0 recipients says. A 1:1 envelope needs its device.
+      if (env.channelId.length > 0 && !env.recipient) return 0;
+      throw new RelayError('UNKNOWN_USER', 'No sanctioned device to deliver this envelope to.');
+    }
     const now = this.now();
     let expires = now + this.limits.maxQueueAgeMs;
     if (env.expiresAtMs > 0) expires = Math.min(expires, env.expiresAtMs);
