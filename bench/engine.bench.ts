@@ -22,7 +22,7 @@ import { percentile, withRatio, type Figure } from './lib/report.ts';
 import { rawSenderKeyPair } from './lib/rawSignal.ts';
 import { RemoteOrg } from './lib/RemoteOrg.ts';
 import { Engine } from '../src/main/engine/Engine.ts';
-import { WalSync } from '../src/main/engine/WalSync.ts';
+import { WalSync } from '../src/server/store/WalSync.ts';
 import type { ApiEvent } from '../src/shared/api/events.ts';
 import type { ApiMethod, ApiParams, ApiResult } from '../src/shared/api/methods.ts';
 import { createProfile, PassphraseKeyProvider, profilePaths } from '../src/storage/index.ts';
@@ -176,7 +176,7 @@ async function rawPipeline(n: number): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-raw-'));
   const store = await createProfile(dir, new PassphraseKeyProvider('bench passphrase', FAST_ARGON2));
   const files = profilePaths(dir);
-  const wal = new WalSync(files.wal, files.db);
+  const wal = new WalSync(files.wal);
   store.db.pragma('synchronous = NORMAL');
   try {
     const t0 = performance.now();
@@ -192,10 +192,11 @@ async function rawPipeline(n: number): Promise<number> {
           r.settings.markReceived(b.id);
         }
       });
-      await wal.sync();
+      await wal.barrier();
     }
     return n / ((performance.now() - t0) / 1000);
   } finally {
+    wal.close();
     store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

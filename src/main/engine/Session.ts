@@ -73,7 +73,7 @@ import { ReceiptQueue } from './ReceiptQueue.ts';
 import { ReceivePipeline, type BatchScope, type Delivery } from './ReceivePipeline.ts';
 import { RedeliveryNeeded, classifyReceiveError, faultCode } from './receiveFault.ts';
 import { StoreFaults } from './storeFaults.ts';
-import { WalSync } from './WalSync.ts';
+import { WalSync } from '../../server/store/WalSync.ts';
 import { RetentionScheduler } from './RetentionScheduler.ts';
 import { channelView, hex, messageView, summaryOf, unhex } from './views.ts';
 import { WipeTracker, type WipeRecord } from './WipeTracker.ts';
@@ -208,12 +208,13 @@ export class Session {
     this.deviceKeys = new DeviceKeys(d.store.protocol, d.identity);
 
     const files = profilePaths(d.dir);
-    this.walSync = new WalSync(files.wal, files.db);
+    // While the profile is open SQLite keeps its WAL file, so syncing that file covers every commit.
+    this.walSync = new WalSync(files.wal);
     this.pipeline = new ReceivePipeline<Received>({
       unit: {
         seen: (id) => d.store.repos.settings.wasReceived(id),
         batch: (work) => this.receiveBatch(work),
-        durable: () => this.walSync.sync(),
+        durable: () => this.walSync.barrier(),
       },
       ack: (ids) => {
         this.connection.authenticated?.ack(ids.map(unhex));
@@ -272,6 +273,7 @@ export class Session {
     await this.connection.stop();
     await this.pipeline.idle().catch(() => undefined);
     await this.control.catch(() => undefined);
+    this.walSync.close();
   }
 
   /** The open profile store (benchmarks and tests fill or inspect it directly). */

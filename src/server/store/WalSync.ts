@@ -1,7 +1,8 @@
 /**
- * Makes committed WAL frames durable off the event loop. SQLite's synchronous=FULL syncs the WAL
- * inside every commit, which blocks the relay's only thread for the disk's flush time (a
- * millisecond or more per group commit here, a third of the event loop at full load). Instead the
+ * Makes committed WAL frames durable off the event loop (the relay's store and the engine's receive
+ * path). SQLite's synchronous=FULL syncs the WAL inside every commit, which blocks the only thread
+ * for the disk's flush time (a millisecond or more per group commit here, a third of the relay's
+ * event loop at full load). Instead the
  * store commits with synchronous=NORMAL and asks this class for an `fdatasync` of the WAL file on
  * libuv's thread pool; callers are answered only once a sync that *started after their commit*
  * has finished. So "acknowledged" still means "on stable storage", as with FULL, while the next
