@@ -7,7 +7,8 @@
  *  - send → receive latency, alice → relay → bob (p50, p99; includes one IPC hop to the child);
  *  - catch-up of a backlog (BENCH_ENGINE_BACKLOG, default 50,000) queued while bob was closed:
  *    messages per second from unlock to the last message stored, and the event-loop delay p99 of
- *    this process meanwhile;
+ *    this process meanwhile (bob's engine decrypts the backlog's channel messages in its worker
+ *    thread, DecryptAhead, and stores them on this thread);
  *  - the raw pipeline measured in the same run, in this process, on the same messages' shape:
  *    libsignal sender-key decrypt + encrypted insert (same profile format, batch commits), no
  *    engine, no network — the ratio is engine / raw;

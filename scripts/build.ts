@@ -33,6 +33,8 @@ export async function buildElectron(): Promise<void> {
   await bundle('src/main/electron/main.ts', 'dist/main/electron/main.js', NATIVE);
   // The storage's checkpoint worker runs in its own thread, from its own file beside main.js.
   await bundle('src/storage/checkpointWorker.ts', 'dist/main/electron/checkpointWorker.js', NATIVE);
+  // Sender-key decryption during a catch-up, likewise.
+  await bundle('src/crypto/groupDecryptThread.ts', 'dist/main/electron/groupDecryptThread.js', NATIVE);
   await bundle('src/main/electron/preload.ts', 'dist/electron/preload.cjs', ['electron'], 'cjs');
 }
 

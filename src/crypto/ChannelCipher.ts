@@ -44,6 +44,16 @@ function requireMember(state: ChannelMembership, sender: DeviceRef): void {
   }
 }
 
+/** The libsignal distribution id a sender-key message names (checked against the channel before use). */
+export function messageDistributionId(ciphertext: Uint8Array): string {
+  if (ciphertext.length > LIMITS.envelope) throw new CodecError('channel message', 'too large');
+  try {
+    return String(SenderKeyMessage.deserialize(copy(ciphertext)).distributionId());
+  } catch (e) {
+    throw new DecryptionError('corrupt', { cause: e });
+  }
+}
+
 export class ChannelCipher {
   private readonly addresses = new Map<string, ProtocolAddress>();
   private readonly ids = new Map<string, string>();
@@ -128,13 +138,7 @@ export class ChannelCipher {
    * the current one, plus the previous one briefly for messages in flight when no one was removed).
    */
   async decrypt(sender: DeviceRef, channelId: Uint8Array, epochs: readonly number[], ciphertext: Uint8Array): Promise<Uint8Array> {
-    if (ciphertext.length > LIMITS.envelope) throw new CodecError('channel message', 'too large');
-    let id: string;
-    try {
-      id = String(SenderKeyMessage.deserialize(copy(ciphertext)).distributionId());
-    } catch (e) {
-      throw new DecryptionError('corrupt', { cause: e });
-    }
+    const id = messageDistributionId(ciphertext);
     if (!epochs.some((ep) => this.idFor(channelId, ep) === id)) throw new DecryptionError('no-sender-key');
     const address = this.address(sender);
     try {
@@ -142,6 +146,26 @@ export class ChannelCipher {
     } catch (e) {
       throw fromLibsignal(e, address.toString());
     }
+  }
+
+  /**
+   * The distributions a message from `sender` may name in `state` (none unless a member): the
+   * records a worker needs to decrypt it (GroupDecryptWorker).
+   */
+  memberDistributions(sender: DeviceRef, state: ChannelMembership, acceptPrevious = false): string[] {
+    if (state.status === 'wiped' || !state.members.some((m) => m.userId === sender.userId)) return [];
+    const epochs = acceptPrevious && state.epoch > 0 ? [state.epoch, state.epoch - 1] : [state.epoch];
+    return epochs.map((ep) => this.idFor(state.channelId, ep));
+  }
+
+  /**
+   * The checks of `decryptFromMember` for a message opened elsewhere (GroupDecryptWorker) under
+   * `distributionId`: throws exactly what `decryptFromMember` would have thrown before decrypting.
+   */
+  checkFromMember(sender: DeviceRef, state: ChannelMembership, distributionId: string, acceptPrevious = false): void {
+    requireMember(state, sender);
+    const epochs = acceptPrevious && state.epoch > 0 ? [state.epoch, state.epoch - 1] : [state.epoch];
+    if (!epochs.some((ep) => this.idFor(state.channelId, ep) === distributionId)) throw new DecryptionError('no-sender-key');
   }
 
   /** distributionId, remembered for the last few (channel, epoch) pairs: it is on every message. */
@@ -156,7 +180,8 @@ export class ChannelCipher {
     return id;
   }
 
-  private address(d: DeviceRef): ProtocolAddress {
+  /** The libsignal address of a device (remembered: it is needed for every message). */
+  address(d: DeviceRef): ProtocolAddress {
     const key = `${d.userId}.${d.deviceId}`;
     let a = this.addresses.get(key);
     if (!a) {

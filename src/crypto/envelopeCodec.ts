@@ -2,7 +2,7 @@
  * Envelopes: what the relay routes. Decoding checks every routing field, so the relay and the
  * client can rely on them without further checks.
  */
-import { randomBytes } from 'node:crypto';
+import { orderedId } from './orderedId.ts';
 import { EnvelopeSchema, EnvelopeType } from '../gen/valise/v1/envelope_pb.ts';
 import { isValidDeviceId, isValidUserId } from './certificates.ts';
 import type { DeviceRef } from './ChannelState.ts';
@@ -40,7 +40,7 @@ export function encodeEnvelope(f: EnvelopeFields): Uint8Array<ArrayBuffer> {
     throw new CodecError('Envelope', 'a sender-key envelope has no recipient; any other has one');
   }
   return encodeMessage(EnvelopeSchema, {
-    id: f.id ?? randomBytes(16),
+    id: f.id ?? orderedId(),
     channelId: f.channelId,
     sender: f.sender,
     recipient: f.recipient,

@@ -23,6 +23,8 @@ export * from './stores.ts';
 export * from './DeviceKeys.ts';
 export * from './SessionCipher.ts';
 export * from './ChannelCipher.ts';
+export * from './orderedId.ts';
+export * from './GroupDecryptWorker.ts';
 export * from './safetyNumber.ts';
 export * from './envelopeCodec.ts';
 export * from './contentCodec.ts';

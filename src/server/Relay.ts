@@ -17,7 +17,11 @@ export interface RelayLimits {
   maxQueueDepth: number;
   /** Upper bound on how long an undelivered item waits, whatever the envelope asks. */
   maxQueueAgeMs: number;
-  /** Pushed but unacknowledged items per connection. */
+  /**
+   * Pushed but unacknowledged items per connection. A device acknowledges a batch only once it is
+   * committed and on its disk, so the window must cover that round trip at a full catch-up's pace
+   * (a few thousand messages a second × tens of milliseconds), or the catch-up waits on it.
+   */
   deliveryWindow: number;
   prekeysLowThreshold: number;
   handshakeTimeoutMs: number;
@@ -30,7 +34,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   connectionsPerDevice: 4,
   maxQueueDepth: 10_000,
   maxQueueAgeMs: 30 * 24 * 3600 * 1000,
-  deliveryWindow: 256,
+  deliveryWindow: 1024,
   prekeysLowThreshold: 10,
   handshakeTimeoutMs: 10_000,
 };

@@ -15,8 +15,27 @@ function aad(purpose: BodyPurpose, channelId: string, id: string): Buffer {
   return Buffer.from(`valise-${purpose}-v1\0${channelId}\0${id}`, 'utf8');
 }
 
+/**
+ * Random IVs drawn from a pool filled by the CSPRNG a few hundred at a time: one `randomBytes` call
+ * per stored message cost more than the encryption itself during a catch-up.
+ */
+const ivPool = Buffer.alloc(IV_BYTES * 256);
+let ivNext = ivPool.length;
+
+function freshIv(): Buffer {
+  if (ivNext + IV_BYTES > ivPool.length) {
+    crypto.randomFillSync(ivPool);
+    ivNext = 0;
+  }
+  const iv = Buffer.from(ivPool.subarray(ivNext, ivNext + IV_BYTES));
+  // Each IV is handed out once: wipe it from the pool as it leaves.
+  ivPool.fill(0, ivNext, ivNext + IV_BYTES);
+  ivNext += IV_BYTES;
+  return iv;
+}
+
 export function sealBody(key: KeyObject, purpose: BodyPurpose, channelId: string, id: string, plaintext: Uint8Array): Buffer {
-  const iv = crypto.randomBytes(IV_BYTES);
+  const iv = freshIv();
   const c = crypto.createCipheriv('aes-256-gcm', key, iv);
   c.setAAD(aad(purpose, channelId, id));
   const ct = Buffer.concat([c.update(plaintext), c.final()]);

@@ -7,7 +7,8 @@ import { Engine } from '../../src/main/engine/Engine.ts';
 import { FAST_ARGON2 } from './harness.ts';
 
 const [dir, passphrase, channelId, expected] = process.argv.slice(2) as [string, string, string, string];
-const engine = new Engine({ profileDir: dir, keyProviders: { argon2: FAST_ARGON2 } });
+// Every catch-up goes through the decrypting worker thread, so the kills also land while it works.
+const engine = new Engine({ profileDir: dir, keyProviders: { argon2: FAST_ARGON2 }, catchUpWorkerFrom: 1 });
 let received = 0;
 engine.onEvent((e) => {
   if (e.type === 'messageReceived') received++;

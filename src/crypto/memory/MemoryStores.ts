@@ -143,6 +143,9 @@ export class MemorySenderKeyStore extends SenderKeyStore {
   async getSenderKey(a: ProtocolAddress, d: Uuid): Promise<SenderKeyRecord | null> {
     return this.keys.get(`${a.toString()}/${String(d)}`) ?? null;
   }
+  async removeSenderKey(a: ProtocolAddress, d: Uuid): Promise<void> {
+    this.keys.delete(`${a.toString()}/${String(d)}`);
+  }
 }
 
 export class MemoryPrekeyStateStore implements PrekeyStateStore {

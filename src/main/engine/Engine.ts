@@ -52,6 +52,8 @@ export interface EngineOptions {
   enrolmentPollMs?: number;
   burnGraceMs?: number;
   sweepEveryMs?: number;
+  /** Backlog from which channel messages are decrypted in a worker thread (default 200). */
+  catchUpWorkerFrom?: number;
 }
 
 const KEYS = {
@@ -347,6 +349,7 @@ export class Engine {
       onRevoked: () => void this.serial(() => this.revoked()),
       ...(this.o.burnGraceMs !== undefined ? { burnGraceMs: this.o.burnGraceMs } : {}),
       ...(this.o.sweepEveryMs !== undefined ? { sweepEveryMs: this.o.sweepEveryMs } : {}),
+      ...(this.o.catchUpWorkerFrom !== undefined ? { catchUpWorkerFrom: this.o.catchUpWorkerFrom } : {}),
     });
     this.session = session;
     session.start();

@@ -141,6 +141,11 @@ export class ReceivePipeline<T> {
     return this.queue.length;
   }
 
+  /** What waits to be opened, in order (not yet in a batch). */
+  get pending(): readonly Delivery[] {
+    return this.queue;
+  }
+
   /**
    * Shrinks the batch when a commit blocked the thread for longer than the budget, grows it when
    * commits are cheap: one fsync per batch is what makes catch-up fast, a long commit is what makes

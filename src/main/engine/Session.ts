@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 import {
   ChannelCipher,
   DeviceKeys,
+  GroupDecryptWorker,
+  orderedId,
   OrgTrust,
   applyChannelChange,
   verifyChannelChain,
@@ -45,6 +47,7 @@ import { normalisePolicy, type ChannelPolicy } from '../../shared/model/policy.t
 import type { OrgRole } from '../../shared/model/roles.ts';
 import type { Clock } from './Clock.ts';
 import { Connection } from './Connection.ts';
+import { DecryptAhead, type AheadPlan } from './DecryptAhead.ts';
 import { DeliveryBook } from './DeliveryBook.ts';
 import { LastSeen } from './LastSeen.ts';
 import { OrgChannels } from './OrgChannels.ts';
@@ -103,6 +106,8 @@ export interface SessionDeps {
   burnGraceMs?: number;
   /** Retention sweep interval for deadlines set before this run (ms). */
   sweepEveryMs?: number;
+  /** Backlog from which channel messages are decrypted in a worker thread (below it, here). */
+  catchUpWorkerFrom?: number;
 }
 
 type Received =
@@ -130,6 +135,8 @@ const SETTINGS = {
 const BURN_GRACE_MS = 10_000;
 /** How long receipts are gathered before they are sent. */
 const RECEIPT_DELAY_MS = 200;
+/** Backlog from which channel messages are decrypted in a worker thread (below it, here). */
+const AHEAD_FROM = 200;
 
 export class Session {
   readonly trust: OrgTrust;
@@ -141,6 +148,11 @@ export class Session {
   private readonly deviceKeys: DeviceKeys;
   private readonly connection: Connection;
   private readonly pipeline: ReceivePipeline<Received>;
+  /** Channel messages decrypted in a worker thread ahead of the pipeline (started for a large catch-up). */
+  private readonly ahead: DecryptAhead;
+  private decryptWorker: GroupDecryptWorker | null = null;
+  /** Envelopes decoded when they arrived (planAhead), until they are opened. */
+  private readonly decoded = new Map<string, ReturnType<typeof decodeEnvelope>>();
   private readonly walSync: WalSync;
   private readonly outbox: Outbox;
   private readonly otrSender: Outbox;
@@ -210,9 +222,19 @@ export class Session {
     const files = profilePaths(d.dir);
     // While the profile is open SQLite keeps its WAL file, so syncing that file covers every commit.
     this.walSync = new WalSync(files.wal);
+    this.ahead = new DecryptAhead({
+      worker: () => this.decryptWorker,
+      prepare: (del) => this.planAhead(del),
+      record: (sender, distributionId) => d.store.protocol.senderKey.getRecordBytes(this.channelCipher.address(sender), distributionId),
+    });
     this.pipeline = new ReceivePipeline<Received>({
       unit: {
-        seen: (id) => d.store.repos.settings.wasReceived(id),
+        seen: (id) => {
+          if (!d.store.repos.settings.wasReceived(id)) return false;
+          this.ahead.discard(id);
+          this.decoded.delete(id);
+          return true;
+        },
         batch: (work) => this.receiveBatch(work),
         durable: () => this.walSync.barrier(),
       },
@@ -225,6 +247,8 @@ export class Session {
       dropped: (del, e) => d.log.warn({ kind: del.kind, err: toApiError(e).toLog() }, 'delivery dropped'),
       failed: (e) => {
         this.staged.clear();
+        this.decoded.clear();
+        this.ahead.rolledBack();
         d.log.error({ err: toApiError(e instanceof RedeliveryNeeded ? e.cause : e).toLog() }, 'receive batch rolled back; the relay delivers it again');
         this.connection.redeliverLater();
       },
@@ -273,6 +297,7 @@ export class Session {
     await this.connection.stop();
     await this.pipeline.idle().catch(() => undefined);
     await this.control.catch(() => undefined);
+    this.decryptWorker?.stop();
     this.walSync.close();
   }
 
@@ -293,6 +318,13 @@ export class Session {
 
   private async onConnected(c: RelayClient, backlog: number): Promise<void> {
     this.pipeline.expect(backlog);
+    // A catch-up: channel messages are decrypted in a worker thread, ahead of the pipeline, so this
+    // thread stays free for storing them (and for the UI). A few messages are opened here directly.
+    if (backlog >= (this.d.catchUpWorkerFrom ?? AHEAD_FROM) && !this.decryptWorker?.alive) {
+      this.decryptWorker = GroupDecryptWorker.start();
+      // A batch may be open with records the worker would not see: it starts after the next commit.
+      this.ahead.invalidate();
+    }
     await this.refreshDirectory(c);
     const s = this.d.store.repos.settings;
     const now = this.d.clock.now();
@@ -359,6 +391,7 @@ export class Session {
           .then(() => (this.pipeline.isHalted ? undefined : this.handleControl(del)))
           .catch((e: unknown) => this.controlFailed(del, e));
       } else {
+        if (!this.pipeline.isHalted) this.ahead.push(del);
         this.pipeline.push(del);
       }
     } else if (p.case === 'backlogDone') {
@@ -395,6 +428,7 @@ export class Session {
   private async open(uow: UnitOfWork, del: Delivery): Promise<Received | null> {
     const now = this.d.clock.now();
     if (del.kind === 'channelChange') {
+      this.ahead.openedHere();
       const decoded = decodeChannelState(del.payload);
       const id = hex(decoded.channelId);
       await this.knowAll([decoded.signer.userId, ...decoded.members.map((m) => m.userId)], decoded.signer);
@@ -408,7 +442,8 @@ export class Session {
       this.staged.set(id, r.state);
       return { type: 'channel', state: r.state, rotate: r.rotateSenderKeys };
     }
-    const env = decodeEnvelope(del.payload);
+    const env = this.decoded.get(del.id) ?? decodeEnvelope(del.payload);
+    this.decoded.delete(del.id);
     await this.knowAll([env.sender.userId], env.sender);
     this.lastSeen.set(`${env.sender.userId}/${env.sender.deviceId}`, now);
     if (env.type === 'sender-key') {
@@ -416,9 +451,7 @@ export class Session {
       const state = this.stateOf(id);
       if (!state || state.status === 'wiped') return null;
       const entry = { state };
-      const cipher = this.cipherFor(uow);
-      // Only members of the current state: a removed member still holds its old sender key.
-      const content = decodeContent(await cipher.decryptFromMember(env.sender, state, env.ciphertext, this.acceptsPrevious(id, state)));
+      const content = decodeContent(await this.openChannelMessage(uow, del.id, env.sender, state, env.ciphertext));
       if (content.body.case !== 'data') return null;
       const data = content.body.value;
       if (data.kind.case !== 'text') return null;
@@ -446,6 +479,7 @@ export class Session {
       // a change that removed no one); the sender must be a member of the current state either way.
       const accepted = epoch === state.epoch || (epoch === state.epoch - 1 && this.acceptsPrevious(hex(dist.channelId), state));
       if (!accepted) return { type: 'none' };
+      this.ahead.openedHere();
       await this.cipherFor(uow).processMemberDistribution(env.sender, dist, { ...state, epoch });
       uow.write(() => uow.protocol.senderKey.bindDistribution(distributionIdOf(dist.distributionId), hex(dist.channelId)));
       return { type: 'none' };
@@ -475,6 +509,47 @@ export class Session {
   }
 
   private uowCipher: { uow: UnitOfWork; cipher: ChannelCipher } | null = null;
+
+  /**
+   * A channel message's plaintext: the worker's (checked like any other, its record staged with the
+   * message) or, without one, decrypted here through the unit of work's stores. Only members of the
+   * current state: a removed member still holds its old sender key.
+   */
+  private async openChannelMessage(uow: UnitOfWork, deliveryId: string, sender: DeviceRef, state: ChannelState, ciphertext: Uint8Array): Promise<Uint8Array> {
+    const acceptPrevious = this.acceptsPrevious(hex(state.channelId), state);
+    const answer = this.ahead.take(deliveryId);
+    const opened = answer ? await answer : null;
+    if (opened) {
+      const distribution = opened.distributionId;
+      try {
+        this.channelCipher.checkFromMember(sender, state, distribution, acceptPrevious);
+      } catch (e) {
+        // Refused: the worker's record went past a message this device does not take.
+        this.ahead.openedHere();
+        throw e;
+      }
+      uow.protocol.senderKey.saveRecordBytes(this.channelCipher.address(sender), distribution, opened.record);
+      return opened.plaintext;
+    }
+    this.ahead.openedHere();
+    return this.cipherFor(uow).decryptFromMember(sender, state, ciphertext, acceptPrevious);
+  }
+
+  /** What the worker may decrypt ahead of the pipeline (DecryptAhead). */
+  private planAhead(del: Delivery): AheadPlan {
+    // A channel change may rotate keys or remove the sender: nothing after it goes ahead.
+    if (del.kind !== 'envelope') return 'barrier';
+    const env = decodeEnvelope(del.payload);
+    // 1:1 envelopes are opened here; one that carries a sender key makes the worker start over.
+    if (env.type !== 'sender-key') return 'skip';
+    const id = hex(env.channelId);
+    const state = this.stateOf(id);
+    if (!state || state.status === 'wiped') return 'skip';
+    const distributions = this.channelCipher.memberDistributions(env.sender, state, this.acceptsPrevious(id, state));
+    if (distributions.length === 0) return 'skip';
+    this.decoded.set(del.id, env);
+    return { job: { sender: env.sender, ciphertext: env.ciphertext }, distributions };
+  }
 
   /** Messages under the previous epoch's key are still taken unless the change to this one rotated keys. */
   private acceptsPrevious(channelId: string, state: ChannelState): boolean {
@@ -539,6 +614,7 @@ export class Session {
   }
 
   private delivered(values: readonly Received[]): void {
+    this.ahead.committed(this.pipeline.pending);
     for (const v of values) {
       if (v.type === 'message') {
         if (!v.disk) this.otr.insert(v.message);
@@ -583,7 +659,7 @@ export class Session {
           const kind = r.state === 'read' ? ({ case: 'readReceipt', value: { messageIds } } as const) : ({ case: 'deliveryReceipt', value: { messageIds } } as const);
           // Best effort: a receipt refused (paused channel, device gone) only leaves the sender at "sent".
           await this.peers
-            .send(relay, r.device, channelId, { body: { case: 'data', value: { messageId: randomBytes(16), channelId, sentAtMs: BigInt(this.d.clock.now()), kind } } })
+            .send(relay, r.device, channelId, { body: { case: 'data', value: { messageId: orderedId(this.d.clock.now()), channelId, sentAtMs: BigInt(this.d.clock.now()), kind } } })
             .catch((e: unknown) => this.d.log.info({ err: toApiError(e).toLog() }, 'receipt not sent'));
         }
       })
@@ -699,6 +775,8 @@ export class Session {
   private wipeLocal(id: string, reason: 'wiped' | 'ended' | 'removed'): void {
     const entry = this.channels.get(id);
     if (this.d.store.repos.channels.get(id)) this.d.store.wipeChannel(id);
+    // Its sender keys are gone from the profile: the worker must not go on from its copies.
+    this.ahead.invalidate();
     this.otr.deleteChannel(id);
     this.otrOutbox.removeChannel(id);
     this.deliveries.forgetChannel(id);
@@ -963,7 +1041,8 @@ export class Session {
     const now = this.d.clock.now();
     checkSend(channelView(e.state, e.pausedReason), this.meView, now, input.attachments?.length ?? 0);
     if (input.attachments?.length) throw new ApiError('POLICY_REFUSED', { detail: 'attachments are not supported yet' });
-    const messageId = randomBytes(16);
+    // Time-ordered: stored on every member device, where it keys an index.
+    const messageId = orderedId(now);
     const id = hex(messageId);
     const content = encodeContent({
       body: { case: 'data', value: { messageId, channelId: e.state.channelId, sentAtMs: BigInt(now), kind: { case: 'text', value: { body: input.text } } } },

@@ -327,6 +327,19 @@ export class SqliteSenderKeyStore extends SenderKeyStore {
     return data ? SenderKeyRecord.deserialize(data) : null;
   }
 
+  /** The stored record as bytes (handed to a decrypting worker thread), or null. */
+  getRecordBytes(sender: ProtocolAddress, distributionId: string): Uint8Array | null {
+    return this.target.read(`sender:${sender.toString()}:${distributionId}`, () => {
+      const r = this.t.s.getSender.get(...addr(sender), distributionId);
+      return r ? bytes(r.record) : null;
+    });
+  }
+
+  /** `saveSenderKey` for a record that a worker thread advanced and returned as bytes. */
+  saveRecordBytes(sender: ProtocolAddress, distributionId: string, data: Uint8Array): void {
+    this.target.write(`sender:${sender.toString()}:${distributionId}`, data, () => this.t.s.putSender.run(...addr(sender), distributionId, data));
+  }
+
   /** Tells the store which channel a distribution belongs to, so wiping the channel removes its sender keys. */
   bindDistribution(distributionId: Uuid, channelId: string): void {
     const d = String(distributionId);
