@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
 import { envelope, send } from '../relay/fixtures.ts';
-import { Scenario, until, type Node } from './harness.ts';
+import { Scenario, allTexts, until, type Node } from './harness.ts';
 
 let sc: Scenario;
 afterEach(async () => sc?.stop());
@@ -29,17 +29,6 @@ async function channelOfTwo(): Promise<{ alice: Node; bob: Node; channelId: stri
 async function queuedFor(node: Node): Promise<number> {
   const me = (await node.call('status', {})).me!;
   return sc.org.relay.relay.store.queueDepth({ userId: me.userId, deviceId: Number(me.deviceId) });
-}
-
-async function allTexts(node: Node, channelId: string): Promise<string[]> {
-  const texts: string[] = [];
-  let before: string | undefined;
-  for (;;) {
-    const page = await node.call('listMessages', { channelId, limit: 500, ...(before ? { before } : {}) });
-    texts.push(...page.messages.map((m) => m.text));
-    if (!page.nextCursor) return texts;
-    before = page.nextCursor;
-  }
 }
 
 const dropped = (node: Node) => node.engine.current!.localStore.repos.audit.recent(1000).filter((e) => e.action === 'delivery-dropped');

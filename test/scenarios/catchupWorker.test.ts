@@ -6,22 +6,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
-import { Scenario, until, type Node } from './harness.ts';
+import { Scenario, allTexts, until, type Node } from './harness.ts';
 
 let sc: Scenario;
 afterEach(async () => sc?.stop());
-
-async function allTexts(node: Node, channelId: string): Promise<string[]> {
-  const texts: string[] = [];
-  let before: string | undefined;
-  for (;;) {
-    const page = await node.call('listMessages', { channelId, limit: 500, ...(before ? { before } : {}) });
-    // Newest first, page by page.
-    texts.push(...page.messages.map((m) => m.text));
-    if (!page.nextCursor) return texts.reverse();
-    before = page.nextCursor;
-  }
-}
 
 describe('catch-up through the worker thread', () => {
   it('takes a backlog with a removal and an addition in the middle: all of it, once, in order', async () => {
@@ -57,7 +45,7 @@ describe('catch-up through the worker thread', () => {
 
     const back = await sc.restart(bob, { catchUpWorkerFrom: 1 });
     await until(async () => (await allTexts(back, ch.id)).length >= expected.length + 2, 60_000, 'catch-up');
-    const texts = await allTexts(back, ch.id);
+    const texts = (await allTexts(back, ch.id)).reverse();
     // Shown by send time: each sender's messages in the order sent, nothing missing, nothing twice.
     const got = texts.slice(2);
     expect([...got].sort()).toEqual([...expected].sort());

@@ -160,3 +160,15 @@ export class Scenario {
     for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });
   }
 }
+
+/** Every message text of a channel on `node`, newest first (all pages of `listMessages`). */
+export async function allTexts(node: Node, channelId: string): Promise<string[]> {
+  const texts: string[] = [];
+  let before: string | undefined;
+  for (;;) {
+    const page = await node.call('listMessages', { channelId, limit: 500, ...(before ? { before } : {}) });
+    texts.push(...page.messages.map((m) => m.text));
+    if (!page.nextCursor) return texts;
+    before = page.nextCursor;
+  }
+}
