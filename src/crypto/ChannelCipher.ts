@@ -38,14 +38,23 @@ function uuidBytes(uuid: string): Uint8Array {
 /** What the membership checks need of a channel state. */
 export type ChannelMembership = Pick<ChannelState, 'channelId' | 'epoch' | 'members' | 'status'>;
 
+function isMember(state: ChannelMembership, sender: DeviceRef): boolean {
+  return state.status !== 'wiped' && state.members.some((m) => m.userId === sender.userId);
+}
+
+/** The epochs whose keys a member's message may use: the current one, and the previous one while accepted. */
+function acceptedEpochs(state: ChannelMembership, acceptPrevious: boolean): number[] {
+  return acceptPrevious && state.epoch > 0 ? [state.epoch, state.epoch - 1] : [state.epoch];
+}
+
 function requireMember(state: ChannelMembership, sender: DeviceRef): void {
-  if (state.status === 'wiped' || !state.members.some((m) => m.userId === sender.userId)) {
+  if (!isMember(state, sender)) {
     throw new CryptoUsageError('NOT_A_MEMBER', 'A channel message came from someone who is not a member of the channel. It was ignored.');
   }
 }
 
 /** The libsignal distribution id a sender-key message names (checked against the channel before use). */
-export function messageDistributionId(ciphertext: Uint8Array): string {
+function messageDistributionId(ciphertext: Uint8Array): string {
   if (ciphertext.length > LIMITS.envelope) throw new CodecError('channel message', 'too large');
   try {
     return String(SenderKeyMessage.deserialize(copy(ciphertext)).distributionId());
@@ -120,8 +129,7 @@ export class ChannelCipher {
    */
   async decryptFromMember(sender: DeviceRef, state: ChannelMembership, ciphertext: Uint8Array, acceptPrevious = false): Promise<Uint8Array> {
     requireMember(state, sender);
-    const epochs = acceptPrevious && state.epoch > 0 ? [state.epoch, state.epoch - 1] : [state.epoch];
-    return this.decrypt(sender, state.channelId, epochs, ciphertext);
+    return this.decrypt(sender, state.channelId, acceptedEpochs(state, acceptPrevious), ciphertext);
   }
 
   async encrypt(channelId: Uint8Array, epoch: number, plaintext: Uint8Array): Promise<Uint8Array> {
@@ -153,9 +161,7 @@ export class ChannelCipher {
    * records a worker needs to decrypt it (GroupDecryptWorker).
    */
   memberDistributions(sender: DeviceRef, state: ChannelMembership, acceptPrevious = false): string[] {
-    if (state.status === 'wiped' || !state.members.some((m) => m.userId === sender.userId)) return [];
-    const epochs = acceptPrevious && state.epoch > 0 ? [state.epoch, state.epoch - 1] : [state.epoch];
-    return epochs.map((ep) => this.idFor(state.channelId, ep));
+    return isMember(state, sender) ? acceptedEpochs(state, acceptPrevious).map((ep) => this.idFor(state.channelId, ep)) : [];
   }
 
   /**
@@ -164,8 +170,7 @@ export class ChannelCipher {
    */
   checkFromMember(sender: DeviceRef, state: ChannelMembership, distributionId: string, acceptPrevious = false): void {
     requireMember(state, sender);
-    const epochs = acceptPrevious && state.epoch > 0 ? [state.epoch, state.epoch - 1] : [state.epoch];
-    if (!epochs.some((ep) => this.idFor(state.channelId, ep) === distributionId)) throw new DecryptionError('no-sender-key');
+    if (!this.memberDistributions(sender, state, acceptPrevious).includes(distributionId)) throw new DecryptionError('no-sender-key');
   }
 
   /** distributionId, remembered for the last few (channel, epoch) pairs: it is on every message. */

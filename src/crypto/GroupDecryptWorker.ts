@@ -10,12 +10,9 @@
  * starts a new generation: the worker forgets every record and every pending answer resolves to
  * `null`. If the worker cannot start or dies, every pending and later answer is `null`.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { DeviceRef } from './ChannelState.ts';
-
-// From the sources the worker is TypeScript beside this file; in the Electron bundle (scripts/build.ts)
-// it is groupDecryptThread.js beside the bundled main.
-const WORKER = new URL(import.meta.url.endsWith('.ts') ? './groupDecryptThread.ts' : './groupDecryptThread.js', import.meta.url);
+import { startWorker } from './startWorker.ts';
 
 export interface GroupDecryptJob {
   /** The caller's name for the item (the engine uses the delivery id). */
@@ -66,11 +63,7 @@ export class GroupDecryptWorker {
   static start(): GroupDecryptWorker {
     const g = new GroupDecryptWorker();
     try {
-      // Run from the repository (tests, npm start) the sources are TypeScript: the worker registers
-      // tsx's loader for itself first. A bundled build has a .js file beside this one.
-      const w = WORKER.pathname.endsWith('.ts')
-        ? new Worker(`import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(WORKER.href)}))`, { eval: true })
-        : new Worker(WORKER);
+      const w = startWorker(import.meta.url, 'groupDecryptThread');
       w.unref();
       w.on('message', (m: GroupDecryptResponse) => g.onMessage(m));
       w.on('error', () => g.lost());

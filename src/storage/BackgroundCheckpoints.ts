@@ -8,12 +8,10 @@
  * If the worker cannot start (e.g. a build without its file) or dies, automatic checkpoints come
  * back, so the WAL never grows without bound.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../crypto/index.ts';
 import type { Db } from './Database.ts';
 
-// From the sources the worker is TypeScript beside this file; in the Electron bundle (scripts/build.ts)
-// it is checkpointWorker.js beside the bundled main.
-const WORKER = new URL(import.meta.url.endsWith('.ts') ? './checkpointWorker.ts' : './checkpointWorker.js', import.meta.url);
 const AUTO_PAGES = 1000;
 
 export class BackgroundCheckpoints {
@@ -28,11 +26,7 @@ export class BackgroundCheckpoints {
     const bg = new BackgroundCheckpoints(db);
     try {
       const workerData = { dbPath, key: Uint8Array.from(key), everyMs };
-      // Run from the repository (tests, npm start) the sources are TypeScript: the worker registers
-      // tsx's loader for itself first. A bundled build has a .js file beside this one.
-      const w = WORKER.pathname.endsWith('.ts')
-        ? new Worker(`import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(WORKER.href)}))`, { eval: true, workerData })
-        : new Worker(WORKER, { workerData });
+      const w = startWorker(import.meta.url, 'checkpointWorker', workerData);
       w.unref();
       w.on('message', (m: { kind: string }) => {
         if (m.kind === 'ready' && bg.worker) {
