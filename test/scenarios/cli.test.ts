@@ -108,5 +108,13 @@ describe('valise CLI', () => {
     expect(JSON.parse(channels.stdout).channels.map((c: { name: string }) => c.name)).toEqual(['Welcome']);
     const tail = await valise([...base, 'tail', 'Welcome', '--history', '5', '--timeout', '2']);
     expect(tail.stdout).toContain('first words for carol');
+
+    // A catch-up larger than one page of history (and large enough for the decrypting worker):
+    // `--history` pages back through all of it, oldest first.
+    for (let i = 0; i < 520; i++) await alice.call('send', { channelId: ch.id, text: `later ${i}` });
+    await alice.engine.current!.outboxIdle;
+    const long = await valise([...base, 'tail', 'Welcome', '--history', '600', '--timeout', '1']);
+    const texts = long.stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { text: string }).text);
+    expect(texts).toEqual(['first words for carol', ...Array.from({ length: 520 }, (_, i) => `later ${i}`)]);
   });
 });

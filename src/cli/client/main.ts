@@ -201,8 +201,16 @@ async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
       const ch = await cli.channel(args[0]);
       const history = Number(o.history ?? 0);
       if (history > 0) {
-        const page = await cli.call('listMessages', { channelId: ch.id, limit: Math.min(history, 500) });
-        for (const m of page.messages.reverse()) cli.out(line(m), m);
+        // Newest first, a page at a time, until `history` messages or the channel's start.
+        const older: MessageView[] = [];
+        let before: string | undefined;
+        while (older.length < history) {
+          const page = await cli.call('listMessages', { channelId: ch.id, limit: Math.min(history - older.length, 500), ...(before ? { before } : {}) });
+          older.push(...page.messages);
+          if (!page.nextCursor) break;
+          before = page.nextCursor;
+        }
+        for (const m of older.reverse()) cli.out(line(m), m);
       }
       const want = o.count ? Number(o.count) : Infinity;
       let printed = 0;
