@@ -10,8 +10,9 @@ import { RequestFrameSchema, type ResponseFrame } from '../../shared/api/frames.
 import type { ChannelSummary, Settings } from '../../shared/api/schemas.ts';
 import { DEFAULT_SETTINGS } from '../../shared/api/schemas.ts';
 import type { ApiService } from '../host/ApiService.ts';
+import { EventBatches } from '../host/EventBatches.ts';
 import { captureBlocked } from './contentProtection.ts';
-import { notificationFor } from './notifications.ts';
+import { NotificationGate, notificationForMany } from './notifications.ts';
 import { isOwnUrl } from './security.ts';
 
 export function wireIpc(win: BrowserWindow, service: ApiService, log: Logger, lang: 'en' | 'fr'): () => void {
@@ -63,18 +64,24 @@ export function wireIpc(win: BrowserWindow, service: ApiService, log: Logger, la
     void protect();
   });
 
-  const unsubscribe = service.onEvent((event) => {
-    if (!win.isDestroyed()) win.webContents.send('valise:event', { event });
-    if (event.type === 'channelChanged' && event.channel.id === visible) void protect();
-    if (event.type === 'messageReceived' && (!win.isFocused() || visible !== event.message.channelId)) {
-      void Promise.all([channels(), settings()]).then(([list, s]) => {
-        const n = notificationFor(event.message, list?.find((c) => c.id === event.message.channelId), s, lang);
-        if (n && Notification.isSupported()) new Notification({ title: n.title, body: n.body, silent: false }).show();
-      });
+  // One notification for a burst (a catch-up of thousands of messages is one), never one each.
+  const gate = new NotificationGate((count, sample) => {
+    void Promise.all([channels(), settings()]).then(([list, s]) => {
+      const n = notificationForMany(count, sample, list?.find((c) => c.id === sample.channelId), s, lang);
+      if (n && Notification.isSupported()) new Notification({ title: n.title, body: n.body, silent: false }).show();
+    });
+  });
+  const batches = new EventBatches((events) => {
+    if (!win.isDestroyed()) win.webContents.send('valise:event', { events });
+    if (events.some((e) => e.type === 'channelChanged' && e.channel.id === visible)) void protect();
+    for (const e of events) {
+      if (e.type === 'messageReceived' && (!win.isFocused() || visible !== e.message.channelId)) gate.arrived(e.message);
     }
   });
+  const unsubscribe = service.onEvent((event) => batches.add(event));
 
   return () => {
+    gate.stop();
     unsubscribe();
     ipcMain.removeHandler('valise:call');
     ipcMain.removeAllListeners('valise:showing');

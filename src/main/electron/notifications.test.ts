@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ChannelSummary, MessageView } from '../../shared/api/schemas.ts';
 import { DEFAULT_POLICY } from '../../shared/model/policy.ts';
 import { captureBlocked } from './contentProtection.ts';
-import { notificationFor } from './notifications.ts';
+import { NotificationGate, notificationFor, notificationForMany } from './notifications.ts';
 
 const channel = (over: Partial<ChannelSummary>): ChannelSummary => ({
   id: 'c', name: 'Room 4', classification: 0, policy: { ...DEFAULT_POLICY, screenCapture: 'allow' }, status: 'active', pausedReason: null, direct: false, myRole: 'member', unread: 0, lastMessageAt: null,
@@ -37,5 +37,36 @@ describe('content protection', () => {
     expect(captureBlocked('open', [open, closed])).toBe(false);
     expect(captureBlocked('gone', [open])).toBe(true);
     expect(captureBlocked(null, [closed])).toBe(false);
+  });
+});
+
+describe('notification bursts', () => {
+  it('one message shows as it would alone; many show as a count only', () => {
+    expect(notificationForMany(1, msg, channel({}), { notifications: 'content' })?.body).toBe('the quota is 40%');
+    const many = notificationForMany(1200, msg, channel({}), { notifications: 'content' }, 'en');
+    expect(many).toEqual({ title: 'Valise', body: '1,200 new messages' });
+    expect(notificationForMany(3, msg, channel({}), { notifications: 'content' }, 'fr')?.body).toBe('3 nouveaux messages');
+    expect(notificationForMany(3, msg, channel({}), { notifications: 'none' })).toBeNull();
+  });
+
+  it('shows the first message after a quiet spell at once and the rest of a burst as one, later', () => {
+    vi.useFakeTimers();
+    try {
+      const shown: [number, string][] = [];
+      const gate = new NotificationGate((count, sample) => shown.push([count, sample.id]), 3000, () => Date.now());
+      gate.arrived({ ...msg, id: 'm1' });
+      expect(shown).toEqual([[1, 'm1']]);
+      for (let i = 2; i <= 5000; i++) gate.arrived({ ...msg, id: `m${i}` });
+      gate.arrived({ ...msg, id: 'mine', mine: true });
+      expect(shown).toHaveLength(1);
+      vi.advanceTimersByTime(3000);
+      expect(shown).toEqual([[1, 'm1'], [4999, 'm2']]);
+      vi.advanceTimersByTime(10_000);
+      gate.arrived({ ...msg, id: 'later' });
+      expect(shown.at(-1)).toEqual([1, 'later']);
+      gate.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

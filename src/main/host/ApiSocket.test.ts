@@ -75,8 +75,11 @@ describe('browser-mode API socket', () => {
     expect(await nextFrame(ws)).toEqual({ id: 1, result: { echo: { a: 1 } } });
     ws.send(JSON.stringify({ id: 2, method: 'send', params: {} }));
     expect(await nextFrame(ws)).toEqual({ id: 2, error: { code: 'CHANNEL_PAUSED', message: expect.stringContaining('paused') } });
-    for (const l of events.set) l({ type: 'syncProgress', done: 1, total: 2 });
-    expect(await nextFrame(ws)).toEqual({ event: { type: 'syncProgress', done: 1, total: 2 } });
+    for (const l of events.set) {
+      l({ type: 'syncProgress', done: 1, total: 2 });
+      l({ type: 'syncProgress', done: 2, total: 2 });
+    }
+    expect(await nextFrame(ws)).toEqual({ events: [{ type: 'syncProgress', done: 1, total: 2 }, { type: 'syncProgress', done: 2, total: 2 }] });
     ws.close();
   });
 

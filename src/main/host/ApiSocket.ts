@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { errorBody } from '../../shared/api/dispatch.ts';
 import { MAX_FRAME_CHARS, RequestFrameSchema, type ServerFrame } from '../../shared/api/frames.ts';
 import type { ApiService } from './ApiService.ts';
+import { EventBatches } from './EventBatches.ts';
 
 export const API_SOCKET_PATH = '/api';
 
@@ -41,7 +42,8 @@ export function attachApiSocket(host: ApiSocketHost, service: ApiService, log?: 
     const send = (frame: ServerFrame) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
-    const unsubscribe = service.onEvent((event) => send({ event }));
+    const batches = new EventBatches((events) => send({ events }));
+    const unsubscribe = service.onEvent((event) => batches.add(event));
     ws.on('close', unsubscribe);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return ws.close(1003, 'text frames only');

@@ -58,7 +58,7 @@ export class ApiClient implements Api {
     const frame = parseServerFrame(raw);
     if (!frame) return;
     if (isEventFrame(frame)) {
-      for (const l of this.listeners) l(frame.event);
+      for (const event of frame.events) for (const l of this.listeners) l(event);
       return;
     }
     const p = this.pending.get(frame.id);

@@ -72,9 +72,10 @@ describe('API dispatch', () => {
     const seen: string[] = [];
     const c = new ApiClient(() => undefined);
     c.onEvent((e) => seen.push(e.type));
+    c.receive({ events: [{ type: 'syncProgress', done: 1, total: 2 }, { type: 'nonsense' }, { type: 'syncProgress', done: 2, total: 2 }] });
+    c.receive({ events: [{ type: 'nonsense' }] });
     c.receive({ event: { type: 'syncProgress', done: 1, total: 2 } });
-    c.receive({ event: { type: 'nonsense' } });
-    expect(seen).toEqual(['syncProgress']);
+    expect(seen).toEqual(['syncProgress', 'syncProgress']);
     const p = c.call('status');
     c.close();
     await expect(p).rejects.toMatchObject({ code: 'OFFLINE' });

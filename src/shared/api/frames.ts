@@ -25,19 +25,31 @@ export const ResponseFrameSchema = z.union([
 ]);
 export type ResponseFrame = { id: number; result: unknown } | { id: number; error: { code: ApiErrorCode | string; message: string } };
 
-export const EventFrameSchema = z.object({ event: ApiEventSchema });
-export type EventFrame = { event: ApiEvent };
+/**
+ * Events travel in batches: everything the engine emitted in one turn of its event loop (a
+ * catch-up stores messages by the hundred) is one frame, parsed and rendered once.
+ */
+export const MAX_EVENTS_PER_FRAME = 4096;
+export const EventFrameSchema = z.object({ events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_FRAME) });
+export type EventFrame = { events: ApiEvent[] };
 
 export type ServerFrame = ResponseFrame | EventFrame;
 
 export function isEventFrame(f: ServerFrame): f is EventFrame {
-  return 'event' in f;
+  return 'events' in f;
 }
 
 /** Parses a frame that a client (UI, CLI) receives; undefined when it is not one of ours. */
 export function parseServerFrame(raw: unknown): ServerFrame | undefined {
   const ev = EventFrameSchema.safeParse(raw);
-  if (ev.success) return ev.data;
+  if (ev.success) {
+    // One event that breaks the contract is dropped, not the batch it came with.
+    const events = ev.data.events.flatMap((e) => {
+      const r = ApiEventSchema.safeParse(e);
+      return r.success ? [r.data] : [];
+    });
+    return events.length > 0 ? { events } : undefined;
+  }
   const res = ResponseFrameSchema.safeParse(raw);
   if (!res.success) return undefined;
   const d = res.data;
