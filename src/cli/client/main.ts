@@ -68,16 +68,41 @@ class Cli {
     return this.events;
   }
 
-  async open(online = true): Promise<Status> {
+  /**
+   * Unlocks and, when `online`, waits (at most `connectMs`) for the relay and then for the backlog
+   * that waited for this device to be stored. A catch-up that keeps making progress is never cut
+   * short; one that stalls for `connectMs` is.
+   */
+  async open(online = true, connectMs = this.timeoutMs(30)): Promise<Status> {
     const st = await this.call('unlock', { passphrase: this.passphrase() });
     if (st.state === 'enrolling') throw new ApiError('ENROLMENT_PENDING');
     if (online) {
-      await this.waitFor(() => this.events.some((e) => e.type === 'connection' && e.state === 'online'), this.timeoutMs(30));
+      await this.waitFor(() => this.events.some((e) => e.type === 'connection' && e.state === 'online'), connectMs);
       // Read channels only after the backlog that waited for this device is stored.
       const session = this.engine.current;
-      if (session) await withTimeout(session.caughtUp(), this.timeoutMs(30));
+      if (session) await this.whileProgressing(session.caughtUp(), connectMs);
     }
     return this.call('status', {});
+  }
+
+  /** Resolves with `p`; fails with OFFLINE only when `idleMs` pass without a new event. */
+  private async whileProgressing(p: Promise<void>, idleMs: number): Promise<void> {
+    let outcome: { error: unknown } | null = null;
+    const settled = p.then(
+      () => void (outcome = { error: null }),
+      (error: unknown) => void (outcome = { error: error ?? new Error('failed') }),
+    );
+    for (;;) {
+      const before = this.events.length;
+      await withTimeout(settled, idleMs).catch((e: unknown) => {
+        if (this.events.length === before) throw e;
+      });
+      const o = outcome as { error: unknown } | null;
+      if (o) {
+        if (o.error) throw o.error;
+        return;
+      }
+    }
   }
 
   timeoutMs(defaultSeconds: number): number {
@@ -197,7 +222,8 @@ async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
       return state === 'failed' || state === 'unreachable' ? EXIT.refused : EXIT.ok;
     }
     case 'tail': {
-      await cli.open();
+      // --timeout bounds the watching, not the catch-up before it.
+      await cli.open(true, 30_000);
       const ch = await cli.channel(args[0]);
       const history = Number(o.history ?? 0);
       if (history > 0) {
