@@ -55,5 +55,10 @@ describe('catch-up through the worker thread', () => {
     }
     expect(new Set(texts).size).toBe(texts.length);
     expect(texts).not.toContain('carol after removal');
+
+    // Caught up: the worker thread is gone and live messages are opened on the engine's thread.
+    await until(() => !back.engine.current!.decryptingAhead, 10_000, 'worker retired');
+    await alice.call('send', { channelId: ch.id, text: 'alice: live again' });
+    await back.waitText('alice: live again');
   }, 120_000);
 });

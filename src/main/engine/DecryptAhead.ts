@@ -147,7 +147,10 @@ export class DecryptAhead {
     for (const d of queued) this.push(d);
   }
 
-  /** The batch was rolled back: nothing is staged or queued; later deliveries start a new run. */
+  /**
+   * The batch was rolled back (nothing is staged or queued), or the worker was retired: nothing
+   * handed over so far is used; later deliveries start a new run.
+   */
   rolledBack(): void {
     this.restart();
   }

@@ -396,6 +396,11 @@ export class Session {
       }
     } else if (p.case === 'backlogDone') {
       this.backlogSent?.();
+      // Caught up: live traffic is opened here again, without a hop to another thread.
+      void this.control
+        .then(() => this.pipeline.idle())
+        .then(() => this.retireWorker())
+        .catch(() => undefined);
     } else if (p.case === 'prekeysLow') {
       const c = this.connection.relay;
       if (c) void this.deviceKeys.topUp({ oneTime: p.value.oneTime, oneTimeKyber: p.value.oneTimeKyber }, this.d.clock.now()).then((u) => this.uploadPrekeys(c, u)).catch(() => undefined);
@@ -533,6 +538,20 @@ export class Session {
     }
     this.ahead.openedHere();
     return this.cipherFor(uow).decryptFromMember(sender, state, ciphertext, acceptPrevious);
+  }
+
+  /** True while channel messages are decrypted ahead in a worker thread (during a catch-up). */
+  get decryptingAhead(): boolean {
+    return this.decryptWorker?.alive ?? false;
+  }
+
+  private retireWorker(): void {
+    const w = this.decryptWorker;
+    if (!w) return;
+    this.decryptWorker = null;
+    w.stop();
+    // Answers not taken yet are dropped: those items are opened here, from the profile's records.
+    this.ahead.rolledBack();
   }
 
   /** What the worker may decrypt ahead of the pipeline (DecryptAhead). */
