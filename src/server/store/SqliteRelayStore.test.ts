@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { initial } from './migrations/0001-initial.ts';
+import { migrate, MIGRATIONS } from './migrations/migrate.ts';
 import { SqliteRelayStore } from './SqliteRelayStore.ts';
 
 const bob = { userId: 'bob', deviceId: 1 };
@@ -50,21 +53,43 @@ describe('SqliteRelayStore', () => {
     s.close();
   });
 
-  it('dedupes a resend by its send time and id, and still honours ids remembered by the former table', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-relay-store-'));
-    const file = path.join(dir, 'relay.db');
-    const s = new SqliteRelayStore(file);
+  it('dedupes a resend by its send time and id', async () => {
+    const s = new SqliteRelayStore(':memory:');
     const sent = { ...item(1), sentAtMs: 1_700_000_000_000 };
     expect((await s.enqueue([bob], sent, 10, Date.now() + 60_000)).placed).toHaveLength(1);
     expect((await s.enqueue([bob], sent, 10, Date.now() + 60_000)).duplicate).toBe(true);
-    // A data directory from before: an id remembered in the former table is still a duplicate.
-    (s as unknown as { db: { prepare(sql: string): { run(...a: unknown[]): void } } }).db.prepare('INSERT INTO seen VALUES (?, ?)').run(item(9).id, Date.now() + 60_000);
+    expect((await s.enqueue([bob], { ...sent, id: item(2).id }, 10, Date.now() + 60_000)).duplicate).toBe(false);
     await s.close();
+  });
+
+  it('migrates a data directory made before numbered migrations: data kept, the former dedupe table gone', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-relay-store-'));
+    const file = path.join(dir, 'relay.db');
+    const old = new Database(file);
+    old.exec(initial.sql); // as such a directory has it: every table, user_version 0
+    old.prepare("INSERT INTO members VALUES ('bob', 'Bob', 3, 'delegate', '7', x'01')").run();
+    old.prepare("INSERT INTO queue (user_id, device_id, item_id, kind, channel_id, payload, expires_ms) VALUES ('bob', 1, x'00', 'envelope', x'', x'2a', ?)").run(Date.now() + 60_000);
+    old.prepare('INSERT INTO seen VALUES (?, ?)').run(item(9).id, Date.now() + 60_000);
+    old.close();
+    const s = new SqliteRelayStore(file);
+    expect(s.getMember('bob')?.serial).toBe(7n);
+    expect(s.readQueue(bob, 0, 10, Date.now()).map((i) => i.payload[0])).toEqual([42]);
+    const db = (s as unknown as { db: Database.Database }).db;
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'seen'").get()).toBeUndefined();
+    await s.close();
+    // Opening again applies nothing twice.
     const again = new SqliteRelayStore(file);
-    expect((await again.enqueue([bob], { ...item(9), sentAtMs: 5 }, 10, Date.now() + 60_000)).duplicate).toBe(true);
-    expect((await again.enqueue([bob], { ...item(8), sentAtMs: 5 }, 10, Date.now() + 60_000)).duplicate).toBe(false);
+    expect(again.getMember('bob')?.serial).toBe(7n);
     await again.close();
     fs.rmSync(dir, { recursive: true });
+  });
+
+  it('refuses a database of a newer relay instead of running on a schema it does not know', () => {
+    const db = new Database(':memory:');
+    db.pragma('user_version = 9999');
+    expect(() => migrate(db)).toThrow(/newer than this relay/);
+    db.close();
   });
 
   it('tells at commit what was placed, and settles `durable` only after the WAL sync that follows', async () => {
