@@ -6,6 +6,7 @@
  * layer). Refusals are RelayErrors.
  */
 import type { Logger } from 'pino';
+import { RelayError } from './errors.ts';
 import { Channels } from './relay/Channels.ts';
 import { Directory } from './relay/Directory.ts';
 import { Enrolments } from './relay/Enrolments.ts';
@@ -54,5 +55,11 @@ export class Relay implements RelayContext {
   async audit(event: string, actor: string, subject: string, detail: string): Promise<void> {
     await this.store.appendAudit({ atMs: this.now(), event, actor, subject, detail });
     this.log.info({ audit: event, actor, subject }, 'audit');
+  }
+
+  async refused(event: string, actor: string, subject: string, error: unknown): Promise<void> {
+    if (!(error instanceof RelayError)) return;
+    this.log.warn({ refused: event, actor, subject, code: error.code }, 'refused');
+    await this.store.appendAudit({ atMs: this.now(), event, actor, subject, detail: error.code });
   }
 }

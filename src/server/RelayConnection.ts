@@ -19,6 +19,7 @@ import {
 import { toValiseError } from '../shared/errors.ts';
 import { DeliveryPump } from './DeliveryPump.ts';
 import { CLOSE, RelayError } from './errors.ts';
+import type { EnrolmentOrigin } from './relay/Enrolments.ts';
 import type { DeviceSink, Relay } from './Relay.ts';
 import { handleRequest, requestWrites, type RequestContext, type ResponseResult } from './requestHandlers.ts';
 import type { SocketBatcher } from './SocketBatcher.ts';
@@ -30,8 +31,6 @@ export const PROTOCOL_VERSION = RelayProtocolVersion.RELAY_PROTOCOL_VERSION_1;
 
 type Phase = 'hello' | 'open' | 'device' | 'admin' | 'closed';
 
-/** How long an unauthenticated connection may wait for its enrolment to be approved. */
-const ENROLMENT_WAIT_MS = 30 * 60 * 1000;
 type PushBody = MessageInitShape<typeof RelayPushSchema>['body'];
 type ServerBody = MessageInitShape<typeof ServerFrameSchema>['body'];
 
@@ -44,11 +43,17 @@ export class RelayConnection implements DeviceSink, RequestContext {
   private pump: DeliveryPump | undefined;
   private readonly cleanups: (() => void)[] = [];
   private handshakeTimer: NodeJS.Timeout;
+  private enrolmentsSubmitted = 0;
+  private enrolmentWaitArmed = false;
+  /** Enrolment requests this connection waits on. */
+  private readonly awaited = new Set<string>();
 
   constructor(
     private readonly ws: WebSocket,
     readonly relay: Relay,
     private readonly batcher?: SocketBatcher,
+    /** The peer's network address, for the limits on anonymous requests. */
+    private readonly remoteAddress = '',
   ) {
     this.tokens = relay.limits.requestBurst;
     this.handshakeTimer = setTimeout(() => {
@@ -219,10 +224,21 @@ export class RelayConnection implements DeviceSink, RequestContext {
     clearTimeout(this.handshakeTimer);
   }
 
-  awaitEnrolment(requestId: string): void {
-    // The device now waits for a person to compare codes: minutes, not the handshake's seconds.
-    clearTimeout(this.handshakeTimer);
-    this.handshakeTimer = setTimeout(() => this.close(CLOSE.HANDSHAKE_TIMEOUT, 'enrolment wait over; poll or resubmit'), ENROLMENT_WAIT_MS);
+  enrolmentOrigin(): EnrolmentOrigin {
+    return { address: this.remoteAddress, submittedHere: this.enrolmentsSubmitted };
+  }
+
+  awaitEnrolment(requestId: string, fresh: boolean): void {
+    if (fresh) this.enrolmentsSubmitted++;
+    if (!this.enrolmentWaitArmed) {
+      // The device now waits for a person to compare codes: minutes, not the handshake's seconds.
+      // Armed once: sending requests again does not extend it.
+      this.enrolmentWaitArmed = true;
+      clearTimeout(this.handshakeTimer);
+      this.handshakeTimer = setTimeout(() => this.close(CLOSE.HANDSHAKE_TIMEOUT, 'enrolment wait over; poll or resubmit'), this.relay.limits.enrolmentWaitMs);
+    }
+    if (this.awaited.has(requestId)) return;
+    this.awaited.add(requestId);
     this.cleanups.push(this.relay.enrolments.waitFor(requestId, {
       nonceIssued: (nonceRecord) => this.push({ case: 'enrolment', value: { state: EnrolmentStatus_State.PENDING, deviceCertificate: new Uint8Array(), memberCertificate: new Uint8Array(), nonceRecord } }),
       approved: (device, member) => this.push({ case: 'enrolment', value: { state: EnrolmentStatus_State.APPROVED, deviceCertificate: device, memberCertificate: member } }),

@@ -6,6 +6,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { EnrolmentStatus_State, type RelayRequest, type RelayResponseSchema } from '../gen/valise/v1/relay_pb.ts';
 import { RelayError } from './errors.ts';
+import type { EnrolmentOrigin } from './relay/Enrolments.ts';
 import type { Relay } from './Relay.ts';
 import type { DeviceAddress } from './store/RelayStore.ts';
 import type { DeviceCertInfo } from './trust/RelayTrust.ts';
@@ -27,8 +28,12 @@ export interface RequestContext {
   /** The connection becomes the device's; returns its queue depth. */
   becomeDevice(cert: DeviceCertInfo): Promise<number>;
   becomeAdmin(): void;
-  /** The connection waits for the officer to open and approve this enrolment request. */
-  awaitEnrolment(requestId: string): void;
+  enrolmentOrigin(): EnrolmentOrigin;
+  /**
+   * The connection waits for the officer to open and approve this enrolment request (`fresh`:
+   * newly stored, not sent again). The wait is bounded from the connection's first request.
+   */
+  awaitEnrolment(requestId: string, fresh: boolean): void;
 }
 
 interface Handler<K extends RequestKind> {
@@ -60,9 +65,9 @@ export const REQUEST_HANDLERS: { [K in RequestKind]: Handler<K> } = {
   submitEnrolment: {
     writes: true,
     async run(c, v) {
-      const r = await c.relay.enrolments.submit(v.request);
-      c.awaitEnrolment(r.requestId);
-      return { case: 'enrolmentSubmitted', value: r };
+      const r = await c.relay.enrolments.submit(v.request, c.enrolmentOrigin());
+      c.awaitEnrolment(r.requestId, r.fresh);
+      return { case: 'enrolmentSubmitted', value: { requestId: r.requestId } };
     },
   },
   pollEnrolment: {

@@ -1,23 +1,26 @@
 /**
  * Channels on the relay: every signed state change judged by the crypto layer's
- * `applyChannelChange` against the relay's trust view, fanned out to old and new members; the
- * chain served to members and officers; wipes and their tombstones.
+ * `applyChannelChange` against the relay's trust view when it arrives, fanned out to old and new
+ * members; the chain served to members, former members (up to their removal) and officers;
+ * wipes and their tombstones. What was accepted stays accepted: after a restart the relay reads
+ * its stored heads back instead of judging old records against today's revocations.
  */
 import { RelayError } from '../errors.ts';
 import type { DeviceAddress } from '../store/RelayStore.ts';
 import type { ChannelView } from '../trust/RelayTrust.ts';
 import { digest, type Directory } from './Directory.ts';
-import type { FanOut } from './FanOut.ts';
+import { FanOut } from './FanOut.ts';
 import { actorOf, hex, sameDevice, type RelayContext } from './RelayContext.ts';
 
 const unknownChannel = (): RelayError => new RelayError('CHANNEL_UNKNOWN', 'The relay knows no such channel. Publish its state first.');
+const wipedChannel = (): RelayError => new RelayError('CHANNEL_WIPED', 'This channel was wiped; create a new one.');
 
 export class Channels {
   private readonly views = new Map<string, ChannelView>();
   /** The signed record behind each view (what ListChannels returns). */
   private readonly states = new Map<string, Uint8Array>();
-  /** Every user a channel's state has ever listed: who may still read its chain. */
-  private readonly everMembers = new Map<string, Set<string>>();
+  /** The members of each state of a channel's chain, in order: who may read how much of it. */
+  private readonly memberHistory = new Map<string, string[][]>();
   private readonly wiped = new Set<string>();
 
   constructor(
@@ -30,17 +33,9 @@ export class Channels {
     const { store, trust } = this.ctx;
     for (const id of await store.listWipedChannelIds()) this.wiped.add(hex(id));
     for (const id of await store.listChannelIds()) {
-      const rec = await store.getChannel(id);
-      let view: ChannelView | undefined;
-      // A change that no longer verifies today (e.g. its signer was revoked since) ends the replay.
-      for (const change of rec?.changes ?? []) {
-        try {
-          view = trust.applyChannelChange(view, change, this.ctx.now());
-        } catch {
-          break;
-        }
-        this.note(view, change);
-      }
+      if (this.wiped.has(hex(id))) continue;
+      // Every stored record was judged when it arrived; none is judged again against today's trust.
+      for (const change of (await store.getChannel(id))?.changes ?? []) this.note(trust.restoreChannel(change), change);
     }
   }
 
@@ -55,11 +50,27 @@ export class Channels {
   }
 
   async publishChange(from: DeviceAddress, change: Uint8Array): Promise<void> {
+    let subject = '';
+    try {
+      subject = hex(this.ctx.trust.channelIdOf(change));
+      await this.accept(from, change);
+    } catch (e) {
+      await this.ctx.refused('channel.change.refused', actorOf(from), subject, e);
+      throw e;
+    }
+  }
+
+  private async accept(from: DeviceAddress, change: Uint8Array): Promise<void> {
     const { trust } = this.ctx;
-    const probe = trust.applyChannelChange(this.views.get(hex(trust.channelIdOf(change))), change, this.ctx.now());
-    const k = hex(probe.channelId);
-    if (this.wiped.has(k)) throw new RelayError('CHANNEL_WIPED', 'This channel was wiped; create a new one.');
+    const id = trust.channelIdOf(change);
+    const k = hex(id);
+    if (this.wiped.has(k)) throw wipedChannel();
     const prev = this.views.get(k);
+    // An id once used is never started over, whoever signs the new first state.
+    if (!prev && (await this.ctx.store.getChannel(id))) {
+      throw new RelayError('CHANNEL_CHANGE_REFUSED', 'This channel id is taken. Create the channel with a new id.');
+    }
+    const probe = trust.applyChannelChange(prev, change, this.ctx.now());
     await this.ctx.store.appendChannelChange(probe.channelId, change);
     this.note(probe, change);
     const event = !prev ? 'channel.created' : probe.status === 'wiped' ? 'channel.wiped'
@@ -70,29 +81,35 @@ export class Channels {
     await this.ctx.audit(event, actorOf(from), k,
       `epoch ${probe.epoch}, ${probe.memberUserIds.length} members${probe.status === 'wiped' ? `, ${dropped} queued items dropped` : ''}`);
     const to = await this.directory.liveDevicesOfAll(new Set([...probe.memberUserIds, ...(prev?.memberUserIds ?? [])]));
-    await this.fanOut.place(to.filter((d) => !sameDevice(d, from)), {
+    const placed = await this.fanOut.place(to.filter((d) => !sameDevice(d, from)), {
       id: digest(change), kind: 'channel-change', channelId: probe.channelId, payload: change, expiresMs: this.ctx.now() + this.ctx.limits.maxQueueAgeMs,
     });
+    FanOut.requireDelivered('channel change', placed);
   }
 
   private note(view: ChannelView, change: Uint8Array): void {
     const k = hex(view.channelId);
     this.views.set(k, view);
     this.states.set(k, change);
-    const ever = this.everMembers.get(k) ?? new Set<string>();
-    for (const u of view.memberUserIds) ever.add(u);
-    this.everMembers.set(k, ever);
+    const history = this.memberHistory.get(k) ?? [];
+    history.push(view.memberUserIds);
+    this.memberHistory.set(k, history);
   }
 
   /**
-   * The chain of a channel, for a device whose user is or was a member (a removed member still
-   * verifies the change that removed it) or for a security officer (who may pause or wipe any
-   * channel). Anyone else learns nothing, not even that the channel exists.
+   * The chain of a channel: all of it for a current member or a security officer (who may pause
+   * or wipe any channel); for a former member, up to and including the change that last removed
+   * it (so it can verify its removal) and nothing later. Anyone else learns nothing, not even
+   * that the channel exists.
    */
   async chain(from: DeviceAddress, channelId: Uint8Array): Promise<Uint8Array[]> {
-    this.current(channelId);
-    if (!this.everMembers.get(hex(channelId))?.has(from.userId) && !(await this.directory.isSecurityOfficer(from.userId))) throw unknownChannel();
-    return (await this.ctx.store.getChannel(channelId))?.changes ?? [];
+    const view = this.current(channelId);
+    const changes = (await this.ctx.store.getChannel(channelId))?.changes ?? [];
+    if (view.memberUserIds.includes(from.userId) || (await this.directory.isSecurityOfficer(from.userId))) return changes;
+    const history = this.memberHistory.get(hex(channelId)) ?? [];
+    const last = history.findLastIndex((members) => members.includes(from.userId));
+    if (last < 0) throw unknownChannel();
+    return changes.slice(0, last + 2);
   }
 
   /**
@@ -111,14 +128,24 @@ export class Channels {
   }
 
   async wipe(from: DeviceAddress, wipe: Uint8Array): Promise<number> {
-    const ch = this.current(this.ctx.trust.wipeChannelIdOf(wipe));
-    this.ctx.trust.verifyWipe(ch, wipe, this.ctx.now());
+    let subject = '';
+    let ch: ChannelView;
+    try {
+      const id = this.ctx.trust.wipeChannelIdOf(wipe);
+      subject = hex(id);
+      ch = this.current(id);
+      this.ctx.trust.verifyWipe(ch, wipe, this.ctx.now());
+    } catch (e) {
+      await this.ctx.refused('channel.wipe.refused', actorOf(from), subject, e);
+      throw e;
+    }
     const dropped = await this.drop(ch.channelId);
     const to = await this.directory.liveDevicesOfAll(ch.memberUserIds);
-    await this.fanOut.place(to.filter((d) => !sameDevice(d, from)), {
+    const placed = await this.fanOut.place(to.filter((d) => !sameDevice(d, from)), {
       id: digest(wipe), kind: 'wipe', channelId: ch.channelId, payload: wipe, expiresMs: this.ctx.now() + this.ctx.limits.maxQueueAgeMs,
     });
-    await this.ctx.audit('channel.wiped', actorOf(from), hex(ch.channelId), `${dropped} queued items dropped, ${to.length} devices`);
+    await this.ctx.audit('channel.wiped', actorOf(from), subject, `${dropped} queued items dropped, ${to.length} devices${placed.full.length ? `, ${placed.full.length} queues full` : ''}`);
+    FanOut.requireDelivered('wipe', placed);
     return to.length;
   }
 
@@ -127,6 +154,7 @@ export class Channels {
     this.wiped.add(k);
     this.views.delete(k);
     this.states.delete(k);
+    this.memberHistory.delete(k);
     return this.ctx.store.wipeChannel(channelId);
   }
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { RelayError } from '../errors.ts';
 import type { DeviceAddress, DeviceRecord, RelayStore, TakenBundle } from '../store/RelayStore.ts';
 import type { DeviceCertInfo } from '../trust/RelayTrust.ts';
-import type { FanOut } from './FanOut.ts';
+import { FanOut } from './FanOut.ts';
 import { sameDevice, type RelayContext } from './RelayContext.ts';
 
 export class Directory {
@@ -112,7 +112,8 @@ export class Directory {
     }
     // Every other device learns of it, so peers stop trusting the revoked key.
     const everyone = (await this.store.listDevices()).filter((d) => !cut.some((c) => sameDevice(c, d)));
-    await this.fanOut.place(everyone, { id: digest(bytes), kind: 'revocation', channelId: new Uint8Array(), payload: bytes, expiresMs: this.ctx.now() + this.ctx.limits.maxQueueAgeMs });
+    const placed = await this.fanOut.place(everyone, { id: digest(bytes), kind: 'revocation', channelId: new Uint8Array(), payload: bytes, expiresMs: this.ctx.now() + this.ctx.limits.maxQueueAgeMs });
+    FanOut.requireDelivered('revocation', placed);
   }
 
   private noteRevocation(bytes: Uint8Array): void {

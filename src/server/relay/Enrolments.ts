@@ -13,6 +13,14 @@ export interface EnrolmentWaiter {
   approved(deviceCertificate: Uint8Array, memberCertificate: Uint8Array): void;
 }
 
+/** Where an anonymous request comes from. */
+export interface EnrolmentOrigin {
+  /** The peer's network address ('' when unknown). */
+  address: string;
+  /** Requests this connection has submitted so far. */
+  submittedHere: number;
+}
+
 export interface PendingEnrolment {
   requestId: string;
   request: Uint8Array;
@@ -27,18 +35,51 @@ const unknownRequest = (requestId: string): RelayError =>
 
 export class Enrolments {
   private readonly waiters = new Map<string, Set<EnrolmentWaiter>>();
+  /** Recent unapproved requests by network address (request id → time), for the per-address limit. */
+  private readonly byAddress = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly ctx: RelayContext,
     private readonly directory: Directory,
   ) {}
 
-  async submit(request: Uint8Array): Promise<{ requestId: string }> {
+  /**
+   * Stores an anonymous request, within the limits: so many per connection, per network address
+   * and window, and unapproved ones in total per window. The same request bytes sent again get
+   * the same id (`fresh` false) and count once.
+   */
+  async submit(request: Uint8Array, origin: EnrolmentOrigin): Promise<{ requestId: string; fresh: boolean }> {
     const info = this.ctx.trust.readEnrolment(request);
+    const { limits } = this.ctx;
+    const now = this.ctx.now();
+    const since = now - limits.enrolmentWindowMs;
+    const recent = (await this.ctx.store.listPendingEnrolments()).filter((e) => e.submittedMs > since);
+    const same = recent.find((e) => Buffer.compare(e.request, request) === 0);
+    if (same) return { requestId: same.requestId, fresh: false };
+    const fromAddress = this.recentFrom(origin.address, since);
+    const refuse = origin.submittedHere >= limits.enrolmentsPerConnection ? 'connection'
+      : fromAddress.size >= limits.enrolmentsPerAddress ? 'address'
+      : recent.length >= limits.enrolmentsPending ? 'relay' : undefined;
+    if (refuse) {
+      this.ctx.log.warn({ refused: 'enrolment.limit', per: refuse }, 'refused');
+      throw new RelayError('ENROLMENT_LIMIT', 'Too many enrolment requests are waiting. Ask your security officer to approve or clear the pending ones, then try again later.');
+    }
     const requestId = randomBytes(6).toString('hex');
-    await this.ctx.store.addEnrolment({ requestId, request, displayName: info.displayName, submittedMs: this.ctx.now() });
+    fromAddress.set(requestId, now);
+    await this.ctx.store.addEnrolment({ requestId, request, displayName: info.displayName, submittedMs: now });
     await this.ctx.audit('enrolment.requested', 'device', requestId, `user name "${info.displayName.slice(0, 80)}", device "${info.deviceName.slice(0, 80)}"`);
-    return { requestId };
+    return { requestId, fresh: true };
+  }
+
+  /** This address's unapproved requests within the window (the map is kept and added to). */
+  private recentFrom(address: string, since: number): Map<string, number> {
+    if (this.byAddress.size > 10_000) {
+      for (const [a, requests] of this.byAddress) if (![...requests.values()].some((t) => t > since)) this.byAddress.delete(a);
+    }
+    const requests = this.byAddress.get(address) ?? new Map<string, number>();
+    for (const [id, t] of requests) if (t <= since) requests.delete(id);
+    this.byAddress.set(address, requests);
+    return requests;
   }
 
   /**
@@ -89,6 +130,16 @@ export class Enrolments {
   }
 
   async approve(requestId: string, code: string, deviceCertificate: Uint8Array): Promise<void> {
+    try {
+      await this.certify(requestId, code, deviceCertificate);
+    } catch (e) {
+      // A wrong code has its own audit event (written where it is found).
+      if (!(e instanceof RelayError && e.code === 'ENROLMENT_CODE_MISMATCH')) await this.ctx.refused('enrolment.approval.refused', 'org', requestId, e);
+      throw e;
+    }
+  }
+
+  private async certify(requestId: string, code: string, deviceCertificate: Uint8Array): Promise<void> {
     const e = await this.ctx.store.getEnrolment(requestId);
     if (!e || e.deviceCertificate) throw unknownRequest(requestId);
     if (!e.nonceRecord) {
@@ -111,6 +162,7 @@ export class Enrolments {
       throw new RelayError('CERTIFICATE_REFUSED', `Device ${cert.deviceId} of ${cert.userId} exists already.`);
     }
     await this.directory.addDevice(cert, deviceCertificate);
+    for (const requests of this.byAddress.values()) requests.delete(requestId);
     await this.ctx.store.completeEnrolment(requestId, cert.userId, deviceCertificate);
     await this.ctx.audit('enrolment.approved', 'org', `${cert.userId}:${cert.deviceId}`, `request ${requestId}, serial ${cert.serial}`);
     for (const w of this.waiters.get(requestId) ?? []) w.approved(deviceCertificate, member.certificate);

@@ -5,11 +5,11 @@
  */
 import { RelayError } from '../errors.ts';
 import type { DeviceAddress, QueueItem } from '../store/RelayStore.ts';
-import type { ChannelView } from '../trust/RelayTrust.ts';
+import type { ChannelView, EnvelopeRouting } from '../trust/RelayTrust.ts';
 import type { Channels } from './Channels.ts';
 import type { Directory } from './Directory.ts';
 import type { FanOut } from './FanOut.ts';
-import { sameDevice, type RelayContext } from './RelayContext.ts';
+import { actorOf, hex, sameDevice, type RelayContext } from './RelayContext.ts';
 
 export class EnvelopeRouter {
   constructor(
@@ -22,6 +22,16 @@ export class EnvelopeRouter {
   /** Queues the envelope for its recipients; returns how many devices it was placed for. */
   async send(from: DeviceAddress, envelopeBytes: Uint8Array): Promise<number> {
     const env = this.ctx.trust.readEnvelope(envelopeBytes);
+    try {
+      return await this.route(from, env, envelopeBytes);
+    } catch (e) {
+      // A send into a channel by, or to, someone who is not in it is recorded; other refusals are routine.
+      if (e instanceof RelayError && (e.code === 'NOT_A_MEMBER' || e.code === 'FORBIDDEN')) await this.ctx.refused('send.refused', actorOf(from), hex(env.channelId), e);
+      throw e;
+    }
+  }
+
+  private async route(from: DeviceAddress, env: EnvelopeRouting, envelopeBytes: Uint8Array): Promise<number> {
     if (!sameDevice(env.sender, from)) throw new RelayError('FORBIDDEN', 'The envelope names another sender than this device.');
     const directTo = async (r: DeviceAddress) => (await this.directory.liveDevicesOf(r.userId)).filter((d) => d.deviceId === r.deviceId);
     let targets: DeviceAddress[];
@@ -51,7 +61,7 @@ export class EnvelopeRouter {
     let expires = now + this.ctx.limits.maxQueueAgeMs;
     if (env.expiresAtMs > 0) expires = Math.min(expires, env.expiresAtMs);
     if (lifetime > 0) expires = Math.min(expires, now + lifetime);
-    const item: QueueItem = { id: env.id, kind: 'envelope', channelId: env.channelId, payload: envelopeBytes, expiresMs: expires, sentAtMs: env.sentAtMs };
+    const item: QueueItem = { id: env.id, kind: 'envelope', channelId: env.channelId, payload: envelopeBytes, expiresMs: expires, sentAtMs: env.sentAtMs, sender: actorOf(from) };
     const r = await this.fanOut.place(targets, item, expires);
     if (r.duplicate) return 0;
     if (r.full.length > 0) {

@@ -70,12 +70,25 @@ export class FanOut {
   async place(to: DeviceAddress[], item: QueueItem, dedupeUntilMs?: number): Promise<Placement> {
     if (to.length === 0) return { placed: 0, full: [], duplicate: false };
     // Every item id is remembered relay-wide, so nothing is ever queued twice for a device.
-    const r = await this.ctx.store.enqueue(to, item, this.ctx.limits.maxQueueDepth, dedupeUntilMs ?? item.expiresMs);
+    const { maxQueueDepth, maxQueuePerSender, queueControlReserve } = this.ctx.limits;
+    const room = { maxDepth: maxQueueDepth, perSender: maxQueuePerSender, controlReserve: queueControlReserve };
+    const r = await this.ctx.store.enqueue(to, item, room, dedupeUntilMs ?? item.expiresMs);
     // Recipients get it at once; the caller (and so the sender) only once it is on stable storage.
     for (const p of r.placed) {
       for (const s of this.sinks.get(devKey(p.to)) ?? []) if (this.isPrimary(s)) s.wake([p.item]);
     }
     await r.durable;
     return { placed: r.placed.length, full: r.full, duplicate: r.duplicate };
+  }
+
+  /**
+   * A control item (wipe, revocation, channel change) that some queue could not take even with
+   * the room kept for them: what was done stands, and its issuer is told, never answered `sent`.
+   */
+  static requireDelivered(what: string, p: Placement): void {
+    if (p.full.length === 0) return;
+    throw new RelayError('QUEUE_FULL',
+      `The ${what} is recorded and queued for ${p.placed} device(s), but the queue of ${p.full.length} device(s) is full even for control messages. ` +
+      'Those devices do not have it: they have been offline too long, or are being flooded. Check them with the security officer.');
   }
 }

@@ -15,6 +15,11 @@ export interface RelayContext {
   now(): number;
   /** Appends to the relay's append-only audit log (never content) and logs the event. */
   audit(event: string, actor: string, subject: string, detail: string): Promise<void>;
+  /**
+   * Records a refused privileged action: a warning in the log and an audit entry whose detail is
+   * the refusal's code (never content). Errors that are not refusals are not recorded here.
+   */
+  refused(event: string, actor: string, subject: string, error: unknown): Promise<void>;
 }
 
 /** A device as a map key. */

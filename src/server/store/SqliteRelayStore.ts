@@ -24,6 +24,7 @@ import type {
   QueueItem,
   QueueItemKind,
   QueuedItem,
+  QueueRoom,
   RelayStore,
   RevocationRecord,
   TakenBundle,
@@ -45,6 +46,8 @@ const key = (d: DeviceAddress): string => `${d.userId}\u0000${d.deviceId}`;
 export class SqliteRelayStore implements RelayStore {
   private readonly db: Database.Database;
   private readonly depth = new Map<string, number>();
+  /** Items of one sender in one device's queue: device key + NUL + sender → count. */
+  private readonly senderDepth = new Map<string, number>();
   private readonly checkpointer: Checkpointer | undefined;
   private readonly walSync: WalSync | undefined;
   private readonly commits: GroupCommit;
@@ -65,7 +68,7 @@ export class SqliteRelayStore implements RelayStore {
     }
     migrate(this.db);
     const db = this.db;
-    this.commits = new GroupCommit(db, this.walSync, () => this.depth.clear());
+    this.commits = new GroupCommit(db, this.walSync, () => this.forgetAllDepths());
     this.st = {
       putMember: db.prepare(
         `INSERT INTO members VALUES (@userId, @displayName, @clearance, @roles, @serial, @certificate)
@@ -110,18 +113,19 @@ export class SqliteRelayStore implements RelayStore {
       markSeen: db.prepare('INSERT OR IGNORE INTO dedupe VALUES (?, ?, ?)'),
       unsee: db.prepare('DELETE FROM dedupe WHERE sent_ms = ? AND id = ?'),
       enqueue: db.prepare(
-        'INSERT INTO queue (user_id, device_id, item_id, kind, channel_id, payload, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO queue (user_id, device_id, item_id, kind, channel_id, payload, expires_ms, sender) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
+      countFromSender: db.prepare('SELECT count(*) AS n FROM queue WHERE user_id = ? AND device_id = ? AND sender = ?'),
       readQueue: db.prepare(
         `SELECT seq, item_id, kind, channel_id, payload, expires_ms FROM queue
          WHERE user_id = ? AND device_id = ? AND seq > ? AND expires_ms > ? ORDER BY seq LIMIT ?`,
       ),
       countQueue: db.prepare('SELECT count(*) AS n FROM queue WHERE user_id = ? AND device_id = ?'),
-      ack: db.prepare('DELETE FROM queue WHERE seq = ? AND user_id = ? AND device_id = ?'),
+      ack: db.prepare('DELETE FROM queue WHERE seq = ? AND user_id = ? AND device_id = ? RETURNING sender'),
       dropChannel: db.prepare(
-        `DELETE FROM queue WHERE channel_id = ? AND kind IN ('envelope', 'channel-change') RETURNING user_id, device_id`,
+        `DELETE FROM queue WHERE channel_id = ? AND kind IN ('envelope', 'channel-change') RETURNING user_id, device_id, sender`,
       ),
-      expire: db.prepare('DELETE FROM queue WHERE expires_ms <= ? RETURNING user_id, device_id'),
+      expire: db.prepare('DELETE FROM queue WHERE expires_ms <= ? RETURNING user_id, device_id, sender'),
       expireDedupe: db.prepare('DELETE FROM dedupe WHERE until_ms <= ?'),
       getChanges: db.prepare('SELECT change FROM channel_changes WHERE channel_id = ? ORDER BY n'),
       appendChange: db.prepare(
@@ -233,7 +237,12 @@ export class SqliteRelayStore implements RelayStore {
     };
   }
 
-  async enqueue(to: DeviceAddress[], item: QueueItem, maxDepth: number, dedupeUntilMs?: number): Promise<EnqueueResult> {
+  async enqueue(to: DeviceAddress[], item: QueueItem, room: QueueRoom, dedupeUntilMs?: number): Promise<EnqueueResult> {
+    // Control items (wipes, revocations, channel changes) have room kept for them beyond the
+    // envelopes' limit; an envelope also has to fit in its sender's share.
+    const control = item.kind !== 'envelope';
+    const sender = control ? '' : (item.sender ?? '');
+    const limit = control ? room.maxDepth + room.controlReserve : room.maxDepth;
     const { value, durable } = await this.commits.run(() => {
       const result: EnqueueResult = { duplicate: false, placed: [], full: [] };
       const sentMs = Number.isSafeInteger(item.sentAtMs) ? item.sentAtMs! : 0;
@@ -242,14 +251,15 @@ export class SqliteRelayStore implements RelayStore {
         return result;
       }
       for (const d of to) {
-        if (this.queueDepth(d) >= maxDepth) {
+        if (this.queueDepth(d) >= limit || (sender && this.depthFrom(d, sender) >= room.perSender)) {
           result.full.push(d);
           continue;
         }
-        const r = this.st.enqueue.run(d.userId, d.deviceId, item.id, item.kind, item.channelId, item.payload, item.expiresMs);
+        const r = this.st.enqueue.run(d.userId, d.deviceId, item.id, item.kind, item.channelId, item.payload, item.expiresMs, sender);
         if (r.changes === 1) {
           result.placed.push({ to: d, item: { ...item, seq: Number(r.lastInsertRowid) } });
           this.depth.set(key(d), this.queueDepth(d) + 1);
+          if (sender) this.senderDepth.set(`${key(d)}\u0000${sender}`, this.depthFrom(d, sender) + 1);
         }
       }
       // A retry must still reach the devices whose queue was full, so the id is not remembered.
@@ -284,7 +294,14 @@ export class SqliteRelayStore implements RelayStore {
   async ack(d: DeviceAddress, seqs: number[]): Promise<number> {
     const { value } = await this.commits.run(() => {
       let n = 0;
-      for (const seq of seqs) n += this.st.ack.run(seq, d.userId, d.deviceId).changes;
+      for (const seq of seqs) {
+        const r = this.st.ack.get(seq, d.userId, d.deviceId) as { sender: string } | undefined;
+        if (!r) continue;
+        n++;
+        const sk = `${key(d)}\u0000${r.sender}`;
+        const from = this.senderDepth.get(sk);
+        if (from !== undefined) this.senderDepth.set(sk, Math.max(0, from - 1));
+      }
       if (n > 0) this.depth.set(key(d), Math.max(0, this.queueDepth(d) - n));
       return n;
     });
@@ -300,7 +317,7 @@ export class SqliteRelayStore implements RelayStore {
     const rows = this.db.transaction(() => {
       this.st.dropChanges.run(channelId);
       this.st.tombstone.run(channelId, Date.now());
-      return this.st.dropChannel.all(channelId) as { user_id: string; device_id: number }[];
+      return this.st.dropChannel.all(channelId) as { user_id: string; device_id: number; sender: string }[];
     })();
     this.forgetDepths(rows);
     return rows.length;
@@ -309,7 +326,7 @@ export class SqliteRelayStore implements RelayStore {
   expire(nowMs: number): number {
     const rows = this.db.transaction(() => {
       this.st.expireDedupe.run(nowMs);
-      return this.st.expire.all(nowMs) as { user_id: string; device_id: number }[];
+      return this.st.expire.all(nowMs) as { user_id: string; device_id: number; sender: string }[];
     })();
     this.forgetDepths(rows);
     return rows.length;
@@ -358,8 +375,29 @@ export class SqliteRelayStore implements RelayStore {
     }
   }
 
-  private forgetDepths(rows: { user_id: string; device_id: number }[]): void {
-    for (const r of rows) this.depth.delete(key({ userId: r.user_id, deviceId: r.device_id }));
+  /** Removed rows: the cached counts they belonged to are dropped (recounted when next needed). */
+  private forgetDepths(rows: { user_id: string; device_id: number; sender: string }[]): void {
+    for (const r of rows) {
+      const k = key({ userId: r.user_id, deviceId: r.device_id });
+      this.depth.delete(k);
+      if (r.sender) this.senderDepth.delete(`${k}\u0000${r.sender}`);
+    }
+  }
+
+  private forgetAllDepths(): void {
+    this.depth.clear();
+    this.senderDepth.clear();
+  }
+
+  /** How many items from `sender` wait in the device's queue. */
+  private depthFrom(d: DeviceAddress, sender: string): number {
+    const k = `${key(d)}\u0000${sender}`;
+    let n = this.senderDepth.get(k);
+    if (n === undefined) {
+      n = (this.st.countFromSender.get(d.userId, d.deviceId, sender) as { n: number }).n;
+      this.senderDepth.set(k, n);
+    }
+    return n;
   }
 }
 

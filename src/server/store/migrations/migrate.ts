@@ -5,9 +5,10 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { initial } from './0001-initial.ts';
 import { dropSeen } from './0002-drop-seen.ts';
+import { queueSender } from './0003-queue-sender.ts';
 import type { Migration } from './Migration.ts';
 
-export const MIGRATIONS: readonly Migration[] = [initial, dropSeen];
+export const MIGRATIONS: readonly Migration[] = [initial, dropSeen, queueSender];
 
 /** Applies the missing migrations; returns the schema version reached. */
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
