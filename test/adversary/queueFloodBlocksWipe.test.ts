@@ -70,4 +70,25 @@ describe('filling an offline device\'s queue', () => {
     const bob = await org.connect(bobDev);
     await bob.waitFor(() => bob.deliveries.some((d) => d.kind === 3), 10_000);
   });
+
+  it('when even the room kept for control items is used up, the officer is told QUEUE_FULL, never `sent`', async () => {
+    org = await new TestOrg().start({ limits: { maxQueueDepth: 10, queueControlReserve: 0 } });
+    for (const u of ['lead', 'bob', 'eve']) await org.addUser(u);
+    await org.addUser('officer', { roles: ['security-officer'] });
+    const leadDev = await org.enrol('lead');
+    const bobDev = await org.enrol('bob');
+    const eveDev = await org.enrol('eve');
+    const officer = await org.connect(await org.enrol('officer'));
+    const lead = await org.connect(leadDev);
+    const online = await org.connect(bobDev);
+    const s0 = await createChannel(lead, ['lead', 'bob']);
+    await online.waitFor(() => online.deliveries.length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    await online.client.close();
+    expect(await flood(eveDev, bobDev, 100)).toBe(10);
+    await expect(officer.client.request({ case: 'sendWipe', value: { wipe: wipeCommand(officer, s0) } }, 'sent'))
+      .rejects.toMatchObject({ code: 'QUEUE_FULL', message: expect.stringMatching(/wipe is recorded/) });
+    const audit = (await org.admin.request({ case: 'readAudit', value: { afterSeq: 0n, limit: 100 } }, 'audit')).entries;
+    expect(audit.find((e) => e.event === 'channel.wiped')?.detail).toMatch(/1 queues full/);
+  });
 });
