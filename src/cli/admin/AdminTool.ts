@@ -28,9 +28,9 @@ import {
 } from '../../crypto/index.ts';
 import { ORG_ROLES, type OrgRole } from '../../shared/model/roles.ts';
 import { DEFAULT_CLASSIFICATIONS } from '../../shared/model/classification.ts';
-import { RelayClient } from '../../server/client/RelayClient.ts';
+import { RelayClient } from '../../relay/RelayClient.ts';
 import { orgPublicKeyBytes, readOrgConfig, type OrgConfig } from '../../server/OrgConfig.ts';
-import { RelayRefused } from '../../server/errors.ts';
+import { RelayRefused } from '../../relay/errors.ts';
 import { readRootKeyFile, writeRootKeyFile } from './RootKeyFile.ts';
 
 export const ORG_FILE = 'org.json';

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { AdminError, AdminTool, initOrg } from './AdminTool.ts';
 import { getPassphrase } from './passphrase.ts';
 import { RootKeyFileError } from './RootKeyFile.ts';
-import { RelayRefused, RelayUnavailable } from '../../server/errors.ts';
+import { RelayRefused, RelayUnavailable } from '../../relay/errors.ts';
 import { OrgConfigError } from '../../server/OrgConfig.ts';
 
 const USAGE = `Usage: valise-admin COMMAND [options]
