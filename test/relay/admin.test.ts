@@ -13,7 +13,7 @@ import { createEnrolmentRequest, enrolmentCode, orgIdentity, signAuthChallenge }
 import { Engine } from '../../src/main/engine/Engine.ts';
 import { RelayClient } from '../../src/relay/RelayClient.ts';
 import { deviceCode, FAST_ARGON2, Node, PASSPHRASE, until } from '../scenarios/harness.ts';
-import { orgPublicKeyBytes, readOrgConfig } from '../../src/server/OrgConfig.ts';
+import { orgPublicKeyBytes, readOrgConfig } from '../../src/relay/readOrgConfig.ts';
 import { startRelay, type RunningRelay } from '../../src/server/startRelay.ts';
 
 const run = promisify(execFile);
