@@ -5,10 +5,10 @@
  */
 import { Delivery_Kind } from '../gen/valise/v1/relay_pb.ts';
 import { toValiseError } from '../shared/errors.ts';
-import { hex } from './relay/RelayContext.ts';
+import { hex } from '../base/hex.ts';
 import type { Relay } from './Relay.ts';
 import type { DeviceAddress, QueuedItem, QueueItemKind } from './store/RelayStore.ts';
-import { encodeDeliveryPush } from './wire.ts';
+import { encodeDeliveryPush } from '../relay/wire.ts';
 
 const KIND: Record<QueueItemKind, Delivery_Kind> = {
   envelope: Delivery_Kind.ENVELOPE,

@@ -6,7 +6,7 @@
  * layer). Refusals are RelayErrors.
  */
 import type { Logger } from 'pino';
-import { RelayError } from './errors.ts';
+import { RelayError } from '../relay/errors.ts';
 import { Channels } from './relay/Channels.ts';
 import { Directory } from './relay/Directory.ts';
 import { Enrolments } from './relay/Enrolments.ts';

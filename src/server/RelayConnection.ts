@@ -18,14 +18,14 @@ import {
 } from '../gen/valise/v1/relay_pb.ts';
 import { toValiseError } from '../shared/errors.ts';
 import { DeliveryPump } from './DeliveryPump.ts';
-import { CLOSE, RelayError } from './errors.ts';
+import { CLOSE, RelayError } from '../relay/errors.ts';
 import type { EnrolmentOrigin } from './relay/Enrolments.ts';
 import type { DeviceSink, Relay } from './Relay.ts';
 import { handleRequest, requestWrites, type RequestContext, type ResponseResult } from './requestHandlers.ts';
-import type { SocketBatcher } from './SocketBatcher.ts';
+import type { SocketBatcher } from '../relay/SocketBatcher.ts';
 import type { DeviceAddress, QueuedItem } from './store/RelayStore.ts';
 import type { DeviceCertInfo } from './trust/RelayTrust.ts';
-import { encodeSentResponse, readClientFrame } from './wire.ts';
+import { encodeSentResponse, readClientFrame } from '../relay/wire.ts';
 
 export const PROTOCOL_VERSION = RelayProtocolVersion.RELAY_PROTOCOL_VERSION_1;
 

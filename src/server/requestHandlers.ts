@@ -5,7 +5,7 @@
  */
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { EnrolmentStatus_State, type RelayRequest, type RelayResponseSchema } from '../gen/valise/v1/relay_pb.ts';
-import { RelayError } from './errors.ts';
+import { RelayError } from '../relay/errors.ts';
 import type { EnrolmentOrigin } from './relay/Enrolments.ts';
 import type { Relay } from './Relay.ts';
 import type { DeviceAddress } from './store/RelayStore.ts';

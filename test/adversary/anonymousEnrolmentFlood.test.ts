@@ -7,7 +7,7 @@
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEnrolmentRequest } from '../../src/crypto/index.ts';
-import { RelayClient } from '../../src/server/client/RelayClient.ts';
+import { RelayClient } from '../../src/relay/RelayClient.ts';
 import { TestOrg } from '../relay/fixtures.ts';
 
 let org: TestOrg;

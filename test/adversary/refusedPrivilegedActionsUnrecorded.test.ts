@@ -8,7 +8,7 @@ import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEnrolmentRequest, issueDeviceCertificate, nextStateFields, signChannelState } from '../../src/crypto/index.ts';
-import { RelayClient } from '../../src/server/client/RelayClient.ts';
+import { RelayClient } from '../../src/relay/RelayClient.ts';
 import { createChannel, DAY, envelope, send, TestOrg, wipeCommand } from '../relay/fixtures.ts';
 
 let org: TestOrg;

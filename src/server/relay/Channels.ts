@@ -5,12 +5,13 @@
  * wipes and their tombstones. What was accepted stays accepted: after a restart the relay reads
  * its stored heads back instead of judging old records against today's revocations.
  */
-import { RelayError } from '../errors.ts';
+import { RelayError } from '../../relay/errors.ts';
 import type { DeviceAddress } from '../store/RelayStore.ts';
 import type { ChannelView } from '../trust/RelayTrust.ts';
 import { digest, type Directory } from './Directory.ts';
 import { FanOut } from './FanOut.ts';
-import { actorOf, hex, sameDevice, type RelayContext } from './RelayContext.ts';
+import { hex } from '../../base/hex.ts';
+import { actorOf, sameDevice, type RelayContext } from './RelayContext.ts';
 
 const unknownChannel = (): RelayError => new RelayError('CHANNEL_UNKNOWN', 'The relay knows no such channel. Publish its state first.');
 const wipedChannel = (): RelayError => new RelayError('CHANNEL_WIPED', 'This channel was wiped; create a new one.');

@@ -4,7 +4,7 @@
  * by the crypto layer (RelayTrust) before it is stored; revocations cut live connections at once.
  */
 import { createHash } from 'node:crypto';
-import { RelayError } from '../errors.ts';
+import { RelayError } from '../../relay/errors.ts';
 import type { DeviceAddress, DeviceRecord, RelayStore, TakenBundle } from '../store/RelayStore.ts';
 import type { DeviceCertInfo } from '../trust/RelayTrust.ts';
 import { FanOut } from './FanOut.ts';

@@ -3,7 +3,7 @@
  * officer's org-signed nonce, approval with the comparison code, and the waiting devices.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { RelayError } from '../errors.ts';
+import { RelayError } from '../../relay/errors.ts';
 import type { Directory } from './Directory.ts';
 import type { RelayContext } from './RelayContext.ts';
 

@@ -3,13 +3,14 @@
  * of every member but the sender's, a direct one to the device it names; the relay reads only
  * the routing fields.
  */
-import { RelayError } from '../errors.ts';
+import { RelayError } from '../../relay/errors.ts';
 import type { DeviceAddress, QueueItem } from '../store/RelayStore.ts';
 import type { ChannelView, EnvelopeRouting } from '../trust/RelayTrust.ts';
 import type { Channels } from './Channels.ts';
 import type { Directory } from './Directory.ts';
 import type { FanOut } from './FanOut.ts';
-import { actorOf, hex, sameDevice, type RelayContext } from './RelayContext.ts';
+import { hex } from '../../base/hex.ts';
+import { actorOf, sameDevice, type RelayContext } from './RelayContext.ts';
 
 export class EnvelopeRouter {
   constructor(

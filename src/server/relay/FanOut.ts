@@ -3,7 +3,7 @@
  * persisted for every recipient, pushed at once to the connected ones, and the caller is answered
  * only once it is on stable storage.
  */
-import { RelayError } from '../errors.ts';
+import { RelayError } from '../../relay/errors.ts';
 import type { DeviceAddress, QueueItem, QueuedItem } from '../store/RelayStore.ts';
 import { devKey, type RelayContext } from './RelayContext.ts';
 

@@ -25,7 +25,6 @@ export interface RelayContext {
 /** A device as a map key. */
 export const devKey = (d: DeviceAddress): string => `${d.userId}\u0000${d.deviceId}`;
 
-export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /** The audit actor of a device. */
 export const actorOf = (d: DeviceAddress): string => `${d.userId}:${d.deviceId}`;

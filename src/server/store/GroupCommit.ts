@@ -6,7 +6,7 @@
  * one savepoint per write, so one failure does not undo the others.
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
-import type { WalSync } from './WalSync.ts';
+import type { WalSync } from '../../base/WalSync.ts';
 
 /** A write of a group commit: its result, and when it is on stable storage. */
 export interface Committed<T> {
