@@ -36,7 +36,12 @@ export class Channels {
     for (const id of await store.listChannelIds()) {
       if (this.wiped.has(hex(id))) continue;
       // Every stored record was judged when it arrived; none is judged again against today's trust.
-      for (const change of (await store.getChannel(id))?.changes ?? []) this.note(trust.restoreChannel(change), change);
+      try {
+        for (const change of (await store.getChannel(id))?.changes ?? []) this.note(trust.restoreChannel(change), change);
+      } catch (e) {
+        // Only a damaged database gets here: the channel keeps the state read so far.
+        this.ctx.log.error({ channel: hex(id), err: e instanceof Error ? e.message : 'unknown' }, 'stored channel record unreadable');
+      }
     }
   }
 
