@@ -29,10 +29,10 @@ async function encrypt(file: Buffer, binding = A, key?: Uint8Array): Promise<{ b
   return { blob: Buffer.concat(parts), descriptor: enc.descriptor };
 }
 
-async function decrypt(blob: Buffer, descriptor: AttachmentDescriptor, binding = A): Promise<{ out: Buffer; error: unknown }> {
+async function decrypt(blob: Buffer, descriptor: AttachmentDescriptor, binding = A, pieceSize = 7001): Promise<{ out: Buffer; error: unknown }> {
   const parts: Buffer[] = [];
   try {
-    for await (const p of decryptAttachment(pieces(blob, 7001), descriptor, binding)) parts.push(p);
+    for await (const p of decryptAttachment(pieces(blob, pieceSize), descriptor, binding)) parts.push(p);
     return { out: Buffer.concat(parts), error: null };
   } catch (error) {
     return { out: Buffer.concat(parts), error };
@@ -60,6 +60,16 @@ describe('AttachmentCipher', () => {
       expect(blob.length).toBe(blobLength(size));
       const { out, error } = await decrypt(blob, descriptor);
       expect(error).toBeNull();
+      expect(out.equals(file)).toBe(true);
+    }
+  });
+
+  it('opens a blob however the stream cuts it: one piece, single bytes, or pieces larger than a chunk', async () => {
+    const file = randomBytes(2 * CHUNK_SIZE + 123);
+    const { blob, descriptor } = await encrypt(file);
+    for (const pieceSize of [blob.length, 1, CHUNK_SIZE + TAG_SIZE, CHUNK_SIZE + TAG_SIZE + 1, 3 * CHUNK_SIZE]) {
+      const { out, error } = await decrypt(blob, descriptor, A, pieceSize);
+      expect(error, `pieces of ${pieceSize}`).toBeNull();
       expect(out.equals(file)).toBe(true);
     }
   });

@@ -144,11 +144,8 @@ async function* openChunks(
   let received = alreadyRead;
   let index = 0;
   const iterable: AsyncIterable<Uint8Array> = Symbol.asyncIterator in source ? source : { [Symbol.asyncIterator]: () => source };
-  for await (const piece of iterable) {
-    received += piece.length;
-    if (expectedLength !== undefined && received > expectedLength) throw new AttachmentError('extended');
-    queue.push(piece);
-    // Strictly more than one sealed chunk: a full chunk is never the last one.
+  // Strictly more than one sealed chunk queued: a full chunk is never the last one.
+  function* whole(): Generator<Buffer> {
     while (queue.length > SEALED_CHUNK) {
       const sealed = queue.take(SEALED_CHUNK);
       const plain = openChunk(key, baseNonce, index, sealed);
@@ -156,6 +153,13 @@ async function* openChunks(
       index++;
       yield plain;
     }
+  }
+  yield* whole(); // what came with the header
+  for await (const piece of iterable) {
+    received += piece.length;
+    if (expectedLength !== undefined && received > expectedLength) throw new AttachmentError('extended');
+    queue.push(piece);
+    yield* whole();
   }
   if (expectedLength !== undefined && received < expectedLength) throw new AttachmentError('truncated');
   // The final chunk must hold a tag and less than a full chunk of plaintext.
