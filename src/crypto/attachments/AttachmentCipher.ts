@@ -118,8 +118,10 @@ export async function* decryptAttachment(
   let opened = 0;
   for await (const plain of open(hashed(), key, bindingContext(binding), { expectedLength: sealedLength(padded) })) {
     const keep = Math.max(0, Math.min(plain.length, size - opened));
-    const padding = plain.subarray(keep);
-    if (!padding.equals(ZEROS.subarray(0, padding.length))) throw new AttachmentError('bad-padding');
+    for (let at = keep; at < plain.length; at += ZEROS.length) {
+      const padding = plain.subarray(at, at + ZEROS.length);
+      if (!padding.equals(ZEROS.subarray(0, padding.length))) throw new AttachmentError('bad-padding');
+    }
     opened += plain.length;
     if (keep > 0) yield plain.subarray(0, keep);
   }

@@ -109,7 +109,10 @@ export async function* sealRaw(source: AsyncIterable<Uint8Array>, key: Uint8Arra
   let index = 0;
   for await (const piece of source) {
     queue.push(piece);
-    while (queue.length >= CHUNK_SIZE) yield sealChunk(k, n, index++, queue.take(CHUNK_SIZE));
+    // One output piece per input piece: fewer, larger writes downstream.
+    const sealed: Buffer[] = [];
+    while (queue.length >= CHUNK_SIZE) sealed.push(sealChunk(k, n, index++, queue.take(CHUNK_SIZE)));
+    if (sealed.length > 0) yield sealed.length === 1 ? sealed[0]! : Buffer.concat(sealed);
   }
   yield sealChunk(k, n, index, queue.take(queue.length));
 }
@@ -145,14 +148,20 @@ async function* openChunks(
   let index = 0;
   const iterable: AsyncIterable<Uint8Array> = Symbol.asyncIterator in source ? source : { [Symbol.asyncIterator]: () => source };
   // Strictly more than one sealed chunk queued: a full chunk is never the last one.
+  // Everything that authenticates is released together, as one piece.
   function* whole(): Generator<Buffer> {
+    const opened: Buffer[] = [];
     while (queue.length > SEALED_CHUNK) {
       const sealed = queue.take(SEALED_CHUNK);
       const plain = openChunk(key, baseNonce, index, sealed);
-      if (!plain) throw failure(key, baseNonce, index, sealed);
+      if (!plain) {
+        if (opened.length > 0) yield Buffer.concat(opened);
+        throw failure(key, baseNonce, index, sealed);
+      }
       index++;
-      yield plain;
+      opened.push(plain);
     }
+    if (opened.length > 0) yield opened.length === 1 ? opened[0]! : Buffer.concat(opened);
   }
   yield* whole(); // what came with the header
   for await (const piece of iterable) {
