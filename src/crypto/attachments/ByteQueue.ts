@@ -1,6 +1,7 @@
 /**
  * A FIFO of bytes fed by stream pieces of any size and read in exact lengths, so the chunk layer
- * never holds more than one chunk plus one incoming piece.
+ * never holds more than one chunk plus one incoming piece. Pieces are kept by reference, not
+ * copied: a source must not change a piece after handing it over (Node's streams never do).
  */
 export class ByteQueue {
   private pieces: Buffer[] = [];
