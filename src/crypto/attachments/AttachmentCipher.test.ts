@@ -173,6 +173,14 @@ describe('AttachmentCipher', () => {
     expect(['ATTACHMENT_TRUNCATED', 'ATTACHMENT_EXTENDED']).toContain(await refusal(blob, { ...descriptor, size: 500 }));
   });
 
+  it('has no descriptor before encryption ends and encrypts only once', async () => {
+    const enc = new AttachmentEncryptor(A);
+    expect(() => enc.descriptor).toThrow(AttachmentError);
+    for await (const _ of enc.encrypt(pieces(randomBytes(10)))) void _;
+    expect(enc.descriptor.size).toBe(10);
+    await expect(enc.encrypt(pieces(randomBytes(10))).next()).rejects.toMatchObject({ code: 'ATTACHMENT_MISUSE' });
+  });
+
   it('refuses a descriptor with a key or digest of the wrong length', async () => {
     const { blob, descriptor } = await encrypt(randomBytes(100));
     expect(await refusal(blob, { ...descriptor, key: descriptor.key.subarray(0, 16) })).toBe('ATTACHMENT_BAD_KEY');

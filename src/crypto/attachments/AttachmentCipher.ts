@@ -59,6 +59,7 @@ export function bindingContext(binding: AttachmentBinding): Buffer {
 /** Encrypts one file; read `descriptor` once `encrypt`'s iteration has finished. */
 export class AttachmentEncryptor {
   private result: AttachmentDescriptor | null = null;
+  private started = false;
   private readonly key: Buffer;
 
   constructor(
@@ -72,7 +73,8 @@ export class AttachmentEncryptor {
 
   /** Yields the blob: header, then sealed chunks. Call once. */
   async *encrypt(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
-    if (this.result) throw new Error('AttachmentEncryptor.encrypt may be called once');
+    if (this.started) throw new AttachmentError('misuse');
+    this.started = true;
     let size = 0;
     async function* padded(): AsyncGenerator<Uint8Array> {
       for await (const piece of source) {
@@ -90,7 +92,7 @@ export class AttachmentEncryptor {
   }
 
   get descriptor(): AttachmentDescriptor {
-    if (!this.result) throw new Error('the attachment is not encrypted yet: finish iterating encrypt() first');
+    if (!this.result) throw new AttachmentError('misuse');
     return this.result;
   }
 }

@@ -14,7 +14,8 @@ export type AttachmentProblem =
   | 'bad-padding'
   | 'bad-descriptor'
   | 'bad-key'
-  | 'too-large';
+  | 'too-large'
+  | 'misuse';
 
 const PROBLEMS: Record<AttachmentProblem, { kind: ErrorKind; message: string }> = {
   tampered: { kind: 'verification', message: 'was changed after it was sent' },
@@ -27,6 +28,7 @@ const PROBLEMS: Record<AttachmentProblem, { kind: ErrorKind; message: string }> 
   'bad-descriptor': { kind: 'input', message: 'is described wrongly in its message' },
   'bad-key': { kind: 'usage', message: 'cannot be opened with a key of this length' },
   'too-large': { kind: 'usage', message: 'is larger than an attachment can be' },
+  misuse: { kind: 'usage', message: 'was handled in the wrong order by the program (encrypted twice, or its key read before encryption ended)' },
 };
 
 const ADVICE: Record<ErrorKind, string> = {
