@@ -76,8 +76,15 @@ export function chunkNonce(baseNonce: Uint8Array, index: number): Buffer {
 
 /** One AEAD call of the scheme (exported for the AES-GCM known-answer tests). */
 export function sealChunk(key: Buffer, baseNonce: Buffer, index: number, plain: Uint8Array): Buffer {
+  const parts: Buffer[] = [];
+  sealChunkInto(parts, key, baseNonce, index, plain);
+  return Buffer.concat(parts);
+}
+
+/** Appends ciphertext and tag to `parts`, so that many chunks are joined with a single copy. */
+function sealChunkInto(parts: Buffer[], key: Buffer, baseNonce: Buffer, index: number, plain: Uint8Array): void {
   const cipher = createCipheriv('aes-256-gcm', key, chunkNonce(baseNonce, index), { authTagLength: TAG_SIZE });
-  return Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+  parts.push(cipher.update(plain), cipher.final(), cipher.getAuthTag());
 }
 
 /** Opens one sealed chunk (ciphertext || tag); null when authentication fails. */
@@ -111,8 +118,8 @@ export async function* sealRaw(source: AsyncIterable<Uint8Array>, key: Uint8Arra
     queue.push(piece);
     // One output piece per input piece: fewer, larger writes downstream.
     const sealed: Buffer[] = [];
-    while (queue.length >= CHUNK_SIZE) sealed.push(sealChunk(k, n, index++, queue.take(CHUNK_SIZE)));
-    if (sealed.length > 0) yield sealed.length === 1 ? sealed[0]! : Buffer.concat(sealed);
+    while (queue.length >= CHUNK_SIZE) sealChunkInto(sealed, k, n, index++, queue.take(CHUNK_SIZE));
+    if (sealed.length > 0) yield Buffer.concat(sealed);
   }
   yield sealChunk(k, n, index, queue.take(queue.length));
 }
