@@ -175,6 +175,42 @@ describe('FileBlobStore', () => {
     }
   });
 
+  it('serialises concurrent appends of one upload and concurrent begins against the quota', async () => {
+    const store = await FileBlobStore.open(dir, RULES);
+    const { blob, digest } = await encrypted(200_000);
+    const { id } = await store.begin({ device: ALICE, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
+    // The same bytes from an old and a new connection after a reconnect.
+    const committed = await Promise.all([store.append(id, ALICE, 0, blob.subarray(0, 120_000)), store.append(id, ALICE, 0, blob.subarray(0, 150_000))]);
+    expect(Math.max(...committed)).toBe(150_000);
+    await store.append(id, ALICE, 150_000, blob.subarray(150_000));
+    await store.finish(id, ALICE, { digest, length: blob.length, expiresAtMs: NOW + DAY });
+    const begins = await Promise.allSettled(Array.from({ length: 6 }, () => store.begin({ device: BOB, length: blob.length, expiresAtMs: NOW + DAY }, NOW)));
+    expect(begins.filter((b) => b.status === 'fulfilled').length).toBe(4);
+    expect(store.usage(BOB)).toBe(4 * blob.length);
+  });
+
+  it('keeps no byte of the file and not its exact size on the relay disk', async () => {
+    const store = await FileBlobStore.open(dir, RULES);
+    const marker = Buffer.from('DRAFT POSITION PAPER: FALLBACK OFFER 4.2 BILLION');
+    const size = 123_457;
+    const file = Buffer.alloc(size);
+    for (let at = 0; at + marker.length <= size; at += marker.length) marker.copy(file, at);
+    const enc = new AttachmentEncryptor(BINDING);
+    const parts: Buffer[] = [];
+    async function* source() {
+      yield file;
+    }
+    for await (const p of enc.encrypt(source())) parts.push(p);
+    const blob = Buffer.concat(parts);
+    await upload(store, ALICE, blob, createHash('sha256').update(blob).digest());
+    const onDisk = ['meta', 'uploads', 'ready'].flatMap((sub) => fs.readdirSync(path.join(dir, sub)).map((f) => fs.readFileSync(path.join(dir, sub, f))));
+    expect(onDisk.length).toBe(2);
+    for (const bytes of onDisk) {
+      expect(bytes.includes(marker.subarray(0, 16))).toBe(false);
+      expect(bytes.includes(Buffer.from(String(size)))).toBe(false);
+    }
+  });
+
   it('lists expired uploads and blobs, and deleting them leaves no bytes on disk', async () => {
     const store = await FileBlobStore.open(dir, RULES);
     const { blob, digest } = await encrypted(5000);
