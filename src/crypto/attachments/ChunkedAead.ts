@@ -110,6 +110,7 @@ function failure(key: Buffer, baseNonce: Buffer, index: number, sealed: Buffer):
 
 /** Raw mode: the chunk layer alone, with a key and base nonce from the caller. */
 export async function* sealRaw(source: AsyncIterable<Uint8Array>, key: Uint8Array, baseNonce: Uint8Array): AsyncGenerator<Buffer> {
+  checkRawKeys(key, baseNonce);
   const k = Buffer.from(key);
   const n = Buffer.from(baseNonce);
   const queue = new ByteQueue();
@@ -140,7 +141,13 @@ export async function* openRaw(
   baseNonce: Uint8Array,
   options: OpenOptions = {},
 ): AsyncGenerator<Buffer> {
+  checkRawKeys(key, baseNonce);
   yield* openChunks(source, new ByteQueue(), Buffer.from(key), Buffer.from(baseNonce), 0, options.expectedLength);
+}
+
+function checkRawKeys(key: Uint8Array, baseNonce: Uint8Array): void {
+  if (key.length !== KEY_SIZE) throw new AttachmentError('bad-key');
+  if (baseNonce.length !== NONCE_SIZE) throw new AttachmentError('bad-key');
 }
 
 async function* openChunks(
