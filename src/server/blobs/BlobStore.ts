@@ -24,6 +24,8 @@ export interface BlobRules {
 export interface BeginUpload {
   /** The uploading device, as the relay names it after authentication (e.g. "user:device"). */
   readonly device: string;
+  /** The channel the blob is sent in: only its current member devices may fetch it, and its wipe deletes it. */
+  readonly channelId: string;
   /** The blob's exact length in bytes. */
   readonly length: number;
   /** When an unfinished upload may be swept. */
@@ -48,6 +50,7 @@ export interface FinishUpload {
 export interface BlobInfo {
   readonly id: string;
   readonly device: string;
+  readonly channelId: string;
   readonly length: number;
   readonly digest: Uint8Array;
   readonly createdAtMs: number;
@@ -72,6 +75,8 @@ export interface BlobStore {
   read(id: string, offset?: number): Promise<AsyncIterable<Uint8Array>>;
   /** Deletes a blob or an unfinished upload and returns its bytes to the owner's quota. */
   delete(id: string): Promise<boolean>;
+  /** Ids (finished or not) of a channel's blobs, to delete them when the channel is wiped. */
+  listByChannel(channelId: string): Promise<string[]>;
   /** Ids (finished or not) whose expiry is at or before `nowMs`. */
   listExpired(nowMs: number): Promise<string[]>;
   /** Bytes the device holds (reserved by uploads in progress plus finished blobs). */

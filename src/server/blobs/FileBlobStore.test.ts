@@ -17,7 +17,8 @@ const NOW = 1_800_000_000_000;
 const DAY = 86_400_000;
 const ALICE = 'alice:1';
 const BOB = 'bob:1';
-const BINDING = { channelId: 'channel-1', messageId: 'message-1', index: 0 };
+const CHANNEL = 'channel-1';
+const BINDING = { channelId: CHANNEL, messageId: 'message-1', index: 0 };
 const RULES: BlobRules = { maxBlobBytes: blobLength(100 * 1024 * 1024), deviceQuotaBytes: 4 * blobLength(200_000), isBlobLength };
 
 let dir: string;
@@ -55,7 +56,7 @@ async function code(work: Promise<unknown>): Promise<string> {
 }
 
 async function upload(store: FileBlobStore, device: string, blob: Buffer, digest: Buffer, piece = 64 * 1024) {
-  const { id } = await store.begin({ device, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
+  const { id } = await store.begin({ device, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
   for (let at = 0; at < blob.length; at += piece) await store.append(id, device, at, blob.subarray(at, at + piece));
   return store.finish(id, device, { digest, length: blob.length, expiresAtMs: NOW + 30 * DAY });
 }
@@ -64,8 +65,8 @@ describe('FileBlobStore', () => {
   it('stores a blob under an unguessable id and serves it only once finished', async () => {
     const store = await FileBlobStore.open(dir, RULES);
     const { blob, digest, descriptor } = await encrypted(150_000);
-    const { id } = await store.begin({ device: ALICE, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
-    const other = await store.begin({ device: ALICE, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
+    const { id } = await store.begin({ device: ALICE, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
+    const other = await store.begin({ device: ALICE, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     expect(other.id).not.toBe(id);
     expect(await store.append(id, ALICE, 0, blob)).toBe(blob.length);
@@ -82,7 +83,7 @@ describe('FileBlobStore', () => {
   it('resumes an upload after the connection drops mid-chunk, across a relay restart', async () => {
     const { blob, digest, descriptor } = await encrypted(300_000);
     const first = await FileBlobStore.open(dir, RULES);
-    const { id } = await first.begin({ device: ALICE, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
+    const { id } = await first.begin({ device: ALICE, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
     const DROP_AT = 100_000;
     async function* droppingConnection() {
       yield blob.subarray(0, 60_000);
@@ -113,11 +114,11 @@ describe('FileBlobStore', () => {
     const ids = [];
     for (let i = 0; i < 4; i++) ids.push((await upload(store, ALICE, blob, digest)).id);
     expect(store.usage(ALICE)).toBe(4 * blob.length);
-    expect(await code(store.begin({ device: ALICE, length: blob.length, expiresAtMs: NOW + DAY }, NOW))).toBe('BLOB_QUOTA_EXCEEDED');
-    expect((await store.begin({ device: BOB, length: blob.length, expiresAtMs: NOW + DAY }, NOW)).committed).toBe(0);
+    expect(await code(store.begin({ device: ALICE, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW))).toBe('BLOB_QUOTA_EXCEEDED');
+    expect((await store.begin({ device: BOB, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW)).committed).toBe(0);
     expect(await store.delete(ids[0]!)).toBe(true);
-    const again = await store.begin({ device: ALICE, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
-    expect(await code(store.begin({ device: ALICE, length: blob.length, expiresAtMs: NOW + DAY }, NOW))).toBe('BLOB_QUOTA_EXCEEDED');
+    const again = await store.begin({ device: ALICE, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
+    expect(await code(store.begin({ device: ALICE, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW))).toBe('BLOB_QUOTA_EXCEEDED');
     const reopened = await FileBlobStore.open(dir, RULES);
     expect(reopened.usage(ALICE)).toBe(4 * blob.length);
     expect(reopened.usage(BOB)).toBe(blob.length);
@@ -127,8 +128,8 @@ describe('FileBlobStore', () => {
   it('enforces the organisation size limit when an upload begins and at every append', async () => {
     const small: BlobRules = { ...RULES, maxBlobBytes: blobLength(1024 * 1024), deviceQuotaBytes: 10 * 1024 * 1024 };
     const store = await FileBlobStore.open(dir, small);
-    expect(await code(store.begin({ device: ALICE, length: blobLength(2 * 1024 * 1024), expiresAtMs: NOW + DAY }, NOW))).toBe('BLOB_TOO_LARGE');
-    const { id, length } = await store.begin({ device: ALICE, length: blobLength(900_000), expiresAtMs: NOW + DAY }, NOW);
+    expect(await code(store.begin({ device: ALICE, channelId: CHANNEL, length: blobLength(2 * 1024 * 1024), expiresAtMs: NOW + DAY }, NOW))).toBe('BLOB_TOO_LARGE');
+    const { id, length } = await store.begin({ device: ALICE, channelId: CHANNEL, length: blobLength(900_000), expiresAtMs: NOW + DAY }, NOW);
     await store.append(id, ALICE, 0, Buffer.alloc(400_000));
     // The organisation lowers its limit; the relay restarts with it.
     const lowered = await FileBlobStore.open(dir, { ...small, maxBlobBytes: blobLength(500_000) });
@@ -138,10 +139,10 @@ describe('FileBlobStore', () => {
 
   it('refuses lengths that are not a size bucket, bytes past the announced length and an early finish', async () => {
     const store = await FileBlobStore.open(dir, RULES);
-    expect(await code(store.begin({ device: ALICE, length: blobLength(5000) + 1, expiresAtMs: NOW + DAY }, NOW))).toBe('BLOB_BAD_LENGTH');
-    expect(await code(store.begin({ device: ALICE, length: 0, expiresAtMs: NOW + DAY }, NOW))).toBe('BLOB_BAD_LENGTH');
+    expect(await code(store.begin({ device: ALICE, channelId: CHANNEL, length: blobLength(5000) + 1, expiresAtMs: NOW + DAY }, NOW))).toBe('BLOB_BAD_LENGTH');
+    expect(await code(store.begin({ device: ALICE, channelId: CHANNEL, length: 0, expiresAtMs: NOW + DAY }, NOW))).toBe('BLOB_BAD_LENGTH');
     const { blob, digest } = await encrypted(5000);
-    const { id } = await store.begin({ device: ALICE, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
+    const { id } = await store.begin({ device: ALICE, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
     await store.append(id, ALICE, 0, blob.subarray(0, 100));
     expect(await code(store.finish(id, ALICE, { digest, length: blob.length, expiresAtMs: NOW }))).toBe('BLOB_BAD_LENGTH');
     expect(await code(store.append(id, ALICE, 100, Buffer.concat([blob.subarray(100), Buffer.of(1)])))).toBe('BLOB_BAD_LENGTH');
@@ -150,7 +151,7 @@ describe('FileBlobStore', () => {
   it('refuses a finish whose digest does not match the bytes and drops the upload', async () => {
     const store = await FileBlobStore.open(dir, RULES);
     const { blob, digest } = await encrypted(5000);
-    const { id } = await store.begin({ device: ALICE, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
+    const { id } = await store.begin({ device: ALICE, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
     const damaged = Buffer.from(blob);
     damaged[200]! ^= 1;
     await store.append(id, ALICE, 0, damaged);
@@ -162,7 +163,7 @@ describe('FileBlobStore', () => {
   it("answers another device's upload, a finished upload and a path-like id as unknown or finished", async () => {
     const store = await FileBlobStore.open(dir, RULES);
     const { blob, digest } = await encrypted(5000);
-    const { id } = await store.begin({ device: ALICE, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
+    const { id } = await store.begin({ device: ALICE, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
     expect(await code(store.append(id, BOB, 0, blob))).toBe('BLOB_UNKNOWN');
     expect(await code(store.resume(id, BOB))).toBe('BLOB_UNKNOWN');
     await store.append(id, ALICE, 0, blob);
@@ -178,13 +179,13 @@ describe('FileBlobStore', () => {
   it('serialises concurrent appends of one upload and concurrent begins against the quota', async () => {
     const store = await FileBlobStore.open(dir, RULES);
     const { blob, digest } = await encrypted(200_000);
-    const { id } = await store.begin({ device: ALICE, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
+    const { id } = await store.begin({ device: ALICE, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
     // The same bytes from an old and a new connection after a reconnect.
     const committed = await Promise.all([store.append(id, ALICE, 0, blob.subarray(0, 120_000)), store.append(id, ALICE, 0, blob.subarray(0, 150_000))]);
     expect(Math.max(...committed)).toBe(150_000);
     await store.append(id, ALICE, 150_000, blob.subarray(150_000));
     await store.finish(id, ALICE, { digest, length: blob.length, expiresAtMs: NOW + DAY });
-    const begins = await Promise.allSettled(Array.from({ length: 6 }, () => store.begin({ device: BOB, length: blob.length, expiresAtMs: NOW + DAY }, NOW)));
+    const begins = await Promise.allSettled(Array.from({ length: 6 }, () => store.begin({ device: BOB, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW)));
     expect(begins.filter((b) => b.status === 'fulfilled').length).toBe(4);
     expect(store.usage(BOB)).toBe(4 * blob.length);
   });
@@ -211,11 +212,26 @@ describe('FileBlobStore', () => {
     }
   });
 
+  it('lists the blobs of a channel, finished or not, so that its wipe deletes them all', async () => {
+    const store = await FileBlobStore.open(dir, RULES);
+    const { blob, digest } = await encrypted(5000);
+    const done = await upload(store, ALICE, blob, digest);
+    const pending = await store.begin({ device: BOB, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
+    const elsewhere = await store.begin({ device: BOB, channelId: 'channel-2', length: blob.length, expiresAtMs: NOW + DAY }, NOW);
+    expect((await store.info(done.id))?.channelId).toBe(CHANNEL);
+    const reopened = await FileBlobStore.open(dir, RULES);
+    expect((await reopened.listByChannel(CHANNEL)).sort()).toEqual([done.id, pending.id].sort());
+    for (const id of await reopened.listByChannel(CHANNEL)) await reopened.delete(id);
+    expect(await reopened.listByChannel(CHANNEL)).toEqual([]);
+    expect(await reopened.listByChannel('channel-2')).toEqual([elsewhere.id]);
+    expect(await code(reopened.read(done.id))).toBe('BLOB_UNKNOWN');
+  });
+
   it('lists expired uploads and blobs, and deleting them leaves no bytes on disk', async () => {
     const store = await FileBlobStore.open(dir, RULES);
     const { blob, digest } = await encrypted(5000);
     const done = await upload(store, ALICE, blob, digest);
-    const pending = await store.begin({ device: BOB, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
+    const pending = await store.begin({ device: BOB, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
     await store.append(pending.id, BOB, 0, blob.subarray(0, 1000));
     expect(await store.listExpired(NOW)).toEqual([]);
     expect(await store.listExpired(NOW + DAY)).toEqual([pending.id]);

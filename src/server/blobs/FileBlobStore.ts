@@ -1,7 +1,7 @@
 /**
  * The default blob store: files under the relay's data folder.
  *
- *   meta/<id>.json   owner device, length, times, state ("uploading" | "ready"), digest once ready
+ *   meta/<id>.json   owner device, channel, length, times, state ("uploading" | "ready"), digest once ready
  *   uploads/<id>     bytes of an unfinished upload
  *   ready/<id>       bytes of a finished blob: the rename into this folder is what makes it readable
  *
@@ -21,6 +21,7 @@ import { BlobStoreError } from './BlobStoreError.ts';
 
 interface Meta {
   readonly device: string;
+  readonly channelId: string;
   readonly length: number;
   readonly createdAtMs: number;
   readonly expiresAtMs: number;
@@ -55,13 +56,13 @@ export class FileBlobStore implements BlobStore {
   }
 
   async begin(upload: BeginUpload, nowMs: number): Promise<UploadState> {
-    const { device, length, expiresAtMs } = upload;
+    const { device, channelId, length, expiresAtMs } = upload;
     if (!Number.isSafeInteger(length) || length <= 0) throw new BlobStoreError('BLOB_BAD_LENGTH');
     if (length > this.rules.maxBlobBytes) throw new BlobStoreError('BLOB_TOO_LARGE');
     if (!this.rules.isBlobLength(length)) throw new BlobStoreError('BLOB_BAD_LENGTH');
     if (this.usage(device) + length > this.rules.deviceQuotaBytes) throw new BlobStoreError('BLOB_QUOTA_EXCEEDED');
     const id = randomBytes(16).toString('hex');
-    const meta: Meta = { device, length, createdAtMs: nowMs, expiresAtMs, state: 'uploading' };
+    const meta: Meta = { device, channelId, length, createdAtMs: nowMs, expiresAtMs, state: 'uploading' };
     // Reserve before the first await so that concurrent begins cannot overrun the quota together.
     this.entries.set(id, { meta, committed: 0 });
     this.account(device, length);
@@ -158,6 +159,10 @@ export class FileBlobStore implements BlobStore {
   delete(id: string): Promise<boolean> {
     if (!BLOB_ID_PATTERN.test(id)) return Promise.resolve(false);
     return this.locked(id, () => this.remove(id));
+  }
+
+  async listByChannel(channelId: string): Promise<string[]> {
+    return [...this.entries].filter(([, e]) => e.meta.channelId === channelId).map(([id]) => id);
   }
 
   async listExpired(nowMs: number): Promise<string[]> {
@@ -272,6 +277,7 @@ function infoOf(id: string, meta: Meta): BlobInfo {
   return {
     id,
     device: meta.device,
+    channelId: meta.channelId,
     length: meta.length,
     digest: Buffer.from(meta.digest ?? '', 'hex'),
     createdAtMs: meta.createdAtMs,
@@ -284,6 +290,7 @@ function parseMeta(text: string): Meta | null {
     const m = JSON.parse(text) as Partial<Meta>;
     const ok =
       typeof m.device === 'string' &&
+      typeof m.channelId === 'string' &&
       Number.isSafeInteger(m.length) &&
       Number.isFinite(m.createdAtMs) &&
       Number.isFinite(m.expiresAtMs) &&
