@@ -21,7 +21,11 @@ export { DEFAULT_LIMITS, type RelayLimits } from './RelayLimits.ts';
 export type { DeviceSink } from './relay/FanOut.ts';
 export type { EnrolmentWaiter } from './relay/Enrolments.ts';
 
+/** At most one audit entry per kind of refusal and actor in this time (README "Administration"). */
+export const REFUSAL_AUDIT_EVERY_MS = 10_000;
+
 export class Relay implements RelayContext {
+  private readonly lastRefusals = new Map<string, { atMs: number; more: number }>();
   readonly fanOut: FanOut;
   readonly directory: Directory;
   readonly enrolments: Enrolments;
@@ -57,9 +61,24 @@ export class Relay implements RelayContext {
     this.log.info({ audit: event, actor, subject }, 'audit');
   }
 
+  /**
+   * Every refusal is logged; the audit log takes one entry per actor, event, subject and code
+   * each `REFUSAL_AUDIT_EVERY_MS`, with how many more there were since, so that a device
+   * repeating a refused request cannot flood the officer's audit log.
+   */
   async refused(event: string, actor: string, subject: string, error: unknown): Promise<void> {
     if (!(error instanceof RelayError)) return;
     this.log.warn({ refused: event, actor, subject, code: error.code }, 'refused');
-    await this.store.appendAudit({ atMs: this.now(), event, actor, subject, detail: error.code });
+    const now = this.now();
+    const k = `${event}\u0000${actor}\u0000${subject}\u0000${error.code}`;
+    const last = this.lastRefusals.get(k);
+    if (last && now - last.atMs < REFUSAL_AUDIT_EVERY_MS) {
+      last.more++;
+      return;
+    }
+    if (this.lastRefusals.size > 10_000) this.lastRefusals.clear();
+    this.lastRefusals.set(k, { atMs: now, more: 0 });
+    const detail = last?.more ? `${error.code} (${last.more} more since the last entry)` : error.code;
+    await this.store.appendAudit({ atMs: now, event, actor, subject, detail });
   }
 }
