@@ -18,6 +18,8 @@ export interface EnrolmentRequestFields {
   identity: IdentityKeyPair;
   registrationId: number;
   nowMs: number;
+  /** The enrolment token the security officer gave this person ('' when none). */
+  enrolmentToken?: string;
 }
 
 export interface EnrolmentRequest {
@@ -27,6 +29,8 @@ export interface EnrolmentRequest {
   identityKey: PublicKey;
   registrationId: number;
   createdAtMs: number;
+  /** The enrolment token the device presents ('' when none); covered by the signature and the code. */
+  enrolmentToken: string;
   /** The signed body: `comparisonCode(body, nonce)` once the officer's nonce is known. */
   body: Uint8Array;
   encoded: Uint8Array;
@@ -42,6 +46,7 @@ export function createEnrolmentRequest(f: EnrolmentRequestFields): { encoded: Ui
     registrationId: f.registrationId,
     createdAtMs: BigInt(f.nowMs),
     nonce: randomBytes(16),
+    enrolmentToken: (f.enrolmentToken ?? '').slice(0, 100),
   });
   return { encoded: signRecord(f.identity.privateKey, CONTEXT.enrolmentRequest, body) };
 }
@@ -62,6 +67,7 @@ export function verifyEnrolmentRequest(encoded: Uint8Array): EnrolmentRequest {
     identityKey,
     registrationId: b.registrationId,
     createdAtMs: safeNumber(b.createdAtMs, what, 'time'),
+    enrolmentToken: b.enrolmentToken,
     body,
     encoded,
   };

@@ -60,35 +60,38 @@ describe('valise-admin', () => {
   it('enrols a device end to end, revokes it and shows it all in the audit log', async () => {
     const added = await admin('add-user', '--relay', relay.url, '--name', 'Alice Martin', '--clearance', 'SECRET', '--roles', 'delegate,lead', '--json');
     expect(added.code, added.stderr).toBe(0);
-    const { userId } = JSON.parse(added.stdout) as { userId: string };
+    const { userId, enrolmentToken } = JSON.parse(added.stdout) as { userId: string; enrolmentToken: string };
+    expect(enrolmentToken).toMatch(/^[0-9a-f]{5}(-[0-9a-f]{5}){3}$/);
 
     const identity = IdentityKeyPair.generate();
-    const req = createEnrolmentRequest({ orgId: 'acme', userName: 'alice martin', deviceName: 'laptop', identity, registrationId: 3, nowMs: Date.now() });
+    const req = createEnrolmentRequest({ orgId: 'acme', userName: 'alice martin', deviceName: 'laptop', identity, registrationId: 3, nowMs: Date.now(), enrolmentToken });
     const device = await RelayClient.connect(relay.url);
     const certificate = new Promise<Uint8Array>((resolve) => device.onPush((p) => p.case === 'enrolment' && p.value.deviceCertificate.length > 0 && resolve(p.value.deviceCertificate)));
     const nonceRecord = new Promise<Uint8Array>((resolve) => device.onPush((p) => p.case === 'enrolment' && p.value.nonceRecord.length > 0 && resolve(p.value.nonceRecord)));
     const sub = await device.request({ case: 'submitEnrolment', value: { request: req.encoded } }, 'enrolmentSubmitted');
 
-    const early = await admin('approve', sub.requestId, '--code', '123456', '--relay', relay.url);
+    const early = await admin('approve', sub.requestId, '--code', '123456', '--user', userId, '--relay', relay.url);
     expect(early.code).toBe(1);
     expect(early.stderr).toMatch(/no valid code yet/);
 
-    // "pending" opens the request: the officer's nonce reaches the device, which derives its code
-    // from its own request bytes; the officer's table shows the same code.
-    const pending = await admin('pending', '--relay', relay.url, '--json');
+    // "pending" only lists; "open" opens the one request: the officer's nonce reaches the device,
+    // which derives its code from its own request bytes; the officer's table shows the same code.
+    const listed = await admin('pending', '--relay', relay.url, '--json');
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ requestId: sub.requestId, code: '', tokenOf: userId })]);
+    const pending = await admin('open', sub.requestId, '--relay', relay.url, '--json');
     expect(pending.code, pending.stderr).toBe(0);
     const org = readOrgConfig(path.join(dir, 'org.json'));
     const root = orgIdentity(org.orgId, orgPublicKeyBytes(org)).rootPublicKey;
     const shown = enrolmentCode(root, { orgId: org.orgId, requestId: sub.requestId, request: req.encoded }, await nonceRecord);
-    expect(JSON.parse(pending.stdout)).toEqual([expect.objectContaining({ requestId: sub.requestId, code: shown, userName: 'alice martin', matchedUserId: userId })]);
+    expect(JSON.parse(pending.stdout)).toEqual([expect.objectContaining({ requestId: sub.requestId, code: shown, userName: 'alice martin', tokenOf: userId })]);
     const again = await admin('pending', '--relay', relay.url, '--json');
     expect(JSON.parse(again.stdout)).toEqual([expect.objectContaining({ requestId: sub.requestId, code: shown })]);
 
-    const wrong = await admin('approve', sub.requestId, '--code', shown === '000000' ? '111111' : '000000', '--relay', relay.url);
+    const wrong = await admin('approve', sub.requestId, '--code', shown === '000000' ? '111111' : '000000', '--user', userId, '--relay', relay.url);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/does not match/);
 
-    const ok = await admin('approve', sub.requestId, '--code', shown, '--relay', relay.url);
+    const ok = await admin('approve', sub.requestId, '--code', shown, '--user', 'Alice Martin', '--relay', relay.url);
     expect(ok.code, ok.stderr).toBe(0);
     const cert = await certificate;
     await device.close();
@@ -111,37 +114,42 @@ describe('valise-admin', () => {
     expect(events).toEqual(['member.added', 'enrolment.requested', 'enrolment.nonce-issued', 'enrolment.approved', 'clearance.changed', 'device.revoked']);
   }, 300_000); // eleven CLI processes, each unlocking the root key with Argon2id
 
-  it('enrols an engine that joins, with the officer on the real CLI: pending, then approve --code', async () => {
+  it('enrols an engine that joins, with the officer on the real CLI: pending, open, then approve --code --user', async () => {
     const added = await admin('add-user', '--relay', relay.url, '--name', 'Bruno Keller', '--clearance', 'SECRET', '--roles', 'delegate', '--json');
     expect(added.code, added.stderr).toBe(0);
-    const { userId } = JSON.parse(added.stdout) as { userId: string };
+    const { userId, enrolmentToken } = JSON.parse(added.stdout) as { userId: string; enrolmentToken: string };
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-join-'));
     const node = new Node(new Engine({ startRelay, profileDir: profile, keyProviders: { argon2: FAST_ARGON2 }, enrolmentPollMs: 100, deviceName: 'laptop' }), profile, userId);
     try {
       const orgJson = JSON.stringify({ ...readOrgConfig(path.join(dir, 'org.json')), relayUrl: relay.url });
-      const joined = await node.call('joinOrganisation', { orgJson, displayName: 'Bruno Keller', keyProvider: 'passphrase', passphrase: PASSPHRASE });
+      const joined = await node.call('joinOrganisation', { orgJson, displayName: 'Bruno Keller', enrolmentToken, keyProvider: 'passphrase', passphrase: PASSPHRASE });
       expect(joined.comparisonCode).toBeNull();
-      // A look-alike request with another key, as a relay-side attacker would store.
-      const lookAlike = createEnrolmentRequest({ orgId: 'acme', userName: 'Bruno Keller', deviceName: 'laptop', identity: IdentityKeyPair.generate(), registrationId: 3, nowMs: Date.now() });
+      // A look-alike request with another key (a Cyrillic "К"), as a relay-side attacker would store.
+      const lookAlike = createEnrolmentRequest({ orgId: 'acme', userName: 'Bruno \u041Aeller', deviceName: 'laptop', identity: IdentityKeyPair.generate(), registrationId: 3, nowMs: Date.now() });
       const attacker = await RelayClient.connect(relay.url);
       const fake = await attacker.request({ case: 'submitEnrolment', value: { request: lookAlike.encoded } }, 'enrolmentSubmitted');
 
       const pending = await admin('pending', '--relay', relay.url, '--json');
       expect(pending.code, pending.stderr).toBe(0);
       const rows = JSON.parse(pending.stdout) as { requestId: string; code: string; warning: string }[];
-      const row = rows.find((r) => r.requestId === joined.requestId)!;
+      expect(rows.find((r) => r.requestId === joined.requestId)!.warning).toMatch(/2 requests for this name or a look-alike/);
+      // By name, the look-alikes cannot be told apart: the officer must pick one by id.
+      const byName = await admin('open', 'Bruno Keller', '--relay', relay.url);
+      expect(byName.code).toBe(1);
+      expect(byName.stderr).toMatch(/2 waiting requests/);
+      const opened = await admin('open', joined.requestId, '--relay', relay.url, '--json');
+      expect(opened.code, opened.stderr).toBe(0);
       const shown = await deviceCode(node);
-      expect(row.code).toBe(shown);
-      expect(row.warning).toMatch(/2 requests for this name/);
+      expect((JSON.parse(opened.stdout) as { code: string }[])[0]!.code).toBe(shown);
 
-      const swapped = await admin('approve', fake.requestId, '--code', shown, '--relay', relay.url);
+      const swapped = await admin('approve', fake.requestId, '--code', shown, '--user', userId, '--relay', relay.url);
       expect(swapped.code).toBe(1);
-      expect(swapped.stderr).toMatch(/does not match/);
+      expect(swapped.stderr).toMatch(/no valid code yet/);
       await attacker.close();
-      const wrong = await admin('approve', joined.requestId, '--code', shown === '000000' ? '111111' : '000000', '--relay', relay.url);
+      const wrong = await admin('approve', joined.requestId, '--code', shown === '000000' ? '111111' : '000000', '--user', userId, '--relay', relay.url);
       expect(wrong.code).toBe(1);
       expect((await node.call('status', {})).state).toBe('enrolling');
-      const ok = await admin('approve', joined.requestId, '--code', shown, '--relay', relay.url);
+      const ok = await admin('approve', joined.requestId, '--code', shown, '--user', userId, '--relay', relay.url);
       expect(ok.code, ok.stderr).toBe(0);
       await until(async () => (await node.call('status', {})).state === 'unlocked', 10_000, 'engine enrolled');
       expect(await node.call('status', {})).toMatchObject({ state: 'unlocked' });

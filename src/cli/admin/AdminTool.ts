@@ -9,10 +9,8 @@
  * would give.
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import {
-  generateOrgRootKey,
   issueDeviceCertificate,
   issueMemberCertificate,
   issueRevocation,
@@ -20,6 +18,9 @@ import {
   orgRootKeyFromBytes,
   readDeviceCertificate,
   readMemberCertificate,
+  revocationSet,
+  verifyRevocation,
+  isValidDeviceId,
   enrolmentCode,
   issueEnrolmentNonce,
   signAdminChallenge,
@@ -27,49 +28,32 @@ import {
   type OrgRootKey,
 } from '../../crypto/index.ts';
 import { ORG_ROLES, type OrgRole } from '../../shared/model/roles.ts';
-import { DEFAULT_CLASSIFICATIONS } from '../../shared/model/classification.ts';
 import { RelayClient } from '../../relay/RelayClient.ts';
 import { orgPublicKeyBytes, readOrgConfig, type OrgFile } from '../../relay/readOrgConfig.ts';
 import { RelayRefused } from '../../relay/errors.ts';
-import { readRootKeyFile, writeRootKeyFile } from './RootKeyFile.ts';
+import { relayTransportProblem } from '../../shared/model/relayTransport.ts';
+import { AdminError } from './AdminError.ts';
+import { ORG_FILE, ROOT_KEY_FILE } from './initOrg.ts';
+import { readRootKeyFile } from './RootKeyFile.ts';
+import { EnrolmentTokens } from './EnrolmentTokens.ts';
+import { nameSkeleton } from './nameSkeleton.ts';
+import { printable } from './printable.ts';
 
-export const ORG_FILE = 'org.json';
-export const ROOT_KEY_FILE = 'org-root.key';
+export { AdminError, type AdminErrorCode } from './AdminError.ts';
+export { initOrg, ORG_FILE, ROOT_KEY_FILE, type InitOrgOptions } from './initOrg.ts';
 const YEAR = 365 * 24 * 3600 * 1000;
 
-export class AdminError extends Error {}
-
-export interface InitOrgOptions {
-  dir: string;
-  orgId?: string;
-  name?: string;
-  relayUrl: string;
-  passphrase: string;
-  /** Argon2id parameters (tests use cheaper ones). */
-  kdf?: { memoryCost: number; timeCost: number; parallelism: number };
-  local?: boolean;
-}
-
-export async function initOrg(o: InitOrgOptions): Promise<OrgFile> {
-  const orgFile = path.join(o.dir, ORG_FILE);
-  const keyFile = path.join(o.dir, ROOT_KEY_FILE);
-  if (fs.existsSync(orgFile) || fs.existsSync(keyFile)) throw new AdminError(`${o.dir} holds an organisation already; refusing to overwrite it.`);
-  fs.mkdirSync(o.dir, { recursive: true });
-  const root = generateOrgRootKey();
-  const orgId = o.orgId ?? `org-${randomBytes(6).toString('hex')}`;
-  await writeRootKeyFile(keyFile, orgId, root.privateKey.serialize(), o.passphrase, o.kdf);
-  const config: OrgFile = {
-    version: 1,
-    orgId,
-    name: o.name ?? '',
-    orgPublicKey: Buffer.from(root.publicKey.serialize()).toString('base64'),
-    relayUrl: o.relayUrl,
-    relayCertificateSha256: '',
-    classifications: [...DEFAULT_CLASSIFICATIONS],
-    local: o.local ?? false,
-  };
-  fs.writeFileSync(orgFile, JSON.stringify(config, null, 2) + '\n');
-  return config;
+/** One waiting request as `pending` lists it (names made printable). */
+export interface PendingRow {
+  requestId: string;
+  userName: string;
+  deviceName: string;
+  submittedMs: number;
+  /** The comparison code once the request is opened ('' before). */
+  code: string;
+  /** The user whose enrolment token the request carries ('' when it carries none of ours). */
+  tokenOf: string;
+  warning: string;
 }
 
 /** An open admin session: the unlocked root key and an admin connection to the relay. */
@@ -80,6 +64,7 @@ export class AdminTool {
     readonly org: OrgFile,
     private readonly root: OrgRootKey,
     private readonly relay: RelayClient,
+    private readonly tokens: EnrolmentTokens,
   ) {}
 
   static async open(dir: string, passphrase: string, relayUrl?: string): Promise<AdminTool> {
@@ -90,9 +75,20 @@ export class AdminTool {
     if (orgId !== org.orgId || Buffer.compare(root.publicKey.serialize(), orgPublicKeyBytes(org)) !== 0) {
       throw new AdminError('The root key file does not belong to the organisation in org.json.');
     }
-    const relay = await RelayClient.connect(relayUrl ?? org.relayUrl);
-    await relay.authenticateAdmin((ch) => signAdminChallenge(root.privateKey, ch));
-    return new AdminTool(org, root, relay);
+    const url = relayUrl ?? org.relayUrl;
+    const pin = org.relayCertificateSha256 || null;
+    const problem = relayTransportProblem(url, pin);
+    if (problem) throw new AdminError(problem, 'RELAY_NOT_PINNED');
+    const tokens = EnrolmentTokens.open(dir);
+    // Pinned exactly as the engine pins (the same client option): no other certificate is accepted.
+    const relay = await RelayClient.connect(url, pin ? { pinSha256: pin } : {});
+    try {
+      await relay.authenticateAdmin((ch) => signAdminChallenge(root.privateKey, ch));
+    } catch (e) {
+      await relay.close();
+      throw e;
+    }
+    return new AdminTool(org, root, relay, tokens);
   }
 
   close(): Promise<void> {
@@ -113,7 +109,11 @@ export class AdminTool {
     throw new AdminError(`Unknown clearance "${value}". Known: ${this.org.classifications.map((c) => `${c.level}=${c.label}`).join(', ')}.`);
   }
 
-  async addUser(o: { name: string; clearance: string; roles: string[]; userId?: string }): Promise<string> {
+  /**
+   * Adds a member and issues their enrolment token: shown this once, for the officer to give the
+   * person out of band; their device presents it, and `approve` refuses a request without it.
+   */
+  async addUser(o: { name: string; clearance: string; roles: string[]; userId?: string }): Promise<{ userId: string; enrolmentToken: string }> {
     const roles = o.roles.map((r) => {
       if (!(ORG_ROLES as readonly string[]).includes(r)) throw new AdminError(`Unknown role "${r}". Known: ${ORG_ROLES.join(', ')}.`);
       return r as OrgRole;
@@ -122,7 +122,13 @@ export class AdminTool {
     const existing = await this.directory([userId]);
     if (existing.entries.length > 0) throw new AdminError(`A user ${userId} exists already.`);
     await this.publishMember({ userId, displayName: o.name, clearance: this.clearanceLevel(o.clearance), roles });
-    return userId;
+    return { userId, enrolmentToken: this.tokens.issue(userId, Date.now()) };
+  }
+
+  /** A new enrolment token for an existing user (another device, or a lost token); the old one stops working. */
+  async issueToken(user: string): Promise<{ userId: string; enrolmentToken: string }> {
+    const { userId } = await this.resolveUser(user);
+    return { userId, enrolmentToken: this.tokens.issue(userId, Date.now()) };
   }
 
   private async publishMember(m: { userId: string; displayName: string; clearance: number; roles: readonly OrgRole[] }): Promise<void> {
@@ -134,38 +140,72 @@ export class AdminTool {
   }
 
   /**
-   * Lists the pending requests and opens them: each request without a code gets a fresh random
-   * nonce, signed by the root key and bound to that stored request, which the relay passes to the
-   * waiting device. Only then can either side derive the comparison code, so whoever chose the
-   * request could not have aimed it at a code.
+   * The waiting requests, listed only: listing opens nothing, so it draws no code. Each row says
+   * whose enrolment token the request carries (checked against our own token file) and warns when
+   * its name looks like another waiting request's (same confusable skeleton: a Cyrillic "А" is an
+   * "A"). The relay's own matching of names to users is not used for anything.
    */
-  async pending(): Promise<{ requestId: string; code: string; userName: string; deviceName: string; matchedUserId: string; submittedMs: number; warning: string }[]> {
-    const first = await this.relay.request({ case: 'listPending', value: {} }, 'pending');
-    for (const p of first.pending) {
-      if (p.nonceRecord.length > 0) continue;
-      const req = verifyEnrolmentRequest(p.request);
-      if (req.orgId !== this.org.orgId) continue;
+  async pending(): Promise<PendingRow[]> {
+    const r = await this.relay.request({ case: 'listPending', value: {} }, 'pending');
+    const rows: (PendingRow & { skeleton: string })[] = [];
+    for (const p of r.pending) {
+      const req = this.verified(p.request);
+      if (!req) continue;
+      rows.push({
+        requestId: printable(p.requestId), userName: printable(req.userName), deviceName: printable(req.deviceName), submittedMs: Number(p.submittedMs),
+        code: this.opened(p)?.code ?? '', tokenOf: this.tokens.userOf(req.enrolmentToken) ?? '', warning: '', skeleton: nameSkeleton(req.userName),
+      });
+    }
+    // Look-alike requests are how a relay or a stranger would try its luck.
+    for (const row of rows) {
+      const twins = rows.filter((o) => o.skeleton === row.skeleton).length;
+      if (twins > 1) row.warning = `${twins} requests for this name or a look-alike: confirm with the person which one is theirs`;
+    }
+    return rows.map(({ skeleton: _skeleton, ...row }) => row);
+  }
+
+  /**
+   * Opens ONE request, the one the officer picks (by id, or by name when a single waiting request
+   * gives that name or a look-alike): a fresh random nonce, signed by the root key and bound to that
+   * stored request, which the relay passes to the waiting device. Only then can either side derive
+   * the comparison code, so whoever chose the request could not have aimed it at a code, and each
+   * open is one draw the officer decided on.
+   */
+  async open(which: string): Promise<PendingRow> {
+    const r = await this.relay.request({ case: 'listPending', value: {} }, 'pending');
+    const mine = r.pending.filter((x) => this.verified(x.request));
+    let p = mine.find((x) => x.requestId === which);
+    if (!p) {
+      const want = nameSkeleton(which);
+      const byName = mine.filter((x) => nameSkeleton(this.verified(x.request)!.userName) === want);
+      if (byName.length > 1) {
+        throw new AdminError(`${byName.length} waiting requests give the name "${printable(which)}" or a look-alike. Ask the person which is theirs, then open it by its id: ${byName.map((x) => printable(x.requestId)).join(', ')}.`, 'ENROLMENT_AMBIGUOUS');
+      }
+      p = byName[0];
+    }
+    if (!p) throw new AdminError(`No waiting enrolment request ${printable(which)}. Run "valise-admin pending".`, 'ENROLMENT_UNKNOWN');
+    if (p.nonceRecord.length === 0) {
       const nonceRecord = issueEnrolmentNonce(this.root.privateKey, { orgId: this.org.orgId, requestId: p.requestId, request: p.request, nowMs: Date.now() });
       try {
         await this.relay.request({ case: 'issueEnrolmentNonce', value: { requestId: p.requestId, nonceRecord } }, 'ok');
       } catch (e) {
-        // Another officer's tool opened it in between, or it was approved meanwhile: the list below tells.
-        if (!(e instanceof RelayRefused) || (e.code !== 'ENROLMENT_NONCE_ISSUED' && e.code !== 'ENROLMENT_UNKNOWN')) throw e;
+        // Another officer's tool opened it in between: its code is the one to compare.
+        if (!(e instanceof RelayRefused) || e.code !== 'ENROLMENT_NONCE_ISSUED') throw e;
       }
     }
-    const r = await this.relay.request({ case: 'listPending', value: {} }, 'pending');
-    const out = [];
-    for (const p of r.pending) {
-      const opened = this.opened(p);
-      if (!opened) continue;
-      out.push({ requestId: p.requestId, code: opened.code, userName: opened.req.userName, deviceName: opened.req.deviceName, matchedUserId: p.matchedUserId, submittedMs: Number(p.submittedMs), warning: '' });
+    const row = (await this.pending()).find((x) => x.requestId === printable(p.requestId));
+    if (!row?.code) throw new AdminError(`Request ${printable(p.requestId)} could not be opened (the relay did not keep a valid code). Run "valise-admin pending" and try again.`, 'ENROLMENT_NOT_OPENED');
+    return row;
+  }
+
+  /** The request if it verifies (its own signature, our organisation); else undefined. */
+  private verified(request: Uint8Array) {
+    try {
+      const req = verifyEnrolmentRequest(request);
+      return req.orgId === this.org.orgId ? req : undefined;
+    } catch {
+      return undefined;
     }
-    // Look-alike requests are how a relay would try its luck (one 1-in-a-million draw each).
-    for (const row of out) {
-      const twins = out.filter((o) => o.userName.toLowerCase() === row.userName.toLowerCase()).length;
-      if (twins > 1) row.warning = `${twins} requests for this name: confirm with the person which one is theirs`;
-    }
-    return out;
   }
 
   /**
@@ -174,39 +214,94 @@ export class AdminTool {
    * used for nothing; a request whose nonce does not verify is not shown.
    */
   private opened(p: { requestId: string; request: Uint8Array; nonceRecord: Uint8Array }) {
+    const req = this.verified(p.request);
+    if (!req || p.nonceRecord.length === 0) return undefined;
     try {
-      const req = verifyEnrolmentRequest(p.request);
-      if (req.orgId !== this.org.orgId || p.nonceRecord.length === 0) return undefined;
-      const code = enrolmentCode(this.root.publicKey, { orgId: this.org.orgId, requestId: p.requestId, request: p.request }, p.nonceRecord);
-      return { req, code };
+      return { req, code: enrolmentCode(this.root.publicKey, { orgId: this.org.orgId, requestId: p.requestId, request: p.request }, p.nonceRecord) };
     } catch {
       return undefined;
     }
   }
 
-  async approve(requestId: string, code: string, o: { userId?: string; deviceId?: number } = {}): Promise<{ userId: string; deviceId: number }> {
+  /**
+   * Certifies the request's key as a new device of the user the OFFICER names (`user`: an id, or a
+   * name that one member of the org-signed directory has). Refused unless the code is the one the
+   * device shows and the request carries that user's enrolment token. The device id is the highest
+   * one ever certified for that user (org-signed directory, and this tool's own record) plus one,
+   * so no existing device's key can be replaced; nothing the relay says about the request is used.
+   */
+  async approve(requestId: string, code: string, o: { user: string; deviceId?: number }): Promise<{ userId: string; deviceId: number }> {
+    if (!o.user) throw new AdminError('Say whose device this is with --user NAME_OR_ID (as "valise-admin users" lists them).', 'UNKNOWN_USER');
     const r = await this.relay.request({ case: 'listPending', value: {} }, 'pending');
     const p = r.pending.find((x) => x.requestId === requestId);
-    if (!p) throw new AdminError(`No pending enrolment request ${requestId}. Run "valise-admin pending".`);
+    if (!p || !this.verified(p.request)) throw new AdminError(`No pending enrolment request ${printable(requestId)}. Run "valise-admin pending".`, 'ENROLMENT_UNKNOWN');
     const opened = this.opened(p);
-    if (!opened) throw new AdminError(`Request ${requestId} has no valid code yet. Run "valise-admin pending", then read the code on the device.`);
+    if (!opened) throw new AdminError(`Request ${printable(requestId)} has no valid code yet. Run "valise-admin open ${printable(requestId)}", then read the code on the device.`, 'ENROLMENT_NOT_OPENED');
     const { req } = opened;
-    if (code.trim() !== opened.code) throw new AdminError('The code does not match the one shown on the device. Nothing was approved.');
-    const userId = o.userId ?? p.matchedUserId;
-    if (!userId) throw new AdminError(`No single user is named "${req.userName}". Say which with --user USER_ID.`);
-    let deviceId = o.deviceId ?? (o.userId && o.userId !== p.matchedUserId ? 0 : p.nextDeviceId);
-    if (!deviceId) {
-      const dir = await this.directory([userId]);
-      const ids = (dir.entries[0]?.deviceCertificates ?? []).map((c) => readDeviceCertificate(c, this.identity()).deviceId);
-      deviceId = Math.max(0, ...ids) + 1;
+    if (code.replace(/\s/g, '') !== opened.code) throw new AdminError('The code does not match the one shown on the device. Nothing was approved.', 'ENROLMENT_CODE_MISMATCH');
+    const user = await this.resolveUser(o.user);
+    if (!this.tokens.matches(user.userId, req.enrolmentToken)) {
+      throw new AdminError(
+        `Request ${printable(requestId)} does not carry the enrolment token of ${printable(user.userId)} (${printable(user.displayName)}). Nothing was approved. If the request is theirs, have them enrol again with the token you gave them, or issue a new one with "valise-admin token ${printable(user.userId)}".`,
+        'ENROLMENT_TOKEN_MISMATCH',
+      );
+    }
+    const highest = Math.max(user.highestDeviceId, this.tokens.highestDeviceId(user.userId));
+    const deviceId = o.deviceId ?? highest + 1;
+    if (!isValidDeviceId(deviceId) || deviceId <= highest) {
+      throw new AdminError(`Device id ${deviceId} of ${printable(user.userId)} is, or was, in use (highest certified: ${highest}). Leave out --device-id to take ${highest + 1}.`, 'DEVICE_ID_IN_USE');
     }
     const now = Date.now();
     const deviceCertificate = issueDeviceCertificate(this.root.privateKey, {
-      orgId: this.org.orgId, serial: this.serial(), userId, deviceId, identityKey: req.identityKey, notBeforeMs: now - 60_000, notAfterMs: now + YEAR,
+      orgId: this.org.orgId, serial: this.serial(), userId: user.userId, deviceId, identityKey: req.identityKey, notBeforeMs: now - 60_000, notAfterMs: now + YEAR,
     });
     // The certificate names the identity key of the very bytes the code was computed from.
     await this.relay.request({ case: 'approveEnrolment', value: { requestId, code: opened.code, deviceCertificate } }, 'ok');
-    return { userId, deviceId };
+    this.tokens.certified(user.userId, deviceId);
+    return { userId: user.userId, deviceId };
+  }
+
+  /**
+   * A user named by id or by name, from the directory as this tool verifies it: member certificates
+   * signed by our root key and not revoked by a revocation signed by it; device ids from the device
+   * certificates of that user (revoked ones included: an id is never given twice).
+   */
+  private async resolveUser(nameOrId: string): Promise<{ userId: string; displayName: string; highestDeviceId: number }> {
+    const dir = await this.directory([]);
+    const org = this.identity();
+    const revoked = revocationSet(dir.revocations.flatMap((b) => {
+      try {
+        return [verifyRevocation(b, org)];
+      } catch {
+        return [];
+      }
+    }));
+    const members = dir.entries.flatMap((e) => {
+      try {
+        const m = readMemberCertificate(e.memberCertificate, org);
+        if (revoked.isRevoked('member', m.serial)) return [];
+        const devices = e.deviceCertificates.flatMap((c) => {
+          try {
+            const d = readDeviceCertificate(c, org);
+            return d.userId === m.userId ? [d.deviceId] : [];
+          } catch {
+            return [];
+          }
+        });
+        return [{ userId: m.userId, displayName: m.displayName, highestDeviceId: Math.max(0, ...devices) }];
+      } catch {
+        return [];
+      }
+    });
+    const byId = members.find((m) => m.userId === nameOrId);
+    if (byId) return byId;
+    const want = nameSkeleton(nameOrId);
+    const byName = members.filter((m) => nameSkeleton(m.displayName) === want);
+    if (byName.length === 1) return byName[0]!;
+    if (byName.length > 1) {
+      throw new AdminError(`${byName.length} users are named "${printable(nameOrId)}" or a look-alike: name one by id (${byName.map((m) => printable(m.userId)).join(', ')}).`, 'AMBIGUOUS_USER');
+    }
+    throw new AdminError(`No user "${printable(nameOrId)}" in the organisation's directory. Run "valise-admin users", or add them with "valise-admin add-user".`, 'UNKNOWN_USER');
   }
 
   async revokeDevice(userId: string, deviceId: number, reason = ''): Promise<void> {
@@ -228,14 +323,14 @@ export class AdminTool {
 
   async audit(afterSeq = 0): Promise<{ seq: number; at: string; event: string; actor: string; subject: string; detail: string }[]> {
     const r = await this.relay.request({ case: 'readAudit', value: { afterSeq: BigInt(afterSeq), limit: 10_000 } }, 'audit');
-    return r.entries.map((e) => ({ seq: Number(e.seq), at: new Date(Number(e.atMs)).toISOString(), event: e.event, actor: e.actor, subject: e.subject, detail: e.detail }));
+    return r.entries.map((e) => ({ seq: Number(e.seq), at: new Date(Number(e.atMs)).toISOString(), event: printable(e.event), actor: printable(e.actor), subject: printable(e.subject), detail: printable(e.detail) }));
   }
 
   async users(): Promise<{ userId: string; name: string; clearance: number; roles: string[]; devices: number[] }[]> {
     const dir = await this.directory([]);
     return dir.entries.map((e) => {
       const m = readMemberCertificate(e.memberCertificate, this.identity());
-      return { userId: e.userId, name: m.displayName, clearance: m.clearance, roles: m.roles, devices: e.deviceCertificates.map((c) => readDeviceCertificate(c, this.identity()).deviceId) };
+      return { userId: printable(m.userId), name: printable(m.displayName), clearance: m.clearance, roles: m.roles, devices: e.deviceCertificates.map((c) => readDeviceCertificate(c, this.identity()).deviceId) };
     });
   }
 

@@ -12,14 +12,18 @@ import { OrgConfigError } from '../../relay/readOrgConfig.ts';
 
 const USAGE = `Usage: valise-admin COMMAND [options]
 
-  init-org --relay-url URL [--org-id ID] [--name NAME] [--local]
+  init-org --relay-url wss://HOST:PORT (--relay-cert FILE | --relay-cert-sha256 HEX) [--org-id ID] [--name NAME] [--local]
                                   create the organisation root key (passphrase-encrypted) and org.json
-  add-user --name NAME --clearance LEVEL --roles ROLE[,ROLE]   issue a member certificate
+                                  pinning the relay's certificate (ws:// without a pin: loopback only)
+  add-user --name NAME --clearance LEVEL --roles ROLE[,ROLE]   issue a member certificate and the
+                                  user's enrolment token (shown once: give it to the person yourself)
+  token USER                      a new enrolment token for USER (name or id); the old one stops working
   users                           list users, their clearance and devices
-  pending                         open the waiting enrolment requests (each gets the officer's nonce)
-                                  and list them with their comparison codes
-  approve REQUEST_ID --code NNNNNN [--user USER_ID] [--device-id N]
-                                  issue the device certificate (the code must match the device's)
+  pending                         list the waiting enrolment requests (opens none)
+  open REQUEST_ID|NAME            open ONE request: its code appears on the device and here
+  approve REQUEST_ID --code NNNNNN --user NAME_OR_ID [--device-id N]
+                                  certify the request's key as a new device of that user (the code
+                                  must match the device's, the request must carry the user's token)
   revoke-device USER_ID DEVICE_ID [--reason TEXT]
   revoke-user USER_ID [--reason TEXT]
   set-clearance USER_ID --clearance LEVEL
@@ -46,6 +50,8 @@ const { values, positionals } = parseArgs({
     'org-id': { type: 'string' },
     name: { type: 'string' },
     local: { type: 'boolean' },
+    'relay-cert': { type: 'string' },
+    'relay-cert-sha256': { type: 'string' },
     clearance: { type: 'string' },
     roles: { type: 'string' },
     code: { type: 'string' },
@@ -87,36 +93,43 @@ async function run(): Promise<void> {
     const passphrase = await getPassphrase({ passphraseFile: values['passphrase-file'], confirm: true });
     const org = await initOrg({
       dir, relayUrl: need(values['relay-url'], '--relay-url'), passphrase,
+      ...(values['relay-cert'] ? { relayCertFile: values['relay-cert'] } : {}), ...(values['relay-cert-sha256'] ? { relayCertSha256: values['relay-cert-sha256'] } : {}),
       ...(values['org-id'] ? { orgId: values['org-id'] } : {}), ...(values.name ? { name: values.name } : {}), local: values.local ?? false,
     });
     console.log(values.json ? JSON.stringify(org) : `Organisation ${org.orgId} created in ${dir}: org.json (give it to clients and the relay) and org-root.key (keep it offline).`);
     return;
   }
-  const known = ['add-user', 'users', 'pending', 'approve', 'revoke-device', 'revoke-user', 'set-clearance', 'audit'];
+  const known = ['add-user', 'token', 'users', 'pending', 'open', 'approve', 'revoke-device', 'revoke-user', 'set-clearance', 'audit'];
   if (!known.includes(command)) throw new AdminError(`Unknown command "${command}".\n\n${USAGE}`);
   const passphrase = await getPassphrase({ passphraseFile: values['passphrase-file'] });
   const tool = await AdminTool.open(dir, passphrase, values.relay);
   try {
     switch (command) {
       case 'add-user': {
-        const userId = await tool.addUser({
+        const { userId, enrolmentToken } = await tool.addUser({
           name: need(values.name, '--name'), clearance: need(values.clearance, '--clearance'),
           roles: need(values.roles, '--roles').split(',').map((r) => r.trim()).filter(Boolean), ...(values.user ? { userId: values.user } : {}),
         });
-        console.log(values.json ? JSON.stringify({ userId }) : `User ${userId} added.`);
+        console.log(values.json ? JSON.stringify({ userId, enrolmentToken }) : `User ${userId} added. Enrolment token (shown once; give it to the person yourself, not through the relay): ${enrolmentToken}`);
+        break;
+      }
+      case 'token': {
+        const t = await tool.issueToken(need(args[0], 'USER'));
+        console.log(values.json ? JSON.stringify(t) : `New enrolment token for ${t.userId} (shown once; the previous one no longer works): ${t.enrolmentToken}`);
         break;
       }
       case 'users':
         print((await tool.users()).map((u) => ({ ...u, roles: u.roles.join(','), devices: u.devices.join(',') })), ['userId', 'name', 'clearance', 'roles', 'devices']);
         break;
       case 'pending':
-        print((await tool.pending()).map((p) => ({ ...p, submitted: new Date(p.submittedMs).toISOString() })), ['requestId', 'code', 'userName', 'deviceName', 'matchedUserId', 'submitted', 'warning']);
+        print((await tool.pending()).map((p) => ({ ...p, submitted: new Date(p.submittedMs).toISOString() })), ['requestId', 'code', 'userName', 'deviceName', 'tokenOf', 'submitted', 'warning']);
+        break;
+      case 'open':
+        print([await tool.open(need(args[0], 'REQUEST_ID or NAME'))].map((p) => ({ ...p, submitted: new Date(p.submittedMs).toISOString() })), ['requestId', 'code', 'userName', 'deviceName', 'tokenOf', 'submitted', 'warning']);
         break;
       case 'approve': {
         const deviceId = values['device-id'] ? Number(values['device-id']) : undefined;
-        const r = await tool.approve(need(args[0], 'REQUEST_ID'), need(values.code, '--code'), {
-          ...(values.user ? { userId: values.user } : {}), ...(deviceId ? { deviceId } : {}),
-        });
+        const r = await tool.approve(need(args[0], 'REQUEST_ID'), need(values.code, '--code'), { user: need(values.user, '--user NAME_OR_ID'), ...(deviceId ? { deviceId } : {}) });
         console.log(values.json ? JSON.stringify(r) : `Approved: device ${r.deviceId} of ${r.userId}. The device receives its certificate now.`);
         break;
       }

@@ -41,7 +41,7 @@ export function exitCodeOf(code: string | undefined): number {
 
 export const USAGE = `Usage: valise [--profile DIR] [--json] COMMAND ...
 
-  enroll --org org.json --name NAME [--relay URL] [--key-provider passphrase|tpm|pkcs11|os-keystore]
+  enroll --org org.json --name NAME --token TOKEN [--relay URL] [--key-provider passphrase|tpm|pkcs11|os-keystore]
                         join the organisation; shows the comparison code and waits for approval
   start-local --org-name NAME --name NAME     start a local organisation on this machine
   status                where this profile stands
@@ -80,6 +80,7 @@ export function parse(argv: string[]) {
       'org-name': { type: 'string' },
       name: { type: 'string' },
       relay: { type: 'string' },
+      token: { type: 'string' },
       'key-provider': { type: 'string', default: 'passphrase' },
       history: { type: 'string' },
       count: { type: 'string' },

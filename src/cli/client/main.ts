@@ -141,6 +141,7 @@ async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
       const r = await cli.call('joinOrganisation', {
         orgJson: fs.readFileSync(o.org, 'utf8'),
         displayName: o.name,
+        ...(o.token ? { enrolmentToken: o.token } : {}),
         keyProvider: o['key-provider'] as 'passphrase',
         ...(o.relay ? { relayUrl: o.relay } : {}),
         ...(cli.passphrase() ? { passphrase: cli.passphrase()! } : {}),

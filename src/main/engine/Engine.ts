@@ -205,6 +205,7 @@ export class Engine {
 
   private async join(input: ApiInput<'joinOrganisation'>): Promise<ApiResult<'joinOrganisation'>> {
     const org = parseOrgConfig(input.orgJson, input.relayUrl);
+    relayClientOptions(org); // refuses an unencrypted or unpinned relay before anything is created
     const store = await this.createStore(input.keyProvider, input.passphrase);
     this.store = store;
     const identity = generateDeviceIdentity();
@@ -218,6 +219,7 @@ export class Engine {
       identity: identity.identityKeyPair,
       registrationId: identity.registrationId,
       nowMs: this.clock.now(),
+      ...(input.enrolmentToken ? { enrolmentToken: input.enrolmentToken } : {}),
     });
     let submitted;
     try {

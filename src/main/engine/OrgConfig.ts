@@ -5,6 +5,7 @@
 import { DEFAULT_CLASSIFICATIONS, type ClassificationLevel } from '../../shared/model/classification.ts';
 import { OrgConfigSchema, orgKeyBase64, relayPinOf } from '../../shared/model/orgConfig.ts';
 import { parseJson } from '../../shared/parseJson.ts';
+import { relayTransportProblem } from '../../shared/model/relayTransport.ts';
 import { ApiError } from './errors.ts';
 
 export interface OrgConfig {
@@ -54,7 +55,14 @@ export function serializeOrgConfig(c: OrgConfig): string {
   );
 }
 
-/** How to reach the relay of this organisation: with its certificate pinned when org.json names one. */
-export function relayClientOptions(c: Pick<OrgConfig, 'relayPinSha256'>): { pinSha256?: string } {
+/**
+ * How to reach the relay of this organisation: over wss:// with its certificate pinned, or plain on
+ * loopback (shared/model/relayTransport.ts). Every connection of the engine asks here first, so an
+ * org.json that names a ws:// relay elsewhere, or a wss:// one without a pin, is refused with
+ * BAD_ORG_CONFIG saying what to do, and nothing is sent.
+ */
+export function relayClientOptions(c: Pick<OrgConfig, 'relayUrl' | 'relayPinSha256'>): { pinSha256?: string } {
+  const problem = relayTransportProblem(c.relayUrl, c.relayPinSha256);
+  if (problem) throw new ApiError('BAD_ORG_CONFIG', { message: problem });
   return c.relayPinSha256 ? { pinSha256: c.relayPinSha256 } : {};
 }

@@ -48,7 +48,7 @@ export interface FirstRunProps {
   /** Key providers this host offers (the OS key store only in the desktop app). */
   providers: readonly KeyProviderKind[];
   onStartLocal(p: { orgName: string; displayName: string; keyProvider: KeyProviderKind; passphrase?: string }): void;
-  onJoin(p: { orgJson: string; relayUrl?: string; displayName: string; keyProvider: KeyProviderKind; passphrase?: string }): void;
+  onJoin(p: { orgJson: string; relayUrl?: string; displayName: string; enrolmentToken?: string; keyProvider: KeyProviderKind; passphrase?: string }): void;
 }
 
 export function FirstRunScreen({ busy, error, providers, onStartLocal, onJoin }: FirstRunProps) {
@@ -61,11 +61,12 @@ export function FirstRunScreen({ busy, error, providers, onStartLocal, onJoin }:
   const [passphrase, setPassphrase] = useState('');
   const [orgJson, setOrgJson] = useState('');
   const [relayUrl, setRelayUrl] = useState('');
+  const [enrolmentToken, setEnrolmentToken] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const secret = needsSecret ? { passphrase } : {};
     if (mode === 'local') onStartLocal({ orgName, displayName, keyProvider, ...secret });
-    else onJoin({ orgJson, relayUrl: relayUrl || undefined, displayName, keyProvider, ...secret });
+    else onJoin({ orgJson, relayUrl: relayUrl || undefined, displayName, ...(enrolmentToken ? { enrolmentToken } : {}), keyProvider, ...secret });
   };
   return (
     <Centre title={t('firstRun.title')}>
@@ -100,6 +101,10 @@ export function FirstRunScreen({ busy, error, providers, onStartLocal, onJoin }:
             <label>
               {t('firstRun.relay')}
               <input value={relayUrl} onChange={(e) => setRelayUrl(e.target.value)} placeholder="wss://" />
+            </label>
+            <label>
+              {t('firstRun.enrolmentToken')}
+              <input value={enrolmentToken} onChange={(e) => setEnrolmentToken(e.target.value)} maxLength={100} autoComplete="off" spellCheck={false} />
             </label>
           </>
         )}

@@ -28,6 +28,7 @@ export const en = {
   'firstRun.local': 'Start a local organisation on this machine',
   'firstRun.orgFile': 'Organisation file (org.json)',
   'firstRun.relay': 'Relay address',
+  'firstRun.enrolmentToken': 'Enrolment token (from your security officer)',
   'firstRun.displayName': 'Your name',
   'firstRun.orgName': 'Organisation name',
   'firstRun.passphrase': 'Passphrase for this device',

@@ -30,6 +30,7 @@ export const fr: Record<MessageKey, string> = {
   'firstRun.local': 'Créer une organisation locale sur cette machine',
   'firstRun.orgFile': 'Fichier de l’organisation (org.json)',
   'firstRun.relay': 'Adresse du relais',
+  'firstRun.enrolmentToken': 'Jeton d’inscription (remis par le service de sécurité)',
   'firstRun.displayName': 'Votre nom',
   'firstRun.orgName': 'Nom de l’organisation',
   'firstRun.passphrase': 'Phrase secrète de cet appareil',

@@ -48,6 +48,8 @@ export const API_METHODS = {
         orgJson: z.string().min(2).max(256 * 1024),
         relayUrl: z.url().optional(),
         displayName: z.string().trim().min(1).max(100),
+        /** The enrolment token the security officer gave this person; the officer approves no request without it. */
+        enrolmentToken: z.string().trim().max(100).optional(),
         keyProvider: z.enum(KEY_PROVIDERS),
         passphrase: z.string().min(8).max(1024).optional(),
       })

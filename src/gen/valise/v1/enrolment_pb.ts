@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file valise/v1/enrolment.proto.
  */
 export const file_valise_v1_enrolment: GenFile = /*@__PURE__*/
-  fileDesc("Chl2YWxpc2UvdjEvZW5yb2xtZW50LnByb3RvEgl2YWxpc2UudjEiowEKFEVucm9sbWVudFJlcXVlc3RCb2R5Eg4KBm9yZ19pZBgBIAEoCRIRCgl1c2VyX25hbWUYAiABKAkSEwoLZGV2aWNlX25hbWUYAyABKAkSFAoMaWRlbnRpdHlfa2V5GAQgASgMEhcKD3JlZ2lzdHJhdGlvbl9pZBgFIAEoDRIVCg1jcmVhdGVkX2F0X21zGAYgASgDEg0KBW5vbmNlGAcgASgMInMKEkVucm9sbWVudE5vbmNlQm9keRIOCgZvcmdfaWQYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIUCgxyZXF1ZXN0X2hhc2gYAyABKAwSDQoFbm9uY2UYBCABKAwSFAoMaXNzdWVkX2F0X21zGAUgASgDYgZwcm90bzM");
+  fileDesc("Chl2YWxpc2UvdjEvZW5yb2xtZW50LnByb3RvEgl2YWxpc2UudjEivAEKFEVucm9sbWVudFJlcXVlc3RCb2R5Eg4KBm9yZ19pZBgBIAEoCRIRCgl1c2VyX25hbWUYAiABKAkSEwoLZGV2aWNlX25hbWUYAyABKAkSFAoMaWRlbnRpdHlfa2V5GAQgASgMEhcKD3JlZ2lzdHJhdGlvbl9pZBgFIAEoDRIVCg1jcmVhdGVkX2F0X21zGAYgASgDEg0KBW5vbmNlGAcgASgMEhcKD2Vucm9sbWVudF90b2tlbhgIIAEoCSJzChJFbnJvbG1lbnROb25jZUJvZHkSDgoGb3JnX2lkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSFAoMcmVxdWVzdF9oYXNoGAMgASgMEg0KBW5vbmNlGAQgASgMEhQKDGlzc3VlZF9hdF9tcxgFIAEoA2IGcHJvdG8z");
 
 /**
  * @generated from message valise.v1.EnrolmentRequestBody
@@ -58,6 +58,16 @@ export type EnrolmentRequestBody = Message<"valise.v1.EnrolmentRequestBody"> & {
    * @generated from field: bytes nonce = 7;
    */
   nonce: Uint8Array;
+
+  /**
+   * The per-user enrolment token the security officer issued with `valise-admin add-user` (or
+   * `token`) and gave the person out of band. Signed with the rest of the body, so a relay cannot
+   * move the request to another user: the officer's tool approves it only for the user whose token
+   * it carries.
+   *
+   * @generated from field: string enrolment_token = 8;
+   */
+  enrolmentToken: string;
 };
 
 /**
