@@ -9,10 +9,11 @@
 import type { AddressInfo } from 'node:net';
 import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type {
+  RelayResponseSchema} from '../../src/gen/valise/v1/relay_pb.ts';
 import {
   ClientFrameSchema,
   ServerFrameSchema,
-  RelayResponseSchema,
   type ClientFrame,
   type RelayRequest,
   type ServerFrame,
