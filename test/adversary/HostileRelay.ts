@@ -55,7 +55,7 @@ export class HostileConnection {
   }
 
   /** A forged delivery push (a channel change, a wipe, a revocation, an envelope). */
-  push(kind: 'envelope' | 'channelChange' | 'wipe' | 'revocation', id: Uint8Array, payload: Uint8Array, channelId = new Uint8Array(0)): void {
+  push(kind: 'envelope' | 'channelChange' | 'wipe' | 'revocation', id: Uint8Array, payload: Uint8Array, channelId: Uint8Array = new Uint8Array(0)): void {
     const k = { envelope: 1, channelChange: 2, wipe: 3, revocation: 4 }[kind];
     this.toClient({ body: { case: 'push', value: { body: { case: 'delivery', value: { id, kind: k, payload, channelId } } } } });
   }
