@@ -45,7 +45,9 @@ describe('the relay feeds the officer a forged chain', { timeout: 60_000 }, () =
     const ch = await alice.call('createChannel', { name: 'Venue', classification: 1, memberUserIds: ['carol'], policy: DEFAULT_POLICY });
     await alice.call('changeMembers', { channelId: ch.id, add: [{ userId: 'ben', role: 'lead' }] });
     await holdsEpoch(carol, ch.id, 1);
-    const before = Date.now() - 60_000;
+    // Dated after the last genuine change and before the revocation: a time the key was still good.
+    const before = Date.now();
+    await settle(20);
     await sc.org.revokeDevice(ben.device);
     await until(() => (sc.revocationsTo.get('olga') ?? 0) > 0, 10_000, 'the revocation reaches olga');
     await settle(300);

@@ -26,13 +26,15 @@ describe('a stolen-then-revoked lead key signs backdated records', { timeout: 60
     const ch = await alice.call('createChannel', { name: 'Talks', classification: 1, memberUserIds: ['carol'], policy: DEFAULT_POLICY });
     await alice.call('changeMembers', { channelId: ch.id, add: [{ userId: 'ben', role: 'lead' }] });
     await holdsEpoch(carol, ch.id, 1);
-    const before = Date.now() - 60_000;
+    // Dated after the last genuine change and before the revocation: a time the key was still good.
+    const before = Date.now();
+    await settle(20);
     await sc.org.revokeDevice(ben.device);
     // The relay lets the revocation through (withholding it only delays its effect, see SECURITY.md).
     await until(() => (sc.revocationsTo.get('carol') ?? 0) > 0, 10_000, 'the revocation reaches carol');
     await settle(300);
 
-    // Dated a minute before the revocation; a gap of two epochs makes Carol fetch the chain.
+    // A gap of two epochs makes Carol fetch the chain.
     const head = sc.head(ch.id);
     const backdated = forkFrom(ben.device, head, [{ policy: { ...head.policy, allowExport: true } }, { name: 'Talks (open)' }], before);
     const first = sc.forgeChainFor(carol, () => [...sc.chain(ch.id), ...backdated]);
