@@ -11,7 +11,7 @@
  *   signed record with the time it was really signed (not the time it claims).
  * - No rollback, no fork: every state a device takes descends from the one it held.
  * - Convergence: devices fed only what the relay accepted, in any order, end in the same state
- *   once the head reaches them: the chain's last record by a signer valid now.
+ *   once the head reaches them: the chain's last record that a valid lead has vouched for.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -156,9 +156,17 @@ function run(script: { steps: Step[]; devices: { pick: number; answer: number; l
       held = deliver(held, rec, answer);
     }
     if (honest) {
-      // The head reaches every device at last: the last record by a signer valid now.
-      let e = chain.length - 1;
-      while (!(now.device(chain[e]!.signer.userId, chain[e]!.signer.deviceId) && now.member(chain[e]!.signer.userId))) e--;
+      // The head reaches every device at last: the last record before which every record is signed
+      // by someone valid now or vouched for by a later record of a lead valid now.
+      let e = 0;
+      for (let i = 0, unvouched = false; i < chain.length; i++) {
+        const c = chain[i]!;
+        const valid = now.device(c.signer.userId, c.signer.deviceId) && now.member(c.signer.userId);
+        const lead = i === 0 || ['owner', 'lead'].includes(chain[i - 1]!.members.find((m) => m.userId === c.signer.userId)?.role ?? '');
+        if (!valid) unvouched = true;
+        else if (lead) unvouched = false;
+        if (!unvouched) e = i;
+      }
       held = deliver(held, canonical[e]!, () => canonical);
       expect(held && hex(held.hash)).toBe(hex(chain[e]!.hash));
     }

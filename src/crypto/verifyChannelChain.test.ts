@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DAY, NOW, TestOrg, channelId, creation, type TestDevice } from '../../test/crypto/fixtures.ts';
 import { applyChannelChange } from './applyChannelChange.ts';
-import { nextStateFields, signChannelState, type ChannelState } from './ChannelState.ts';
+import { decodeChannelState, nextStateFields, signChannelState, type ChannelState } from './ChannelState.ts';
 import { issueRevocation } from './certificates.ts';
 import { verifyChannelChain, type ChainContext } from './verifyChannelChain.ts';
 
@@ -132,6 +132,23 @@ describe('verifyChannelChain', () => {
     // ...but a device that already held it goes on from there.
     const next = step(ann, { name: 'after' });
     expect(hash(verifyChannelChain(records, ctx(states[1]!, next)))).toBe(hashOf(states[3]!));
+  });
+
+  it("an officer's record vouches for nothing; the officer alone may take an unvouched tail, to pause", () => {
+    const { org, ann, ben, records, states, step, ctx, revoke } = world();
+    org.member('olga', 0, ['security-officer']);
+    const olga = org.device('olga', 1);
+    step(ben, { name: 'by Ben' }); // epoch 1
+    revoke(ben, NOW + 10_000);
+    const pause = sign(olga, states[1]!, { status: 'paused' }, NOW + 20_000);
+    const withPause = [...records, pause];
+    expect(verifyChannelChain(withPause, ctx(null, pause))).toMatchObject({ kind: 'rejected', reason: 'unendorsed', index: 1 });
+    const officer = verifyChannelChain(records, { ...ctx(null), unvouched: 'allow' });
+    expect(officer).toMatchObject({ kind: 'accepted', unvouchedFrom: 1 });
+    expect(hash(officer)).toBe(hashOf(states[1]!));
+    // A lead's later change vouches for all of it.
+    const lead = sign(ann, decodeChannelState(pause), { status: 'active' }, NOW + 30_000);
+    expect(verifyChannelChain([...withPause, lead], ctx(null, lead)).kind).toBe('accepted');
   });
 
   it('trusts no signing time: a valid chain from signers with bad clocks is taken', () => {

@@ -9,9 +9,9 @@
  * - it is taken up to the record that was pushed, which it must contain at its epoch;
  * - each new record follows the one before under `judgeChannelChange`;
  * - a signer's own clock is never trusted: a record whose signer is not valid NOW (revoked or
- *   expired) is taken only when a later record of the same chain, signed by a signer valid now,
- *   extends it, or when the device already held it. The last new record must therefore be
- *   signed by a signer valid now.
+ *   expired) is taken only when a later record of the same chain, signed by a lead or owner of
+ *   the channel who is valid now, extends it, or when the device already held it. A security
+ *   officer's own records (status changes, lowering) are taken but vouch for nothing before them.
  */
 import { bytesEqual, decodeChannelState, type ChannelState } from './ChannelState.ts';
 import { judgeChannelChange, type ChannelChangeResult, type RejectReason } from './applyChannelChange.ts';
@@ -29,9 +29,16 @@ export interface ChainContext {
   now: TrustView;
   /** Every certificate the organisation issued (`OrgTrust.everIssued(now)`), for extended history. */
   ever: TrustView;
+  /**
+   * 'allow' only for a security officer about to pause, resume or wipe: records nobody valid has
+   * vouched for are then taken too (reported in `unvouchedFrom`), so a channel whose last change
+   * came from a key revoked since can still be stopped. Those records stay refused by every
+   * device, since an officer's record vouches for nothing.
+   */
+  unvouched?: 'refuse' | 'allow';
 }
 
-export type ChainResult = ChannelChangeResult & { index?: number };
+export type ChainResult = (ChannelChangeResult & { index?: number }) & { unvouchedFrom?: number };
 
 const refuse = (reason: RejectReason, index?: number): ChainResult => ({ kind: 'rejected', reason, ...(index === undefined ? {} : { index }) });
 
@@ -68,7 +75,8 @@ export function verifyChannelChain(changes: readonly Uint8Array[], ctx: ChainCon
 
   let state = held;
   let rotate = false;
-  let endorsedUpTo = start - 1;
+  // The first record whose signer is not valid now and that no valid lead has extended yet.
+  let unvouchedFrom = -1;
   for (let i = start; i <= end; i++) {
     const next = decode(changes[i]);
     if (!next) return refuse('malformed', i);
@@ -76,13 +84,24 @@ export function verifyChannelChain(changes: readonly Uint8Array[], ctx: ChainCon
     if (next.epoch !== i) return refuse(next.epoch < i ? 'rollback' : 'epoch-gap', i);
     const r = judgeChannelChange(state, next, ctx.ever);
     if (r.kind === 'rejected') return { ...r, index: i };
-    if (validNow(next, ctx.now)) endorsedUpTo = i;
+    if (!validNow(next, ctx.now)) {
+      if (unvouchedFrom < 0) unvouchedFrom = i;
+    } else if (vouches(state, next)) {
+      unvouchedFrom = -1;
+    }
     state = r.state;
     rotate ||= r.rotateSenderKeys;
   }
   // Nothing valid now has extended these: their signer's key may have been used after it was revoked.
-  if (endorsedUpTo < end) return refuse('unendorsed', endorsedUpTo + 1);
-  return { kind: 'accepted', state: state!, rotateSenderKeys: rotate };
+  if (unvouchedFrom >= 0 && ctx.unvouched !== 'allow') return refuse('unendorsed', unvouchedFrom);
+  return { kind: 'accepted', state: state!, rotateSenderKeys: rotate, ...(unvouchedFrom >= 0 ? { unvouchedFrom } : {}) };
+}
+
+/** A lead or owner of the channel (as it stood before the record) vouches for the history it extends. */
+function vouches(prev: ChannelState | null, next: ChannelState): boolean {
+  if (prev === null) return true;
+  const role = prev.members.find((m) => m.userId === next.signer.userId)?.role;
+  return role === 'owner' || role === 'lead';
 }
 
 function validNow(s: ChannelState, now: TrustView): boolean {

@@ -59,16 +59,16 @@ export class HostileScenario extends Scenario {
    * The relay answers `node`'s next chain fetches with `forge(channelId)` instead of the real chain.
    * Resolves the returned promise once an answer went out.
    */
-  forgeChainFor(node: Node, forge: (channelId: Uint8Array) => Uint8Array[]): { answered: Promise<void> } {
+  forgeChainFor(node: Pick<Node, 'userId'>, forge: (channelId: Uint8Array) => Uint8Array[]): { answered: Promise<void>; stop: () => void } {
     let done!: () => void;
     const answered = new Promise<void>((r) => (done = r));
-    this.relay.onClient((f, c) => {
+    const stop = this.relay.onClient((f, c) => {
       if (c.device?.userId !== node.userId || f.body.case !== 'request' || f.body.value.op.case !== 'fetchChannelState') return 'pass';
       c.answer(f.body.value.id, { case: 'channelState', value: { changes: forge(f.body.value.op.value.channelId) } });
       done();
       return 'drop';
     });
-    return { answered };
+    return { answered, stop };
   }
 
   /** A forged channel-change push to every connection of `node`. */

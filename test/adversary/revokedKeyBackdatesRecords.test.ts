@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeChannelState } from '../../src/crypto/index.ts';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
-import { until, type Node } from '../scenarios/harness.ts';
+import { until } from '../scenarios/harness.ts';
 import { HostileScenario, detailsAt, forkFrom, holdsEpoch, settle } from './hostileScenario.ts';
 
 let sc: HostileScenario;
@@ -51,7 +51,7 @@ describe('a stolen-then-revoked lead key signs backdated records', { timeout: 60
     const added = decodeChannelState(genuine[2]!);
     const tail = forkFrom(ben.device, added, [{ members: added.members.map((m) => (m.userId === 'ben' ? { ...m, role: 'owner' as const } : m)) }, { name: 'Talks (Ben)' }], before);
     let answered = false;
-    const forged = sc.forgeChainFor({ userId: 'dave' } as Node, () => [...genuine, ...tail]);
+    const forged = sc.forgeChainFor({ userId: 'dave' }, () => [...genuine, ...tail]);
     void forged.answered.then(() => (answered = true));
     const dave = await sc.join('dave');
     // However Dave first hears of the channel, the relay pushes the record that added him.

@@ -83,8 +83,10 @@ export class OrgChannels {
     });
     const users = [...new Set(decoded.flatMap((c) => [c.signer.userId, ...c.members.map((m) => m.userId)]))];
     for (const c of decoded) await this.d.knowAll(users, c.signer);
-    // Only from epoch 0 of the very channel asked: a relay must not answer with another channel's chain.
-    const r = verifyChannelChain(changes, { channelId, held: null, now: this.d.trust().view(this.d.now()), ever: this.d.trust().everIssued(this.d.now()) });
+    // Only from epoch 0 of the very channel asked: a relay must not answer with another channel's
+    // chain. Records of a key revoked since are taken too, so that the officer can still pause: her
+    // status change vouches for nothing, so no device takes them on her word (src/crypto/README.md).
+    const r = verifyChannelChain(changes, { channelId, held: null, now: this.d.trust().view(this.d.now()), ever: this.d.trust().everIssued(this.d.now()), unvouched: 'allow' });
     if (r.kind === 'rejected') throw new ApiError('CONFLICT', { detail: `channel chain rejected: ${r.reason}` });
     this.verified.set(hex(r.state.channelId), r.state);
     return r.state;
