@@ -88,7 +88,8 @@ export function judgeChannelChange(prev: ChannelState | null, next: ChannelState
     const stay = new Set(next.members.map((m) => m.userId));
     removed = prev.members.some((m) => !stay.has(m.userId));
   }
-  return { kind: 'accepted', state: { ...next, policy: normalisePolicy(next.policy) }, rotateSenderKeys: removed };
+  const policy = normalisePolicy(next.policy);
+  return { kind: 'accepted', state: policy === next.policy ? next : { ...next, policy }, rotateSenderKeys: removed };
 }
 
 function mayChange(prev: ChannelState, next: ChannelState, isSecurityOfficer: boolean): boolean {
