@@ -17,7 +17,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DAY, NOW, TestOrg, creation, type TestDevice } from '../../test/crypto/fixtures.ts';
 import { applyChannelChange } from './applyChannelChange.ts';
-import { decodeChannelState, hex, nextStateFields, signChannelState, type ChannelState } from './ChannelState.ts';
+import { hex } from '../base/hex.ts';
+import { decodeChannelState, nextStateFields, signChannelState, type ChannelState } from './ChannelState.ts';
 import { issueRevocation } from './certificates.ts';
 import { verifyChannelChain } from './verifyChannelChain.ts';
 
