@@ -576,8 +576,8 @@ export class Session {
   }
 
   /**
-   * The channel's whole chain from the relay, each record judged with trust as it stood when it was
-   * signed: how a device added at a later epoch learns the state without trusting the relay.
+   * The channel's whole chain from the relay, judged by `verifyChannelChain`: how a device added at
+   * a later epoch, or that missed changes, learns the state without trusting the relay.
    */
   private async verifiedChain(channelId: Uint8Array, prev: ChannelState | null, pushed: Uint8Array): Promise<ReturnType<typeof verifyChannelChain>> {
     const relay = this.connection.authenticated;
