@@ -17,14 +17,19 @@ import { AdminTool, initOrg } from '../../src/cli/admin/AdminTool.ts';
 import { RelayClient } from '../../src/relay/RelayClient.ts';
 import { orgPublicKeyBytes, type OrgFile } from '../../src/relay/readOrgConfig.ts';
 import { startRelay, type RunningRelay } from '../../src/server/startRelay.ts';
-import { RewritingProxy } from './RewritingProxy.ts';
+import { HostileRelay } from './HostileRelay.ts';
+import type { ClientFrame, ServerFrame } from '../../src/gen/valise/v1/relay_pb.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
 const KDF = { memoryCost: 8192, timeCost: 1, parallelism: 1 };
 let dir: string;
 let org: OrgFile;
 let relay: RunningRelay;
-let proxy: RewritingProxy;
+let proxy: HostileRelay;
+/** Every frame the officer's tool sent, as the relay saw it. */
+let sent: ClientFrame[];
+/** The relay's lie of the moment: rewrites an answer in place, true when it did. */
+let rewrite: (f: ServerFrame) => boolean;
 let tool: AdminTool;
 const devices: RelayClient[] = [];
 
@@ -32,14 +37,21 @@ beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-wrong-person-'));
   org = await initOrg({ dir, relayUrl: 'ws://127.0.0.1:1', passphrase: PASSPHRASE, kdf: KDF });
   relay = await startRelay({ orgId: org.orgId, orgPublicKey: orgPublicKeyBytes(org) });
-  proxy = await new RewritingProxy(relay.url).start();
+  proxy = await HostileRelay.start(relay.url);
+  sent = [];
+  rewrite = () => false;
+  proxy.onClient((f) => {
+    sent.push(f);
+    return 'pass';
+  });
+  proxy.onServer((f) => (rewrite(f) ? [f] : 'pass'));
   tool = await AdminTool.open(dir, PASSPHRASE, proxy.url);
 });
 
 afterEach(async () => {
   for (const d of devices.splice(0)) await d.close().catch(() => undefined);
   await tool.close();
-  await proxy.stop();
+  await proxy.close();
   await relay.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -59,13 +71,13 @@ async function device(userName: string, enrolmentToken: string) {
 /** Every device certificate the officer's tool sent out, as the relay saw it. */
 function issued(): { userId: string; deviceId: number }[] {
   const id = orgIdentity(org.orgId, orgPublicKeyBytes(org));
-  return proxy.sent.flatMap((f) => (f.body.case === 'request' && f.body.value.op.case === 'approveEnrolment' ? [readDeviceCertificate(f.body.value.op.value.deviceCertificate, id)] : []))
+  return sent.flatMap((f) => (f.body.case === 'request' && f.body.value.op.case === 'approveEnrolment' ? [readDeviceCertificate(f.body.value.op.value.deviceCertificate, id)] : []))
     .map((c) => ({ userId: c.userId, deviceId: c.deviceId }));
 }
 
 /** The hostile relay's lie: every pending request "matches" `userId` with device id `deviceId`. */
 function relabelAs(userId: string, deviceId: number): void {
-  proxy.toClient = (f) => {
+  rewrite = (f) => {
     if (f.body.case !== 'response' || f.body.value.result.case !== 'pending') return false;
     for (const p of f.body.value.result.value.pending) {
       p.matchedUserId = userId;
@@ -104,13 +116,13 @@ describe('the officer cannot be led to certify the wrong person', () => {
     const amb = await enrolAmbassador();
     const second = await tool.issueToken('Ambassador');
     relabelAs(amb.userId, 1);
-    proxy.toClient = ((rewritePending) => (f: Parameters<RewritingProxy['toClient']>[0]) => {
+    rewrite = ((rewritePending) => (f: ServerFrame) => {
       if (f.body.case === 'response' && f.body.value.result.case === 'directory') {
         for (const e of f.body.value.result.value.entries) e.deviceCertificates = [];
         return true;
       }
       return rewritePending(f);
-    })(proxy.toClient);
+    })(rewrite);
     const d = await device('Ambassador', second.enrolmentToken);
     await tool.open(d.requestId);
     const code = await d.code();

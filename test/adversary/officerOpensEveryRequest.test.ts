@@ -18,13 +18,18 @@ import { PendingEnrolmentSchema } from '../../src/gen/valise/v1/relay_pb.ts';
 import { RelayClient } from '../../src/relay/RelayClient.ts';
 import { orgPublicKeyBytes, type OrgFile } from '../../src/relay/readOrgConfig.ts';
 import { startRelay, type RunningRelay } from '../../src/server/startRelay.ts';
-import { RewritingProxy } from './RewritingProxy.ts';
+import { HostileRelay } from './HostileRelay.ts';
+import type { ClientFrame, ServerFrame } from '../../src/gen/valise/v1/relay_pb.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
 let dir: string;
 let org: OrgFile;
 let relay: RunningRelay;
-let proxy: RewritingProxy;
+let proxy: HostileRelay;
+/** Every frame the officer's tool sent, as the relay saw it. */
+let sent: ClientFrame[];
+/** The relay's lie of the moment: rewrites an answer in place, true when it did. */
+let rewrite: (f: ServerFrame) => boolean;
 let tool: AdminTool;
 const devices: RelayClient[] = [];
 
@@ -32,14 +37,21 @@ beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-open-one-'));
   org = await initOrg({ dir, relayUrl: 'ws://127.0.0.1:1', passphrase: PASSPHRASE, kdf: { memoryCost: 8192, timeCost: 1, parallelism: 1 } });
   relay = await startRelay({ orgId: org.orgId, orgPublicKey: orgPublicKeyBytes(org) });
-  proxy = await new RewritingProxy(relay.url).start();
+  proxy = await HostileRelay.start(relay.url);
+  sent = [];
+  rewrite = () => false;
+  proxy.onClient((f) => {
+    sent.push(f);
+    return 'pass';
+  });
+  proxy.onServer((f) => (rewrite(f) ? [f] : 'pass'));
   tool = await AdminTool.open(dir, PASSPHRASE, proxy.url);
 });
 
 afterEach(async () => {
   for (const d of devices.splice(0)) await d.close().catch(() => undefined);
   await tool.close();
-  await proxy.stop();
+  await proxy.close();
   await relay.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -54,7 +66,7 @@ async function submit(userName: string): Promise<string> {
 }
 
 /** How many nonces (draws at a code) the officer's tool has issued. */
-const draws = () => proxy.sent.filter((f) => f.body.case === 'request' && f.body.value.op.case === 'issueEnrolmentNonce').length;
+const draws = () => sent.filter((f) => f.body.case === 'request' && f.body.value.op.case === 'issueEnrolmentNonce').length;
 
 describe('the officer opens only the request they pick', () => {
   it('pending draws no code; open draws exactly one, for the request named', async () => {
@@ -87,7 +99,7 @@ describe('the officer opens only the request they pick', () => {
 
   it('names with terminal escapes or bidi controls, even from a relay that forges the request, are printed escaped', async () => {
     const hostile = '\u001b[2J\u001b[1;1HAmbassador\u202Etxt.exe\u0007';
-    proxy.toClient = (f) => {
+    rewrite = (f) => {
       if (f.body.case !== 'response' || f.body.value.result.case !== 'pending') return false;
       f.body.value.result.value.pending.push(create(PendingEnrolmentSchema, { requestId: 'forged\u001b[31m', request: request(hostile), submittedMs: BigInt(Date.now()) }));
       return true;
