@@ -5,6 +5,11 @@
  * code), compare the code the new device shows, and approve it — as `valise-admin pending` and
  * `approve` do for a real organisation. Nothing the relay says is trusted: the request is verified
  * by its own signature and the code computed here from its bytes.
+ *
+ * Unlike valise-admin, no enrolment token is asked for, and the user and next device id come from
+ * the relay's `listPending`: that relay is this app's own, started in this process and listening
+ * on 127.0.0.1 only (Engine.startLocal), so no third party can relabel a request, and the officer
+ * approves on this machine a request made next to her (SECURITY.md, "Known limits").
  */
 import {
   enrolmentCode,
