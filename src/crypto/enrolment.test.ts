@@ -38,6 +38,17 @@ describe('enrolment request', () => {
     expect(() => verifyEnrolmentRequest(toBinary(SignedRecordSchema, r))).toThrow(SignatureError);
     expect(() => verifyEnrolmentRequest(new Uint8Array(5000))).toThrow(CodecError);
   });
+
+  it('signs the enrolment token in, so nobody can move the request to another user\'s token', () => {
+    const { encoded } = createEnrolmentRequest({ ...fields, enrolmentToken: 'aaaaa-bbbbb' });
+    expect(verifyEnrolmentRequest(encoded).enrolmentToken).toBe('aaaaa-bbbbb');
+    expect(verifyEnrolmentRequest(createEnrolmentRequest(fields).encoded).enrolmentToken).toBe('');
+    const r = fromBinary(SignedRecordSchema, encoded);
+    const body = fromBinary(EnrolmentRequestBodySchema, r.body);
+    body.enrolmentToken = 'ccccc-ddddd';
+    r.body = toBinary(EnrolmentRequestBodySchema, body);
+    expect(() => verifyEnrolmentRequest(toBinary(SignedRecordSchema, r))).toThrow(SignatureError);
+  });
 });
 
 describe('relay authentication', () => {

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { AdminError, AdminTool, initOrg } from './AdminTool.ts';
 import { getPassphrase } from './passphrase.ts';
 import { RootKeyFileError } from './RootKeyFile.ts';
+import { EnrolmentTokensError } from './EnrolmentTokens.ts';
 import { RelayRefused, RelayUnavailable } from '../../relay/errors.ts';
 import { OrgConfigError } from '../../relay/readOrgConfig.ts';
 
@@ -157,7 +158,7 @@ async function run(): Promise<void> {
 run().then(
   () => process.exit(0),
   (e: unknown) => {
-    if (e instanceof AdminError || e instanceof RootKeyFileError || e instanceof OrgConfigError) console.error(e.message);
+    if (e instanceof AdminError || e instanceof RootKeyFileError || e instanceof OrgConfigError || e instanceof EnrolmentTokensError) console.error(e.message);
     else if (e instanceof RelayRefused) console.error(`The relay refused: ${e.userMessage} (${e.code})`);
     else if (e instanceof RelayUnavailable) console.error(e.userMessage);
     else console.error('valise-admin failed:', e instanceof Error ? e.message : e);

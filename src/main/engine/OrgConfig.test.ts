@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { orgPublicKeyBytes, readOrgConfig } from '../../relay/readOrgConfig.ts';
-import { parseOrgConfig, serializeOrgConfig } from './OrgConfig.ts';
+import { parseOrgConfig, relayClientOptions, serializeOrgConfig } from './OrgConfig.ts';
 
 const KEY = Buffer.alloc(33, 7).toString('base64');
 
@@ -33,5 +33,13 @@ describe('parseOrgConfig', () => {
     expect(() => parseOrgConfig(JSON.stringify({ orgId: 'acme', orgPublicKey: KEY }))).toThrow(expect.objectContaining({ code: 'BAD_ORG_CONFIG' }));
     expect(parseOrgConfig(JSON.stringify({ orgId: 'acme', orgPublicKey: KEY }), 'ws://127.0.0.1:9').relayUrl).toBe('ws://127.0.0.1:9');
     expect(() => parseOrgConfig('{"orgId":')).toThrow(expect.objectContaining({ code: 'BAD_ORG_CONFIG' }));
+  });
+
+  it('connects over wss:// with the pin, or plain on loopback only', () => {
+    const pin = 'ab'.repeat(32);
+    expect(relayClientOptions({ relayUrl: 'wss://relay.example', relayPinSha256: pin })).toEqual({ pinSha256: pin });
+    expect(relayClientOptions({ relayUrl: 'ws://127.0.0.1:9', relayPinSha256: null })).toEqual({});
+    expect(() => relayClientOptions({ relayUrl: 'ws://relay.example', relayPinSha256: pin })).toThrow(expect.objectContaining({ code: 'BAD_ORG_CONFIG', message: expect.stringMatching(/use wss:\/\//) }));
+    expect(() => relayClientOptions({ relayUrl: 'wss://relay.example', relayPinSha256: null })).toThrow(expect.objectContaining({ code: 'BAD_ORG_CONFIG', message: expect.stringMatching(/relayCertificateSha256/) }));
   });
 });
