@@ -240,6 +240,12 @@ export class AdminTool {
     const { req } = opened;
     if (code.replace(/\s/g, '') !== opened.code) throw new AdminError('The code does not match the one shown on the device. Nothing was approved.', 'ENROLMENT_CODE_MISMATCH');
     const user = await this.resolveUser(o.user);
+    if (!req.enrolmentToken) {
+      throw new AdminError(
+        `Request ${printable(requestId)} carries no enrolment token. Nothing was approved. Have the person enrol again with the token you gave them (an older Valise cannot send one: they must update it first).`,
+        'ENROLMENT_TOKEN_MISMATCH',
+      );
+    }
     if (!this.tokens.matches(user.userId, req.enrolmentToken)) {
       throw new AdminError(
         `Request ${printable(requestId)} does not carry the enrolment token of ${printable(user.userId)} (${printable(user.displayName)}). Nothing was approved. If the request is theirs, have them enrol again with the token you gave them, or issue a new one with "valise-admin token ${printable(user.userId)}".`,
