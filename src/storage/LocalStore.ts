@@ -19,6 +19,7 @@ import { DeliveryRepository } from './repositories/DeliveryRepository.ts';
 import { OutboxRepository } from './repositories/OutboxRepository.ts';
 import { RecordRepository } from './repositories/RecordRepository.ts';
 import { Settings } from './repositories/Settings.ts';
+import { upgradeLegacyIndexes } from './repositories/LegacyIndexes.ts';
 import { SqliteMessageStore } from './repositories/SqliteMessageStore.ts';
 import { BufferedTarget, DirectTarget } from './protocol/StoreTarget.ts';
 import { ProtocolTables, sqliteProtocolStores, type SqliteProtocolStores, type TrustHook } from './protocol/SqliteProtocolStores.ts';
@@ -62,6 +63,8 @@ export class LocalStore {
   private readonly wipeStmts;
   private closed = false;
   private background: BackgroundCheckpoints | null = null;
+  private walHoldsRemoved = false;
+  private readonly messageStore: SqliteMessageStore;
 
   constructor(
     readonly db: Db,
@@ -69,14 +72,16 @@ export class LocalStore {
   ) {
     this.keys = new ChannelKeys(db);
     this.tables = new ProtocolTables(db);
+    this.messageStore = new SqliteMessageStore(db, this.keys);
+    if (upgradeLegacyIndexes(db, this.keys) > 0) this.checkpoint();
     this.repos = {
-      channels: guarded(new ChannelRepository(db)),
-      messages: guarded(new SqliteMessageStore(db, this.keys)),
-      outbox: guarded(new OutboxRepository(db, this.keys)),
-      records: guarded(new RecordRepository(db)),
-      audit: guarded(new AuditLog(db)),
-      settings: guarded(new Settings(db)),
-      deliveries: guarded(new DeliveryRepository(db)),
+      channels: guarded(this.afterWrite, new ChannelRepository(db)),
+      messages: guarded(this.afterWrite, this.messageStore),
+      outbox: guarded(this.afterWrite, new OutboxRepository(db, this.keys)),
+      records: guarded(this.afterWrite, new RecordRepository(db)),
+      audit: guarded(this.afterWrite, new AuditLog(db)),
+      settings: guarded(this.afterWrite, new Settings(db)),
+      deliveries: guarded(this.afterWrite, new DeliveryRepository(db)),
     };
     this.protocol = sqliteProtocolStores(this.tables, DirectTarget, trustHook);
     this.wipeStmts = {
@@ -96,7 +101,9 @@ export class LocalStore {
   /** Runs `fn` in one SQLite transaction; on any error nothing of it is written. */
   transaction<T>(fn: (repos: Repositories) => T): T {
     try {
-      return this.db.transaction(() => fn(this.repos))();
+      const result = this.db.transaction(() => fn(this.repos))();
+      this.afterWrite();
+      return result;
     } catch (e) {
       // A channel key created inside the failed transaction must not linger in the cache.
       this.keys.forgetCache();
@@ -143,6 +150,17 @@ export class LocalStore {
     return { ...result, walTruncated: this.checkpoint() };
   }
 
+  /**
+   * After a commit that removed messages, the WAL still holds the pages as they were before (the
+   * removed words and sealed bodies): truncate it at once. If a reader blocks that, the next write
+   * tries again.
+   */
+  private readonly afterWrite = (): void => {
+    if (this.db.inTransaction) return;
+    if (this.messageStore.takeRemovals()) this.walHoldsRemoved = true;
+    if (this.walHoldsRemoved && this.checkpoint()) this.walHoldsRemoved = false;
+  };
+
   /** Copies the WAL into the database and truncates it to zero bytes; false if a reader blocked it. */
   checkpoint(): boolean {
     const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
@@ -176,7 +194,7 @@ export class LocalStore {
  * Damage deep in the file only shows when a page is read. Turns SQLite's corruption errors from
  * any repository call into StoreCorrupt, so the engine can tell the user instead of failing oddly.
  */
-function guarded<T extends object>(repo: T): T {
+function guarded<T extends object>(after: () => void, repo: T): T {
   return new Proxy(repo, {
     get(target, prop, receiver) {
       const v: unknown = Reflect.get(target, prop, receiver);
@@ -184,6 +202,7 @@ function guarded<T extends object>(repo: T): T {
       return function (this: unknown, ...args: unknown[]) {
         try {
           const r: unknown = (v as (...a: unknown[]) => unknown).apply(target, args);
+          after();
           return r instanceof Promise ? r.catch((e: unknown) => Promise.reject(mapSqliteError(e))) : r;
         } catch (e) {
           throw mapSqliteError(e);

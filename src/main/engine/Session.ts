@@ -1121,12 +1121,7 @@ export class Session {
         if (store === this.otr) {
           this.otr.delete(m.id);
           this.otr.insert(burned);
-        } else {
-          this.d.store.transaction((r) => {
-            r.messages.delete(m.id);
-            r.messages.insert(burned);
-          });
-        }
+        } else this.d.store.messages.setExpiry(m.id, at);
         this.trackExpiry(m.id, m.channelId, at);
       }
     }

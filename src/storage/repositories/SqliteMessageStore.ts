@@ -33,6 +33,7 @@ const PAGE_COLS = 'id, sender, sent_at, received_at, expires_at, body';
 export class SqliteMessageStore implements MessageStore {
   private readonly s;
   private readonly index: ChannelIndexes;
+  private removed = false;
 
   constructor(
     private readonly db: Db,
@@ -57,9 +58,9 @@ export class SqliteMessageStore implements MessageStore {
         )
         .raw(true),
       del: db.prepare('DELETE FROM messages WHERE seq = ?'),
-      expired: db.prepare<[number], { seq: number; channel_id: string }>(
-        'SELECT seq, channel_id FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?',
-      ),
+      setExpiry: db.prepare('UPDATE messages SET expires_at = ? WHERE id = ?'),
+      expired: db.prepare<[number], Row>(`SELECT ${COLS} FROM messages m WHERE m.expires_at IS NOT NULL AND m.expires_at <= ?`),
+      channelRows: db.prepare<[string], Row>(`SELECT ${COLS} FROM messages m WHERE m.channel_id = ?`),
       delChannel: db.prepare('DELETE FROM messages WHERE channel_id = ?'),
       count: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM messages WHERE channel_id = ?'),
     };
@@ -112,18 +113,65 @@ export class SqliteMessageStore implements MessageStore {
   delete(id: string): boolean {
     const row = this.s.get.get(id);
     if (!row) return false;
-    this.index.remove(row.channel_id, row.seq);
-    this.s.del.run(row.seq);
+    this.remove([row]);
     return true;
+  }
+
+  /** Sets when the message disappears (burn-after-reading); the row, its words and its body stay as they are until then. */
+  setExpiry(id: string, expiresAt: number): boolean {
+    return this.s.setExpiry.run(expiresAt, id).changes > 0;
   }
 
   deleteExpired(now: number): number {
     const rows = this.s.expired.all(now);
+    this.remove(rows);
+    return rows.length;
+  }
+
+  /**
+   * True once if messages were removed since the last call: the caller then truncates the WAL, whose
+   * frames still hold the pages as they were before the removal.
+   */
+  takeRemovals(): boolean {
+    const r = this.removed;
+    this.removed = false;
+    return r;
+  }
+
+  /**
+   * Removes rows with their words: the index is handed each message's text to take out. A body that
+   * cannot be opened (its text unknown) leaves no way to find its words, so its channel's index is
+   * rebuilt from the messages that stay.
+   */
+  private remove(rows: Row[]): void {
+    const rebuild = new Set<string>();
     for (const r of rows) {
-      this.index.remove(r.channel_id, r.seq);
+      let text: string | null = null;
+      try {
+        const key = this.keys.forRead(r.channel_id);
+        if (key) text = openBodyText(key, 'message', r.channel_id, r.id, r.body);
+      } catch {
+        text = null;
+      }
+      if (text === null) rebuild.add(r.channel_id);
+      else this.index.remove(r.channel_id, r.seq, text);
       this.s.del.run(r.seq);
     }
-    return rows.length;
+    for (const channelId of rebuild) this.reindex(channelId);
+    if (rows.length > 0) this.removed = true;
+  }
+
+  private reindex(channelId: string): void {
+    const entries: { seq: number; text: string }[] = [];
+    const key = this.keys.forRead(channelId);
+    for (const r of key ? this.s.channelRows.all(channelId) : []) {
+      try {
+        entries.push({ seq: r.seq, text: openBodyText(key!, 'message', channelId, r.id, r.body) });
+      } catch {
+        // Unreadable bodies stay out of the index.
+      }
+    }
+    this.index.rebuild(channelId, entries);
   }
 
   deleteChannel(channelId: string): number {
