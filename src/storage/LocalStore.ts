@@ -12,6 +12,7 @@
 import type { BackgroundCheckpoints } from './BackgroundCheckpoints.ts';
 import type { Db } from './Database.ts';
 import { ChannelKeys } from './ChannelKeys.ts';
+import { ShreddedRowsPurge } from './ShreddedRowsPurge.ts';
 import { mapSqliteError } from './Database.ts';
 import { AuditLog } from './repositories/AuditLog.ts';
 import { ChannelRepository } from './repositories/ChannelRepository.ts';
@@ -65,6 +66,7 @@ export class LocalStore {
   private background: BackgroundCheckpoints | null = null;
   private walHoldsRemoved = false;
   private readonly messageStore: SqliteMessageStore;
+  private readonly purge: ShreddedRowsPurge;
 
   constructor(
     readonly db: Db,
@@ -74,6 +76,11 @@ export class LocalStore {
     this.tables = new ProtocolTables(db);
     this.messageStore = new SqliteMessageStore(db, this.keys);
     if (upgradeLegacyIndexes(db, this.keys) > 0) this.checkpoint();
+    this.purge = new ShreddedRowsPurge(db, {
+      purgeBatch: (channelId, limit) => this.transaction(() => this.messageStore.purgeBatch(channelId, limit)),
+      checkpoint: () => this.checkpoint(),
+    });
+    this.purge.resume();
     this.repos = {
       channels: guarded(this.afterWrite, new ChannelRepository(db)),
       messages: guarded(this.afterWrite, this.messageStore),
@@ -129,16 +136,18 @@ export class LocalStore {
   }
 
   /**
-   * Crypto-shredding wipe of one channel (DESIGN.md §5): destroys its data key, deletes its
-   * messages with their index entries, its sender keys, its outbox rows and its older signed states,
-   * marks it wiped (the latest state stays, so an older one cannot be replayed), then
-   * truncates the WAL so no old page image of it survives there. `secure_delete` zeroes the freed
-   * pages, and FTS5's secure-delete removes the words from the index segments.
+   * Crypto-shredding wipe of one channel (DESIGN.md §5), in one small commit: destroys its data key
+   * and drops its search index (its words), deletes its sender keys, outbox rows, delivery records
+   * and older signed states, marks it wiped (the latest state stays, so an older one cannot be
+   * replayed), then truncates the WAL so no old page image of the key or the index survives there;
+   * `secure_delete` zeroes the freed pages. Its message rows, ciphertext under the destroyed key,
+   * are deleted afterwards in the background (`ShreddedRowsPurge`, resumed at the next open if
+   * interrupted; `purged()` waits for it).
    */
   wipeChannel(channelId: string): WipeResult {
     const result = this.transaction((r) => {
       this.keys.destroy(channelId);
-      const messages = r.messages.deleteChannel(channelId);
+      const messages = r.messages.shredChannel(channelId);
       const senderKeys = this.wipeStmts.senderKeys.run(channelId).changes;
       this.wipeStmts.distributions.run(channelId);
       this.wipeStmts.history.run(channelId, channelId);
@@ -147,7 +156,14 @@ export class LocalStore {
       r.channels.setStatus(channelId, 'wiped');
       return { messages, outbox, senderKeys };
     });
-    return { ...result, walTruncated: this.checkpoint() };
+    const walTruncated = this.checkpoint();
+    if (result.messages > 0) this.purge.add(channelId);
+    return { ...result, walTruncated };
+  }
+
+  /** Resolves once the rows of every wiped channel are deleted and the WAL truncated after them. */
+  purged(): Promise<void> {
+    return this.purge.done();
   }
 
   /**
@@ -180,6 +196,7 @@ export class LocalStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.purge.stop();
     this.background?.stop();
     this.keys.forgetCache();
     try {

@@ -127,7 +127,7 @@ describe('no words left behind: a removed message leaves nothing a key holder ca
     f.store.close();
   });
 
-  it('member removal (the channel is wiped on the removed device) leaves no trace, other channels keep theirs', () => {
+  it('member removal (the channel is wiped on the removed device) leaves no trace, other channels keep theirs', async () => {
     const f = open('removal');
     const gone = markers('talks', 3);
     const kept = markers('other', 50);
@@ -136,7 +136,13 @@ describe('no words left behind: a removed message leaves nothing a key holder ca
     f.store.checkpoint();
     const bodies = [...gone.keys()].map((id) => bodyOf(f.store, id));
     const keyRow = (f.store.db.prepare('SELECT key FROM channel_keys WHERE channel_id = ?').get('talks') as { key: Buffer }).key;
-    expect(f.store.wipeChannel('talks').walTruncated).toBe(true);
+    expect(f.store.wipeChannel('talks')).toMatchObject({ messages: 300, walTruncated: true });
+    // At once: the key and the words are gone; the sealed bodies are noise under a destroyed key.
+    expect(leftBehind(f, [...[...gone.values()].flatMap(traces), keyRow])).toEqual([]);
+    expect(f.store.messages.latest('talks', 50)).toEqual([]);
+    // Then the rows themselves go, in the background.
+    await f.store.purged();
+    expect(f.store.db.prepare("SELECT count(*) AS n FROM messages WHERE channel_id = 'talks'").get()).toEqual({ n: 0 });
     expect(leftBehind(f, [...[...gone.values()].flatMap(traces), ...bodies, keyRow])).toEqual([]);
     expect(leftBehind(f, [...kept.values()].map((w) => Buffer.from(w.slice(-12)))).length).toBeGreaterThan(0);
     f.store.close();

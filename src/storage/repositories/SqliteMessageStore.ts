@@ -6,7 +6,6 @@
 import type { Db } from '../Database.ts';
 import { openBodyText, sealBody } from '../BodyCipher.ts';
 import type { ChannelKeys } from '../ChannelKeys.ts';
-import { MessageUnreadable } from '../errors.ts';
 import { ChannelIndexes } from './ChannelIndexes.ts';
 import { searchTerms, type MessagePage, type MessageStore, type NewMessage, type SearchOptions, type StoredMessage } from './MessageStore.ts';
 
@@ -62,7 +61,9 @@ export class SqliteMessageStore implements MessageStore {
       expired: db.prepare<[number], Row>(`SELECT ${COLS} FROM messages m WHERE m.expires_at IS NOT NULL AND m.expires_at <= ?`),
       channelRows: db.prepare<[string], Row>(`SELECT ${COLS} FROM messages m WHERE m.channel_id = ?`),
       delChannel: db.prepare('DELETE FROM messages WHERE channel_id = ?'),
-      count: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM messages WHERE channel_id = ?'),
+      countAll: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM messages WHERE channel_id = ?'),
+      // The build has SQLITE_ENABLE_UPDATE_DELETE_LIMIT; the primary key orders the batch.
+      purge: db.prepare('DELETE FROM messages WHERE channel_id = ? LIMIT ?'),
     };
   }
 
@@ -82,6 +83,12 @@ export class SqliteMessageStore implements MessageStore {
     return row ? this.decode(row) : null;
   }
 
+  /*
+   * A wiped channel is crypto-shredded at once (its key row and its index go in one small commit)
+   * and its ciphertext rows are deleted afterwards in bounded batches (`purgeBatch`). Until then its
+   * rows are unreadable noise: every read treats a channel without a key as empty.
+   */
+
   latest(channelId: string, limit: number, page?: MessagePage): StoredMessage[] {
     let rows: PageRow[];
     if (!page?.before) {
@@ -93,7 +100,7 @@ export class SqliteMessageStore implements MessageStore {
     }
     if (rows.length === 0) return [];
     const key = this.keys.forRead(channelId);
-    if (!key) throw new MessageUnreadable();
+    if (!key) return [];
     const out = new Array<StoredMessage>(rows.length);
     for (let i = rows.length - 1, j = 0; i >= 0; i--, j++) {
       const [id, sender, sentAt, receivedAt, expiresAt, body] = rows[i]!;
@@ -107,7 +114,10 @@ export class SqliteMessageStore implements MessageStore {
     if (terms.length === 0) return [];
     const match = terms.map((t, i) => `"${t}"${i === terms.length - 1 ? '*' : ''}`).join(' ');
     const seqs = this.index.match(match, opts.limit ?? 50, opts.channelId);
-    return seqs.map((seq) => this.s.bySeq.get(seq)).filter((r): r is Row => r !== undefined).map((r) => this.decode(r));
+    return seqs
+      .map((seq) => this.s.bySeq.get(seq))
+      .map((r) => (r ? this.decode(r) : null))
+      .filter((m): m is StoredMessage => m !== null);
   }
 
   delete(id: string): boolean {
@@ -179,18 +189,32 @@ export class SqliteMessageStore implements MessageStore {
     return this.s.delChannel.run(channelId).changes;
   }
 
+  /**
+   * The quick half of a wipe, once the channel's key is destroyed: drops the channel's index (its
+   * words) and returns how many ciphertext rows `purgeBatch` has left to delete.
+   */
+  shredChannel(channelId: string): number {
+    this.index.drop(channelId);
+    return this.s.countAll.get(channelId)!.n;
+  }
+
+  /** Deletes up to `limit` rows of a shredded channel; returns how many it deleted. */
+  purgeBatch(channelId: string, limit: number): number {
+    return this.s.purge.run(channelId, limit).changes;
+  }
+
   /** Forget cached index tables (after a rollback that may have undone their creation). */
   forgetCache(): void {
     this.index.forgetCache();
   }
 
   count(channelId: string): number {
-    return this.s.count.get(channelId)!.n;
+    return this.keys.forRead(channelId) ? this.s.countAll.get(channelId)!.n : 0;
   }
 
-  private decode(r: Row): StoredMessage {
+  private decode(r: Row): StoredMessage | null {
     const key = this.keys.forRead(r.channel_id);
-    if (!key) throw new MessageUnreadable();
+    if (!key) return null;
     return {
       id: r.id,
       channelId: r.channel_id,
