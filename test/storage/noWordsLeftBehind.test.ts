@@ -101,6 +101,21 @@ describe('no words left behind: a removed message leaves nothing a key holder ca
     expect(leftBehind(f, secrets)).toEqual([]);
   });
 
+  it('expiry of a few messages among many (each taken out of the index on its own) leaves no trace', () => {
+    const f = open('expiry-few');
+    const gone = markers('talks', 100);
+    fill(f.store, 'talks', gone, { expiresAt: 5_000 });
+    const bodies = [...gone.keys()].map((id) => bodyOf(f.store, id));
+    f.store.checkpoint();
+    const { n } = f.store.db.prepare("SELECT n FROM channel_indexes WHERE channel_id = 'talks'").get() as { n: number };
+    expect(f.store.messages.deleteExpired(6_000)).toBe(gone.size);
+    // The same index table, not a rebuilt one.
+    expect(f.store.db.prepare("SELECT n FROM channel_indexes WHERE channel_id = 'talks'").get()).toEqual({ n });
+    expect(leftBehind(f, [...[...gone.values()].flatMap(traces), ...bodies])).toEqual([]);
+    expect(f.store.messages.search('keep talking', { channelId: 'talks', limit: 500 })).toHaveLength(300 - gone.size);
+    f.store.close();
+  });
+
   it('burn-after-reading: read messages, once their grace period ends, leave no trace', () => {
     const f = open('burn');
     const gone = markers('talks', 5);
