@@ -77,7 +77,7 @@ export class LocalStore {
     this.messageStore = new SqliteMessageStore(db, this.keys);
     if (upgradeLegacyIndexes(db, this.keys) > 0) this.checkpoint();
     this.purge = new ShreddedRowsPurge(db, {
-      purgeBatch: (channelId, limit) => this.transaction(() => this.messageStore.purgeBatch(channelId, limit)),
+      purgeBatch: (channelId, limit) => this.withoutFsync(() => this.transaction(() => this.messageStore.purgeBatch(channelId, limit))),
       checkpoint: () => this.checkpoint(),
     });
     this.purge.resume();
@@ -176,6 +176,22 @@ export class LocalStore {
     if (this.messageStore.takeRemovals()) this.walHoldsRemoved = true;
     if (this.walHoldsRemoved && this.checkpoint()) this.walHoldsRemoved = false;
   };
+
+  /**
+   * Runs one commit that need not be durable at once (synchronous=NORMAL: no fsync of its own; the
+   * next FULL commit or checkpoint syncs it). For deleting rows of a shredded channel: if a power
+   * cut undoes such a commit, the rows are found and deleted again at the next open.
+   */
+  private withoutFsync<T>(fn: () => T): T {
+    const level = this.db.pragma('synchronous', { simple: true }) as number;
+    if (level <= 1) return fn();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return fn();
+    } finally {
+      this.db.pragma(`synchronous = ${level}`);
+    }
+  }
 
   /** Copies the WAL into the database and truncates it to zero bytes; false if a reader blocked it. */
   checkpoint(): boolean {
