@@ -172,9 +172,14 @@ export class LocalStore {
    * tries again.
    */
   private readonly afterWrite = (): void => {
-    if (this.db.inTransaction) return;
+    if (this.db.inTransaction || !this.db.open) return;
     if (this.messageStore.takeRemovals()) this.walHoldsRemoved = true;
-    if (this.walHoldsRemoved && this.checkpoint()) this.walHoldsRemoved = false;
+    if (!this.walHoldsRemoved) return;
+    try {
+      if (this.checkpoint()) this.walHoldsRemoved = false;
+    } catch {
+      // The write itself succeeded; the truncation is tried again after the next one.
+    }
   };
 
   /**

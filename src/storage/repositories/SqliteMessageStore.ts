@@ -2,6 +2,10 @@
  * Messages in the encrypted database: the body sealed with the channel's data key, the words in the
  * channel's contentless FTS5 index (ChannelIndexes).
  * All methods are synchronous so they can run inside one transaction with other repositories.
+ *
+ * A wiped channel is crypto-shredded at once (its key row and its index go in one small commit)
+ * and its ciphertext rows are deleted afterwards in bounded batches (`purgeBatch`). Until then its
+ * rows are unreadable noise: every read treats a channel without a key as empty.
  */
 import type { Db } from '../Database.ts';
 import { openBodyText, sealBody } from '../BodyCipher.ts';
@@ -85,12 +89,6 @@ export class SqliteMessageStore implements MessageStore {
     const row = this.s.get.get(id);
     return row ? this.decode(row) : null;
   }
-
-  /*
-   * A wiped channel is crypto-shredded at once (its key row and its index go in one small commit)
-   * and its ciphertext rows are deleted afterwards in bounded batches (`purgeBatch`). Until then its
-   * rows are unreadable noise: every read treats a channel without a key as empty.
-   */
 
   latest(channelId: string, limit: number, page?: MessagePage): StoredMessage[] {
     let rows: PageRow[];
