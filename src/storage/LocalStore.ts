@@ -18,7 +18,12 @@ import { ChannelRepository } from './repositories/ChannelRepository.ts';
 import { DeliveryRepository } from './repositories/DeliveryRepository.ts';
 import { OutboxRepository } from './repositories/OutboxRepository.ts';
 import { RecordRepository } from './repositories/RecordRepository.ts';
+import { PausedReasonRepository, RotationRepository } from './repositories/ChannelNotes.ts';
+import { ReadMarkRepository } from './repositories/ReadMarkRepository.ts';
+import { ReceivedMarkers } from './repositories/ReceivedMarkers.ts';
+import { SafetyNumberRepository } from './repositories/SafetyNumberRepository.ts';
 import { Settings } from './repositories/Settings.ts';
+import { WipeRepository } from './repositories/WipeRepository.ts';
 import { SqliteMessageStore } from './repositories/SqliteMessageStore.ts';
 import { BufferedTarget, DirectTarget } from './protocol/StoreTarget.ts';
 import { ProtocolTables, sqliteProtocolStores, type SqliteProtocolStores, type TrustHook } from './protocol/SqliteProtocolStores.ts';
@@ -30,7 +35,14 @@ export interface Repositories {
   records: RecordRepository;
   audit: AuditLog;
   settings: Settings;
+  /** Dedupe markers of processed relay items. */
+  received: ReceivedMarkers;
   deliveries: DeliveryRepository;
+  wipes: WipeRepository;
+  readMarks: ReadMarkRepository;
+  safetyNumbers: SafetyNumberRepository;
+  rotations: RotationRepository;
+  pausedReasons: PausedReasonRepository;
 }
 
 export interface UnitOfWork {
@@ -76,7 +88,13 @@ export class LocalStore {
       records: guarded(new RecordRepository(db)),
       audit: guarded(new AuditLog(db)),
       settings: guarded(new Settings(db)),
+      received: guarded(new ReceivedMarkers(db)),
       deliveries: guarded(new DeliveryRepository(db)),
+      wipes: guarded(new WipeRepository(db)),
+      readMarks: guarded(new ReadMarkRepository(db)),
+      safetyNumbers: guarded(new SafetyNumberRepository(db)),
+      rotations: guarded(new RotationRepository(db)),
+      pausedReasons: guarded(new PausedReasonRepository(db)),
     };
     this.protocol = sqliteProtocolStores(this.tables, DirectTarget, trustHook);
     this.wipeStmts = {

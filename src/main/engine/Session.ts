@@ -79,7 +79,7 @@ import { StoreFaults } from './storeFaults.ts';
 import { WalSync } from '../../server/store/WalSync.ts';
 import { RetentionScheduler } from './RetentionScheduler.ts';
 import { channelView, hex, messageView, summaryOf, unhex } from './views.ts';
-import { WipeTracker, type WipeRecord } from './WipeTracker.ts';
+import { WipeTracker } from './WipeTracker.ts';
 
 export interface MeRecord {
   userId: string;
@@ -121,16 +121,6 @@ interface ChannelEntry {
   state: ChannelState;
   pausedReason: string | null;
 }
-
-const SETTINGS = {
-  prekeysReady: 'engine.prekeysReady',
-  pausedReasons: 'engine.pausedReasons',
-  readUpTo: 'engine.readUpTo',
-  verified: 'engine.verified',
-  wipes: 'engine.wipes',
-  rotatedAt: 'engine.rotatedAt',
-  ui: 'ui.settings',
-} as const;
 
 const BURN_GRACE_MS = 10_000;
 /** How long receipts are gathered before they are sent. */
@@ -200,20 +190,20 @@ export class Session {
     this.tryTrust(() => this.trust.addMemberCertificate(unhex(d.me.memberCertificate)));
     this.tryTrust(() => this.trust.addDeviceCertificate(unhex(d.me.deviceCertificate)));
 
-    const reasons = d.store.repos.settings.get<Record<string, string>>(SETTINGS.pausedReasons) ?? {};
+    const reasons = d.store.repos.pausedReasons.all();
     for (const rec of d.store.repos.channels.list()) {
       try {
         const state = decodeChannelState(rec.state);
         // Reasons kept in settings are from before the reason was part of the signed state.
-        this.channels.set(rec.id, { state: { ...state, status: rec.status }, pausedReason: state.pausedReason ?? reasons[rec.id] ?? null });
+        this.channels.set(rec.id, { state: { ...state, status: rec.status }, pausedReason: state.pausedReason ?? reasons.get(rec.id) ?? null });
       } catch (e) {
         d.log.warn({ err: toApiError(e).toLog() }, 'stored channel state unreadable');
       }
     }
-    for (const [id, epoch] of Object.entries(d.store.repos.settings.get<Record<string, number>>(SETTINGS.rotatedAt) ?? {})) this.rotatedAt.set(id, epoch);
-    const wipes = d.store.repos.settings.get<{ record: Omit<WipeRecord, 'confirmed'> & { confirmed: [string, number][] }; command: string }[]>(SETTINGS.wipes) ?? [];
-    this.wipes.restore(wipes.map((w) => ({ ...w.record, confirmed: new Map(w.record.confirmed) })));
-    for (const w of wipes) this.wipeCommands.set(w.record.channelId, { ...decodeWipeCommand(unhex(w.command)) });
+    for (const [id, epoch] of d.store.repos.rotations.all()) this.rotatedAt.set(id, epoch);
+    const wipes = d.store.repos.wipes.list();
+    this.wipes.restore(wipes.map((w) => ({ ...w, confirmed: new Map(w.confirmed.map((c) => [`${c.userId}/${c.deviceId}`, c.at])) })));
+    for (const w of wipes) if (w.command.length > 0) this.wipeCommands.set(w.channelId, decodeWipeCommand(w.command));
 
     this.peers = new Peers(d.store.protocol, this.meRef, this.trust, () => d.clock.now());
     this.channelCipher = new ChannelCipher(d.store.protocol.senderKey, this.meRef);
@@ -230,7 +220,7 @@ export class Session {
     this.pipeline = new ReceivePipeline<Received>({
       unit: {
         seen: (id) => {
-          if (!d.store.repos.settings.wasReceived(id)) return false;
+          if (!d.store.repos.received.wasReceived(id)) return false;
           this.ahead.discard(id);
           this.decoded.delete(id);
           return true;
@@ -328,11 +318,11 @@ export class Session {
     await this.refreshDirectory(c);
     const s = this.d.store.repos.settings;
     const now = this.d.clock.now();
-    const upload = s.get<boolean>(SETTINGS.prekeysReady)
+    const upload = s.get('engine.prekeysReady')
       ? await this.deviceKeys.topUp(await c.request({ case: 'prekeyCount', value: {} }, 'prekeyCount'), now)
       : await this.deviceKeys.initialise(now);
     await this.uploadPrekeys(c, upload);
-    s.set(SETTINGS.prekeysReady, true);
+    s.set('engine.prekeysReady', true);
   }
 
   private async uploadPrekeys(c: RelayClient, u: Awaited<ReturnType<DeviceKeys['topUp']>>): Promise<void> {
@@ -607,7 +597,7 @@ export class Session {
   /** Inside the unit of work: what must commit together with the protocol state and the marker. */
   private keep(uow: UnitOfWork, id: string, v: Received | null): void {
     uow.write((r) => {
-      r.settings.markReceived(id, this.d.clock.now());
+      r.received.markReceived(id, this.d.clock.now());
       if (v?.type === 'message' && v.disk) r.messages.insert(v.message);
       if (v?.type === 'channel') {
         r.channels.save({
@@ -627,7 +617,7 @@ export class Session {
   /** Bad input: dropped for good, with its marker and a content-free audit entry in the same commit. */
   private reject(uow: UnitOfWork, del: Delivery, e: unknown): void {
     uow.write((r) => {
-      r.settings.markReceived(del.id, this.d.clock.now());
+      r.received.markReceived(del.id, this.d.clock.now());
       r.audit.append({ actor: 'relay', action: 'delivery-dropped', subject: `${del.kind} ${del.id}`, detail: faultCode(e), at: this.d.clock.now() });
     });
   }
@@ -711,7 +701,7 @@ export class Session {
 
   private saveRotation(channelId: string, epoch: number): void {
     this.rotatedAt.set(channelId, epoch);
-    this.d.store.repos.settings.set(SETTINGS.rotatedAt, Object.fromEntries(this.rotatedAt));
+    this.d.store.repos.rotations.set(channelId, epoch);
   }
 
   /** Someone enrolled after our last directory look: fetch it again before judging what they sent. */
@@ -777,7 +767,7 @@ export class Session {
       this.d.log.warn({ kind: del.kind, err: toApiError(e).toLog() }, 'delivery dropped');
       try {
         this.d.store.transaction((r) => {
-          r.settings.markReceived(del.id, this.d.clock.now());
+          r.received.markReceived(del.id, this.d.clock.now());
           r.audit.append({ actor: 'relay', action: 'delivery-dropped', subject: `${del.kind} ${del.id}`, detail: faultCode(e), at: this.d.clock.now() });
         });
         this.connection.authenticated?.ack([unhex(del.id)]);
@@ -995,7 +985,7 @@ export class Session {
   }
 
   private readUpTo(): Record<string, { sentAt: number; id: string }> {
-    this.readMarks ??= this.d.store.repos.settings.get(SETTINGS.readUpTo) ?? {};
+    this.readMarks ??= Object.fromEntries(this.d.store.repos.readMarks.all());
     return this.readMarks;
   }
 
@@ -1020,7 +1010,7 @@ export class Session {
     const now = this.d.clock.now();
     const view = this.trust.view(now);
     const myKey = this.d.identity.identityKeyPair.publicKey;
-    const verified = this.d.store.repos.settings.get<Record<string, string>>(SETTINGS.verified) ?? {};
+    const verified = this.d.store.repos.safetyNumbers;
     const members = [];
     for (const m of e.state.members) {
       const cert = view.member(m.userId);
@@ -1032,7 +1022,7 @@ export class Session {
         devices.push({
           deviceId: String(dc.deviceId),
           safetyNumber: formatSafetyNumber(digits),
-          verified: verified[`${dc.userId}.${dc.deviceId}`] === digits,
+          verified: verified.verified(dc.userId, String(dc.deviceId)) === digits,
           identityChanged: await this.peers.sessions.identityChanged(ref).catch(() => false),
           lastSeenAt: this.lastSeen.get(`${dc.userId}/${dc.deviceId}`) ?? null,
           revoked: false,
@@ -1109,7 +1099,7 @@ export class Session {
       this.flushReceipts();
     }
     const all = { ...this.readUpTo(), [input.channelId]: { sentAt: target.sentAt, id: target.id } };
-    this.d.store.repos.settings.set(SETTINGS.readUpTo, all);
+    this.d.store.repos.readMarks.set(input.channelId, all[input.channelId]!);
     this.readMarks = all;
     if (e.state.policy.burnAfterReading) {
       const at = this.d.clock.now() + (this.d.burnGraceMs ?? BURN_GRACE_MS);
@@ -1285,11 +1275,7 @@ export class Session {
     const e = this.entry(channelId);
     // The reason travels in the signed state, so every member shows the same one.
     await this.change(channelId, { status: paused ? 'paused' : 'active', pausedReason: paused && reason ? reason : undefined }, (me) => mayPauseOrWipe(channelView(e.state, null), me));
-    const reasons = this.d.store.repos.settings.get<Record<string, string>>(SETTINGS.pausedReasons) ?? {};
-    if (channelId in reasons) {
-      delete reasons[channelId];
-      this.d.store.repos.settings.set(SETTINGS.pausedReasons, reasons);
-    }
+    this.d.store.repos.pausedReasons.delete(channelId);
     const summary = this.summary(channelId);
     this.d.emit({ type: 'channelChanged', channel: summary });
     return summary;
@@ -1311,7 +1297,7 @@ export class Session {
     );
     this.wipes.issue(input.channelId, hex(cmd.hash), now, expected);
     this.wipeCommands.set(input.channelId, cmd);
-    this.saveWipes(encoded);
+    this.d.store.repos.wipes.issue({ channelId: input.channelId, commandHash: hex(cmd.hash), issuedAt: now, command: encoded, expected });
     await relay.request({ case: 'sendWipe', value: { wipe: encoded } }, 'sent');
     if (member) {
       this.wipeLocal(input.channelId, 'wiped');
@@ -1378,23 +1364,12 @@ export class Session {
     return { ...summaryOf(view, this.meView, this.d.clock.now(), { unread: 0, lastMessageAt: null }), member: false };
   }
 
-  private saveWipes(latestEncoded?: Uint8Array): void {
-    const s = this.d.store.repos.settings;
-    const prev = s.get<{ record: { channelId: string }; command: string }[]>(SETTINGS.wipes) ?? [];
-    const commands = new Map(prev.map((p) => [p.record.channelId, p.command]));
-    if (latestEncoded) commands.set(hex(decodeWipeCommand(latestEncoded).channelId), hex(latestEncoded));
-    s.set(
-      SETTINGS.wipes,
-      this.wipes.snapshot().map((w) => ({ record: { ...w, confirmed: [...w.confirmed.entries()] }, command: commands.get(w.channelId) ?? '' })),
-    );
-  }
-
   private countReceipt(channelId: string, device: DeviceRef, at: number): void {
     const cmd = this.wipeCommands.get(channelId);
     if (!cmd) return;
     const r = this.wipes.confirm(channelId, hex(cmd.hash), device.userId, String(device.deviceId), at);
     if (!r) return;
-    this.saveWipes();
+    this.d.store.repos.wipes.confirm(channelId, device.userId, String(device.deviceId), at);
     this.d.emit({ type: 'wipeProgress', channelId, confirmed: r.confirmed, total: r.total });
   }
 
@@ -1408,14 +1383,16 @@ export class Session {
     const now = this.d.clock.now();
     const devices = this.trust.devicesOf(input.userId, now).filter((dc) => input.deviceId === undefined || String(dc.deviceId) === input.deviceId);
     if (devices.length === 0) throw new ApiError('NOT_FOUND');
-    const verified = this.d.store.repos.settings.get<Record<string, string>>(SETTINGS.verified) ?? {};
+    const verified: [string, string, string][] = [];
     for (const dc of devices) {
       const digits = safetyNumber(this.d.me.userId, this.d.identity.identityKeyPair.publicKey, dc.userId, dc.identityKey).digits;
       if (input.safetyNumber !== undefined && input.safetyNumber.replace(/\D/g, '') !== digits) throw new ApiError('SAFETY_NUMBER_MISMATCH');
       await this.peers.sessions.approveIdentity({ userId: dc.userId, deviceId: dc.deviceId });
-      verified[`${dc.userId}.${dc.deviceId}`] = digits;
+      verified.push([dc.userId, String(dc.deviceId), digits]);
     }
-    this.d.store.repos.settings.set(SETTINGS.verified, verified);
+    this.d.store.transaction((r) => {
+      for (const [userId, deviceId, digits] of verified) r.safetyNumbers.verify(userId, deviceId, digits);
+    });
     return { verified: true };
   }
 
