@@ -9,7 +9,7 @@ import pino from 'pino';
 import type { ChannelState } from '../../src/crypto/index.ts';
 import type { ApiEvent } from '../../src/shared/api/events.ts';
 import { DEFAULT_POLICY, type ChannelPolicy } from '../../src/shared/model/policy.ts';
-import type { RelayClient } from '../../src/server/client/RelayClient.ts';
+import type { RelayClient } from '../../src/relay/RelayClient.ts';
 import { ManualClock } from '../../src/main/engine/Clock.ts';
 import type { OrgConfig } from '../../src/main/engine/OrgConfig.ts';
 import type { SessionContext } from '../../src/main/engine/session/SessionContext.ts';

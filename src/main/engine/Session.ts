@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { ChannelCipher, DeviceKeys, decodeChannelState, signAuthChallenge, type DeviceIdentity, type OrgTrust } from '../../crypto/index.ts';
 import { MemoryMessageStore, profilePaths, type LocalStore } from '../../storage/index.ts';
-import type { RelayClient } from '../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../relay/RelayClient.ts';
 import type { RelayPush } from '../../gen/valise/v1/relay_pb.ts';
 import type { ApiEvent } from '../../shared/api/events.ts';
 import type { ApiInput, ApiResult } from '../../shared/api/methods.ts';

@@ -1,7 +1,7 @@
 /** What a member (or an officer) does to a channel: create it, change members, policy or classification, pause, wipe. */
 import { randomBytes } from 'node:crypto';
 import { signWipeCommand, verifyWipeCommand } from '../../../crypto/index.ts';
-import type { RelayClient } from '../../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../../relay/RelayClient.ts';
 import type { ApiInput, ApiResult } from '../../../shared/api/methods.ts';
 import type { ChannelDetails, ChannelSummary } from '../../../shared/api/schemas.ts';
 import { normalisePolicy, type ChannelPolicy } from '../../../shared/model/policy.ts';

@@ -3,7 +3,7 @@
  * the relay's directory when someone unknown shows up (throttled), and the people it names.
  */
 import { OrgTrust, orgIdentity, type DeviceRef } from '../../../crypto/index.ts';
-import type { RelayClient } from '../../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../../relay/RelayClient.ts';
 import type { Person } from '../../../shared/api/schemas.ts';
 import { unhex } from '../views.ts';
 import type { SessionContext } from './SessionContext.ts';

@@ -1,6 +1,6 @@
 /** A security officer acting on channels this device is not (or no longer) a member of: listing, pausing, the state to wipe. */
 import type { ChannelState, DeviceRef } from '../../../crypto/index.ts';
-import type { RelayClient } from '../../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../../relay/RelayClient.ts';
 import type { ApiResult } from '../../../shared/api/methods.ts';
 import type { ChannelSummary } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../errors.ts';

@@ -1,6 +1,6 @@
 /** New channel states signed by this device: checked as every member will check them, then handed to the relay. */
 import { applyChannelChange, nextStateFields, signChannelState, type ChannelState, type ChannelStateFields } from '../../../crypto/index.ts';
-import type { RelayClient } from '../../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../../relay/RelayClient.ts';
 import { ApiError, toApiError } from '../errors.ts';
 import type { Me } from '../policyRules.ts';
 import { hex } from '../views.ts';

@@ -5,7 +5,7 @@
  * and the event loop stays responsive (a catch-up may be running).
  */
 import { orderedId, type DeviceRef } from '../../../crypto/index.ts';
-import type { RelayClient } from '../../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../../relay/RelayClient.ts';
 import type { DeliveryBook } from '../DeliveryBook.ts';
 import { toApiError } from '../errors.ts';
 import type { Peers } from '../Peers.ts';

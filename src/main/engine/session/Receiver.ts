@@ -6,7 +6,7 @@
  * decrypted ahead in a worker thread.
  */
 import { ChannelCipher, GroupDecryptWorker, decodeContent, decodeEnvelope, type DeviceRef } from '../../../crypto/index.ts';
-import type { RelayClient } from '../../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../../relay/RelayClient.ts';
 import type { UnitOfWork } from '../../../storage/index.ts';
 import { DecryptAhead, type AheadPlan } from '../DecryptAhead.ts';
 import { toApiError } from '../errors.ts';
@@ -14,7 +14,7 @@ import { Peers } from '../Peers.ts';
 import { ReceivePipeline, type BatchScope, type Delivery } from '../ReceivePipeline.ts';
 import { RedeliveryNeeded, classifyReceiveError } from '../receiveFault.ts';
 import { StoreFaults } from '../storeFaults.ts';
-import { WalSync } from '../../../server/store/WalSync.ts';
+import { WalSync } from '../../../base/WalSync.ts';
 import { hex, unhex } from '../views.ts';
 import { channelRecord, type ChannelBook } from './ChannelBook.ts';
 import type { Directory } from './Directory.ts';

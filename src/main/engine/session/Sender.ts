@@ -5,7 +5,7 @@
  * device that can be reached.
  */
 import { encodeContent, encodeEnvelope, orderedId, type ChannelCipher, type ChannelState, type DeviceRef } from '../../../crypto/index.ts';
-import type { RelayClient } from '../../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../../relay/RelayClient.ts';
 import type { StoredMessage } from '../../../storage/index.ts';
 import type { ApiInput } from '../../../shared/api/methods.ts';
 import type { DeliveryBook } from '../DeliveryBook.ts';

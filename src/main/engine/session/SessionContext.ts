@@ -1,7 +1,7 @@
 /** What every part of an unlocked session shares: the profile store, time, logging, events and who I am. */
 import type { Logger } from 'pino';
 import type { DeviceIdentity, DeviceRef } from '../../../crypto/index.ts';
-import type { RelayClient } from '../../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../../relay/RelayClient.ts';
 import type { LocalStore } from '../../../storage/index.ts';
 import type { ApiEvent } from '../../../shared/api/events.ts';
 import type { OrgRole } from '../../../shared/model/roles.ts';

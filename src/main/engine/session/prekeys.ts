@@ -1,6 +1,6 @@
 /** This device's prekeys on the relay: generated and uploaded once, topped up on each connection and when the relay runs low. */
 import type { DeviceKeys } from '../../../crypto/index.ts';
-import type { RelayClient } from '../../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../../relay/RelayClient.ts';
 import type { Settings } from '../../../storage/repositories/Settings.ts';
 
 type Upload = Awaited<ReturnType<DeviceKeys['topUp']>>;

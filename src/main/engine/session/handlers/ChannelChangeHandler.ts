@@ -4,7 +4,7 @@
  * rest of the batch, made current once committed.
  */
 import { applyChannelChange, decodeChannelState, verifyChannelChain, type ChannelState } from '../../../../crypto/index.ts';
-import type { RelayClient } from '../../../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../../../relay/RelayClient.ts';
 import { ApiError } from '../../errors.ts';
 import { hex } from '../../views.ts';
 import type { ChannelBook } from '../ChannelBook.ts';

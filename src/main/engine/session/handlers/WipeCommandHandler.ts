@@ -6,7 +6,7 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { decodeWipeCommand, signWipeReceipt, verifyWipeCommand } from '../../../../crypto/index.ts';
 import { SignedRecordSchema } from '../../../../gen/valise/v1/common_pb.ts';
-import type { RelayClient } from '../../../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../../../relay/RelayClient.ts';
 import type { Peers } from '../../Peers.ts';
 import { hex } from '../../views.ts';
 import type { ChannelBook } from '../ChannelBook.ts';
