@@ -23,10 +23,10 @@ export interface Kit {
   close(): void;
 }
 
-export async function sessionKit(userId = 'alice', deviceId = 1): Promise<Kit> {
+export async function sessionKit(userId = 'alice', deviceId = 1, at?: number): Promise<Kit> {
   const dir = tempDir('valise-session-');
   const store = await openTestStore(path.join(dir, 'p'));
-  const clock = new ManualClock();
+  const clock = new ManualClock(at);
   const events: ApiEvent[] = [];
   const c: SessionContext = {
     store,
