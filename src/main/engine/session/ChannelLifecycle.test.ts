@@ -15,7 +15,7 @@ async function rig() {
   const lifecycle = new ChannelLifecycle(kit.c, {
     book,
     otr,
-    otrOutbox: { removeChannel: (id) => void calls.push(`outbox ${id}`) },
+    otrOutbox: { removeChannel: (id) => (calls.push(`outbox ${id}`), 0) },
     deliveries: { forgetChannel: (id) => void calls.push(`deliveries ${id}`) },
     retention: { schedule: () => void calls.push('schedule'), forgetChannel: (id) => void calls.push(`retention ${id}`) },
     keysGone: () => void calls.push('keys gone'),
