@@ -17,11 +17,6 @@ export interface DeliveryReceiptDeps {
 export class DeliveryReceiptHandler {
   constructor(private readonly d: DeliveryReceiptDeps) {}
 
-  /** True for the data messages this handler takes. */
-  static takes(data: DataMessage): boolean {
-    return data.kind.case === 'deliveryReceipt' || data.kind.case === 'readReceipt';
-  }
-
   open(sender: DeviceRef, data: DataMessage): Received {
     if (data.kind.case !== 'deliveryReceipt' && data.kind.case !== 'readReceipt') return NOTHING;
     const channelId = hex(data.channelId);
