@@ -40,14 +40,20 @@ export const API_ERROR_CODES = Object.keys(API_ERRORS) as ApiErrorCode[];
 /** An error the engine reports through the API; the transport carries `code` and `message`. */
 export class ApiError extends ValiseError {
   readonly kind: ErrorKind;
+  /** The failure is about the connection or the relay's load, not the request: trying again later may work. */
+  readonly transient: boolean;
+  /** With `transient`: how long to wait before trying again (rate limits), if the relay said. */
+  readonly retryAfterMs: number | undefined;
   constructor(
     readonly code: ApiErrorCode,
-    options?: { cause?: unknown; detail?: string; message?: string },
+    options?: { cause?: unknown; detail?: string; message?: string; transient?: boolean; retryAfterMs?: number },
   ) {
     const base = options?.message ?? API_ERRORS[code].message;
     // `detail` is for safe specifics such as a reason for a pause; never message content.
     super(options?.detail ? `${base} (${options.detail})` : base, options);
     this.kind = API_ERRORS[code].kind;
+    this.transient = options?.transient ?? false;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
