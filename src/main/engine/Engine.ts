@@ -28,10 +28,9 @@ import {
 import { createProfile, openProfile, wipeProfile, type LocalStore } from '../../storage/index.ts';
 import { RelayClient } from '../../server/client/RelayClient.ts';
 import { startRelay, type RunningRelay } from '../../server/startRelay.ts';
-import { errorBody, invoke, type ApiHandlers } from '../../shared/api/dispatch.ts';
-import { RequestFrameSchema, type ResponseFrame } from '../../shared/api/frames.ts';
+import { invoke, type ApiImplementation, type ApiHandlers } from '../../shared/api/dispatch.ts';
 import type { ApiEvent } from '../../shared/api/events.ts';
-import { UNLOCKED_NOT_REQUIRED, isApiMethod, type ApiInput, type ApiResult } from '../../shared/api/methods.ts';
+import { UNLOCKED_NOT_REQUIRED, type ApiInput, type ApiMethod, type ApiResult } from '../../shared/api/methods.ts';
 import { DEFAULT_SETTINGS, SettingsSchema, type Settings, type Status } from '../../shared/api/schemas.ts';
 import { systemClock, type Clock } from './Clock.ts';
 import { ApiError, toApiError } from './errors.ts';
@@ -77,7 +76,7 @@ interface Enrolment {
   state: 'pending' | 'approved' | 'rejected';
 }
 
-export class Engine {
+export class Engine implements ApiImplementation {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly listeners = new Set<(e: ApiEvent) => void>();
@@ -95,13 +94,14 @@ export class Engine {
     this.handlers = this.buildHandlers();
   }
 
-  /** Validates and runs one API call; throws ApiError. */
-  async handle(method: string, params: unknown): Promise<unknown> {
-    if (isApiMethod(method) && !UNLOCKED_NOT_REQUIRED.has(method) && !this.session) {
-      throw new ApiError(readMeta(this.o.profileDir) ? 'LOCKED' : 'NOT_ENROLLED');
-    }
+  /**
+   * The typed API: one call whose input has been validated (by `dispatchFrame` or `handle`).
+   * Everything thrown is an ApiError with a user-facing message.
+   */
+  async call<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiResult<M>> {
     try {
-      return await invoke(this.handlers, method, params);
+      if (!UNLOCKED_NOT_REQUIRED.has(method) && !this.session) throw new ApiError(readMeta(this.o.profileDir) ? 'LOCKED' : 'NOT_ENROLLED');
+      return await (this.handlers[method] as (i: ApiInput<M>) => Promise<ApiResult<M>>)(input);
     } catch (e) {
       const err = toApiError(e);
       this.log.info({ method, err: err.toLog() }, 'api call failed');
@@ -109,21 +109,9 @@ export class Engine {
     }
   }
 
-  /**
-   * One request frame in, its response frame out (transport-neutral, see src/shared/api/frames.ts):
-   * what the Electron IPC handler and the browser-mode WebSocket call for every message.
-   */
-  async dispatch(raw: unknown): Promise<ResponseFrame | undefined> {
-    const frame = RequestFrameSchema.safeParse(raw);
-    if (!frame.success) {
-      const id = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'number' ? (raw as { id: number }).id : undefined;
-      return id === undefined ? undefined : { id, error: errorBody(new ApiError('BAD_REQUEST')) };
-    }
-    try {
-      return { id: frame.data.id, result: await this.handle(frame.data.method, frame.data.params) };
-    } catch (e) {
-      return { id: frame.data.id, error: errorBody(e) };
-    }
+  /** Validates an untyped call (the CLI, tests) against the contract and runs it; throws ApiError. */
+  handle(method: string, params: unknown): Promise<unknown> {
+    return invoke(this, method, params);
   }
 
   onEvent(listener: (e: ApiEvent) => void): () => void {

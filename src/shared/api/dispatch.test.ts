@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClient } from './ApiClient.ts';
-import { dispatchFrame, type ApiHandlers } from './dispatch.ts';
+import { apiFromHandlers, dispatchFrame, type ApiImplementation, type ApiHandlers } from './dispatch.ts';
 import { ApiError } from './errors.ts';
 import { API_METHOD_NAMES } from './methods.ts';
 import { DEFAULT_SETTINGS } from './schemas.ts';
 
-function handlers(overrides: Partial<ApiHandlers>): ApiHandlers {
+function handlers(overrides: Partial<ApiHandlers>): ApiImplementation {
   const all = {} as Record<string, unknown>;
   for (const m of API_METHOD_NAMES) all[m] = () => Promise.reject(new ApiError('LOCKED'));
-  return { ...(all as ApiHandlers), ...overrides };
+  return apiFromHandlers({ ...(all as ApiHandlers), ...overrides });
 }
 
-function loop(h: ApiHandlers): ApiClient {
+function loop(h: ApiImplementation): ApiClient {
   const client: ApiClient = new ApiClient((frame) => {
     // A JSON round trip, as over IPC or a WebSocket.
     void dispatchFrame(h, JSON.parse(JSON.stringify(frame))).then((res) => res && client.receive(JSON.parse(JSON.stringify(res))));
@@ -66,6 +66,14 @@ describe('API dispatch', () => {
   it('refuses a handler result that breaks the contract', async () => {
     const bad = handlers({ getSettings: () => Promise.resolve({ ...DEFAULT_SETTINGS, theme: 'neon' } as never) });
     expect(await dispatchFrame(bad, { id: 9, method: 'getSettings' })).toMatchObject({ error: { code: 'INTERNAL' } });
+  });
+
+  it('tells the transport who failed and how, without the params', async () => {
+    const seen: [string, string][] = [];
+    const h = handlers({ resume: () => Promise.reject(new ApiError('CHANNEL_PAUSED')) });
+    await dispatchFrame(h, { id: 4, method: 'resume', params: { channelId: 'secret channel' } }, (e, m) => seen.push([m, (e as ApiError).code]));
+    expect(await dispatchFrame(h, { method: 'resume' }, (e, m) => seen.push([m, (e as ApiError).code]))).toBeUndefined();
+    expect(seen).toEqual([['resume', 'CHANNEL_PAUSED'], ['?', 'BAD_REQUEST']]);
   });
 
   it('delivers events to listeners and fails pending calls when the transport closes', async () => {
