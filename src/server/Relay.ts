@@ -45,7 +45,8 @@ export interface DeviceSink {
   /** Newly placed items for this device (already persisted). */
   wake(items: QueuedItem[]): void;
   pushPrekeysLow(counts: { oneTime: number; oneTimeKyber: number }): void;
-  cut(code: 'AUTH_REVOKED', message: string): void;
+  /** Cuts the connection of a revoked device, handing it the org-signed revocation. */
+  cut(code: 'AUTH_REVOKED', message: string, revocation: Uint8Array): void;
   resume(): void;
 }
 
@@ -68,6 +69,8 @@ export class Relay {
   private readonly everMembers = new Map<string, Set<string>>();
   private readonly wiped = new Set<string>();
   private revocations: Uint8Array[] = [];
+  /** Each revocation by what it revokes (`device:serial`, `member:serial`): the proof a revoked device gets. */
+  private readonly revocationOf = new Map<string, Uint8Array>();
   private readonly deviceCache = new Map<string, DeviceRecord[]>();
 
   constructor(
@@ -136,11 +139,20 @@ export class Relay {
   // ---- authentication ----
 
   async authenticateDevice(certificate: Uint8Array, challenge: Uint8Array, signature: Uint8Array): Promise<DeviceCertInfo> {
-    const cert = this.trust.verifyDeviceCertificate(certificate, this.now());
+    let cert: DeviceCertInfo;
+    try {
+      cert = this.trust.verifyDeviceCertificate(certificate, this.now());
+    } catch (e) {
+      if (!(e instanceof RelayError) || e.code !== 'AUTH_REVOKED') throw e;
+      // The device can only tell a real revocation from a relay's say-so with the signed proof.
+      const known = (await this.store.listDevices()).find((d) => Buffer.compare(d.certificate, certificate) === 0);
+      const revocation = known ? this.revocationOf.get(`device:${known.serial}`) : undefined;
+      throw new RelayError('AUTH_REVOKED', e.userMessage, { cause: e, revocation });
+    }
     const member = await this.store.getMember(cert.userId);
     if (!member) throw new RelayError('AUTH_UNSANCTIONED', 'This device belongs to no known member of the organisation. Ask your security officer.');
     if (this.isMemberRevoked(member.serial)) {
-      throw new RelayError('AUTH_REVOKED', 'Your membership of the organisation was revoked. Ask your security officer.');
+      throw new RelayError('AUTH_REVOKED', 'Your membership of the organisation was revoked. Ask your security officer.', { revocation: this.revocationOf.get(`member:${member.serial}`) });
     }
     const known = await this.store.getDevice(cert.userId, cert.deviceId);
     if (!known || Buffer.compare(known.certificate, certificate) !== 0) {
@@ -288,7 +300,7 @@ export class Relay {
     this.noteRevocation(bytes);
     await this.audit(r.target === 'device' ? 'device.revoked' : 'user.revoked', 'org', subject, `serial ${r.serial}`);
     for (const d of cut) {
-      for (const s of [...(this.sinks.get(devKey(d)) ?? [])]) s.cut('AUTH_REVOKED', 'This device was revoked by the security officer.');
+      for (const s of [...(this.sinks.get(devKey(d)) ?? [])]) s.cut('AUTH_REVOKED', 'This device was revoked by the security officer.', bytes);
     }
     // Every other device learns of it, so peers stop trusting the revoked key.
     const everyone = (await this.store.listDevices()).filter((d) => !cut.some((c) => c.userId === d.userId && c.deviceId === d.deviceId));
@@ -297,6 +309,8 @@ export class Relay {
 
   private noteRevocation(bytes: Uint8Array): void {
     this.trust.learnRevocation(bytes);
+    const r = this.trust.verifyRevocation(bytes);
+    this.revocationOf.set(`${r.target}:${r.serial}`, bytes);
     this.deviceCache.clear();
     this.revocations.push(bytes);
   }

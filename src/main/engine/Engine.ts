@@ -39,6 +39,7 @@ import { parseOrgConfig, relayClientOptions, serializeOrgConfig, type OrgConfig 
 import { readMeta, removeMeta, writeMeta, type ProfileMeta } from './ProfileMeta.ts';
 import { userIdFromDisplayName } from './userIdFromDisplayName.ts';
 import { LocalOfficer } from './LocalOfficer.ts';
+import { provesOwnRevocation } from './revocationProof.ts';
 import { Session, type MeRecord } from './Session.ts';
 
 export interface EngineOptions {
@@ -334,7 +335,7 @@ export class Engine implements ApiImplementation {
       clock: this.clock,
       log: this.log,
       emit: this.emit,
-      onRevoked: () => void this.serial(() => this.revoked()),
+      onRevoked: (revocation) => this.revocationClaimed(revocation, me),
       ...(this.o.burnGraceMs !== undefined ? { burnGraceMs: this.o.burnGraceMs } : {}),
       ...(this.o.sweepEveryMs !== undefined ? { sweepEveryMs: this.o.sweepEveryMs } : {}),
       ...(this.o.catchUpWorkerFrom !== undefined ? { catchUpWorkerFrom: this.o.catchUpWorkerFrom } : {}),
@@ -376,6 +377,25 @@ export class Engine implements ApiImplementation {
     await this.localRelay?.close();
     this.localRelay = null;
     this.emit({ type: 'locked', reason });
+  }
+
+  /**
+   * The relay says this device was revoked. Only the organisation's signed revocation of this
+   * device or its member erases the profile; the relay's word alone stops the connection and the
+   * user is told (connection state `revocation-unproven`), nothing more.
+   */
+  private revocationClaimed(revocation: Uint8Array, me: MeRecord): boolean {
+    const org = this.org();
+    const proven = provesOwnRevocation(revocation, orgIdentity(org.orgId, org.orgPublicKey), {
+      deviceCertificate: new Uint8Array(Buffer.from(me.deviceCertificate, 'hex')),
+      memberCertificate: new Uint8Array(Buffer.from(me.memberCertificate, 'hex')),
+    });
+    if (!proven) {
+      this.log.warn('the relay said this device was revoked without a revocation signed by the organisation; stopped connecting, nothing erased');
+      return false;
+    }
+    void this.serial(() => this.revoked());
+    return true;
   }
 
   /** The organisation revoked this device: erase the profile and say so. */
