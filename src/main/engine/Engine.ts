@@ -25,7 +25,7 @@ import {
   signAdminChallenge,
   type DeviceIdentity,
 } from '../../crypto/index.ts';
-import { createProfile, openProfile, wipeProfile, type LocalStore } from '../../storage/index.ts';
+import { createProfile, destroyProfileKey, openProfile, wipeProfile, type KeyProvider, type LocalStore } from '../../storage/index.ts';
 import { RelayClient } from '../../server/client/RelayClient.ts';
 import { startRelay, type RunningRelay } from '../../server/startRelay.ts';
 import { invoke, type ApiImplementation, type ApiHandlers } from '../../shared/api/dispatch.ts';
@@ -82,6 +82,8 @@ export class Engine implements ApiImplementation {
   private readonly log: Logger;
   private readonly listeners = new Set<(e: ApiEvent) => void>();
   private store: LocalStore | null = null;
+  /** The provider that opened the store: erasing the profile has it destroy its key too. */
+  private keyProvider: KeyProvider | null = null;
   private session: Session | null = null;
   private localRelay: RunningRelay | null = null;
   private enrolTimer: ReturnType<typeof setInterval> | null = null;
@@ -174,7 +176,9 @@ export class Engine implements ApiImplementation {
     if (readMeta(this.o.profileDir)) throw new ApiError('ALREADY_ENROLLED');
     const provider = makeKeyProvider(kind, passphrase, this.o.keyProviders);
     try {
-      return await createProfile(this.o.profileDir, provider, { backgroundCheckpoints: true });
+      const store = await createProfile(this.o.profileDir, provider, { backgroundCheckpoints: true });
+      this.keyProvider = provider;
+      return store;
     } catch (e) {
       throw toApiError(e);
     }
@@ -213,7 +217,10 @@ export class Engine implements ApiImplementation {
       this.enrolClient = c;
     } catch (e) {
       // Nothing usable was created: start over cleanly next time.
-      wipeProfile(this.o.profileDir, store);
+      store.close();
+      if (this.keyProvider) await destroyProfileKey(this.o.profileDir, this.keyProvider);
+      this.keyProvider = null;
+      wipeProfile(this.o.profileDir);
       removeMeta(this.o.profileDir);
       this.store = null;
       throw toApiError(e);
@@ -357,6 +364,7 @@ export class Engine implements ApiImplementation {
       throw err.code === 'INTERNAL' ? new ApiError('UNLOCK_FAILED', { cause: e }) : err;
     }
     this.store = store;
+    this.keyProvider = provider;
     if (meta.local) await this.startLocalRelay(store);
     if (meta.state === 'enrolling') this.watchEnrolment();
     else await this.openSession(store);
@@ -370,6 +378,7 @@ export class Engine implements ApiImplementation {
     await s?.close();
     this.store?.close();
     this.store = null;
+    this.keyProvider = null;
   }
 
   private async lock(reason: 'user' | 'idle'): Promise<void> {
@@ -405,7 +414,13 @@ export class Engine implements ApiImplementation {
     this.session = null;
     this.store = null;
     await s?.close().catch(() => undefined);
-    wipeProfile(this.o.profileDir, store ?? undefined);
+    store?.close();
+    const provider = this.keyProvider;
+    this.keyProvider = null;
+    for (const e of provider ? await destroyProfileKey(this.o.profileDir, provider) : []) {
+      this.log.warn({ err: toApiError(e).toLog() }, 'could not destroy the key provider’s key; the key file is erased anyway');
+    }
+    wipeProfile(this.o.profileDir);
     removeMeta(this.o.profileDir);
     this.log.warn('device revoked; profile erased');
     this.emit({ type: 'connection', state: 'revoked', nextAttemptAt: null });
