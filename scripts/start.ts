@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Engine } from '../src/main/engine/Engine.ts';
+import { startRelay } from '../src/server/startRelay.ts';
 import { startBrowserMode } from '../src/main/host/browserMode.ts';
 import { ensureRendererBuilt } from './rendererBuild.ts';
 
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
   }
   // Logs go to stderr as JSON; stdout stays for the one line a person reads.
   const log = pino({ name: 'valise', level: process.env.VALISE_LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  const engine = new Engine({ profileDir: path.join(root, '.profiles', profile, 'data'), logger: log });
+  const engine = new Engine({ profileDir: path.join(root, '.profiles', profile, 'data'), logger: log, startRelay });
   const running = await startBrowserMode({ root, profile, port: values.port ? Number(values.port) : undefined, service: engine, log });
   console.log(`Valise (profile "${values.profile}") is at ${running.url}`);
   const chromium = '/usr/bin/chromium';

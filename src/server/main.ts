@@ -4,7 +4,7 @@
  */
 import pino from 'pino';
 import { ConfigError, loadServerConfig } from './config.ts';
-import { OrgConfigError, orgPublicKeyBytes, readOrgConfig } from './OrgConfig.ts';
+import { OrgConfigError, orgPublicKeyBytes, readOrgConfig } from '../relay/readOrgConfig.ts';
 import { startRelay } from './startRelay.ts';
 
 async function main(): Promise<void> {

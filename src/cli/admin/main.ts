@@ -7,8 +7,8 @@ import { parseArgs } from 'node:util';
 import { AdminError, AdminTool, initOrg } from './AdminTool.ts';
 import { getPassphrase } from './passphrase.ts';
 import { RootKeyFileError } from './RootKeyFile.ts';
-import { RelayRefused, RelayUnavailable } from '../../server/errors.ts';
-import { OrgConfigError } from '../../server/OrgConfig.ts';
+import { RelayRefused, RelayUnavailable } from '../../relay/errors.ts';
+import { OrgConfigError } from '../../relay/readOrgConfig.ts';
 
 const USAGE = `Usage: valise-admin COMMAND [options]
 

@@ -7,7 +7,8 @@
  * `onEvent`.
  */
 import pino, { type Logger } from 'pino';
-import { RelayClient } from '../../server/client/RelayClient.ts';
+import { RelayClient } from '../../relay/RelayClient.ts';
+import type { StartEmbeddedRelay } from '../../relay/EmbeddedRelay.ts';
 import { invoke, type ApiHandlers, type ApiImplementation } from '../../shared/api/dispatch.ts';
 import type { ApiEvent } from '../../shared/api/events.ts';
 import { UNLOCKED_NOT_REQUIRED, type ApiInput, type ApiMethod, type ApiResult } from '../../shared/api/methods.ts';
@@ -34,6 +35,8 @@ export interface EngineOptions {
   sweepEveryMs?: number;
   /** Backlog from which channel messages are decrypted in a worker thread (default 200). */
   catchUpWorkerFrom?: number;
+  /** Starts the relay of a local organisation (the server's `startRelay`, passed by the composition root). */
+  startRelay: StartEmbeddedRelay;
 }
 
 export class Engine implements ApiImplementation {
@@ -72,7 +75,7 @@ export class Engine implements ApiImplementation {
       ...(o.deviceName !== undefined ? { deviceName: o.deviceName } : {}),
       ...(o.enrolmentPollMs !== undefined ? { pollMs: o.enrolmentPollMs } : {}),
     });
-    this.local = new LocalOrganisation({ profile, clock, log, enrolment: this.enrolment, status: () => lifecycle.status() });
+    this.local = new LocalOrganisation({ profile, clock, log, enrolment: this.enrolment, status: () => lifecycle.status(), startRelay: o.startRelay });
     this.handlers = this.buildHandlers();
   }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateDeviceIdentity, generateOrgRootKey, issueDeviceCertificate, issueEnrolmentNonce, issueMemberCertificate, type OrgRootKey } from '../../crypto/index.ts';
-import type { RelayClient } from '../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../relay/RelayClient.ts';
 import type { ApiEvent } from '../../shared/api/events.ts';
 import { systemClock } from './Clock.ts';
 import { Enrolment } from './Enrolment.ts';

@@ -14,7 +14,7 @@ import {
   readDeviceCertificate,
   readMemberCertificate,
 } from '../../crypto/index.ts';
-import type { RelayClient } from '../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../relay/RelayClient.ts';
 import type { ApiEvent } from '../../shared/api/events.ts';
 import type { ApiInput, ApiResult } from '../../shared/api/methods.ts';
 import type { Clock } from './Clock.ts';

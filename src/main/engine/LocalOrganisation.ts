@@ -16,8 +16,8 @@ import {
   issueMemberCertificate,
   signAdminChallenge,
 } from '../../crypto/index.ts';
-import { RelayClient } from '../../server/client/RelayClient.ts';
-import { startRelay, type RunningRelay } from '../../server/startRelay.ts';
+import type { EmbeddedRelay as RunningRelay, StartEmbeddedRelay } from '../../relay/EmbeddedRelay.ts';
+import { RelayClient } from '../../relay/RelayClient.ts';
 import type { ApiInput, ApiResult } from '../../shared/api/methods.ts';
 import type { Status } from '../../shared/api/schemas.ts';
 import { DEFAULT_CLASSIFICATIONS } from '../../shared/model/classification.ts';
@@ -37,6 +37,8 @@ export interface LocalOrganisationDeps {
   /** Finishes the officer's own enrolment (certificates checked, session started). */
   enrolment: Enrolment;
   status: () => Status;
+  /** Starts the relay of a local organisation (the server's `startRelay`, passed by the composition root). */
+  startRelay: StartEmbeddedRelay;
 }
 
 const YEAR = 365 * 86_400_000;
@@ -54,7 +56,7 @@ export class LocalOrganisation {
     const port = profile.localRelayPort();
     const root = profile.localRoot()!;
     const start = (p: number) =>
-      startRelay({ orgId: cfg.orgId, orgPublicKey: root.publicKey.serialize(), host: '127.0.0.1', port: p, dataDir: path.join(profile.dir, 'relay'), logger: this.d.log });
+      this.d.startRelay({ orgId: cfg.orgId, orgPublicKey: root.publicKey.serialize(), host: '127.0.0.1', port: p, dataDir: path.join(profile.dir, 'relay'), logger: this.d.log });
     let relay: RunningRelay;
     try {
       relay = await start(port);
