@@ -167,6 +167,7 @@ export const en = {
   'settings.notifications.sender': 'Sender only',
   'settings.notifications.none': 'None',
   'settings.save': 'Save',
+  'settings.sendOnEnter': 'Enter sends the message (Shift+Enter adds a line)',
   'channel.export': 'Export',
   'channel.exporting': 'Exporting…',
   'apiError.BAD_REQUEST': 'The request was not understood. Update Valise and try again.',

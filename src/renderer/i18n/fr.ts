@@ -169,6 +169,7 @@ export const fr: Record<MessageKey, string> = {
   'settings.notifications.sender': 'Expéditeur seulement',
   'settings.notifications.none': 'Aucune',
   'settings.save': 'Enregistrer',
+  'settings.sendOnEnter': 'Entrée envoie le message (Maj+Entrée ajoute une ligne)',
   'channel.export': 'Exporter',
   'channel.exporting': 'Export en cours…',
   'apiError.BAD_REQUEST': 'La demande n’a pas été comprise. Mettez Valise à jour et réessayez.',
