@@ -11,13 +11,13 @@ afterEach(cleanup);
 const unlocked: Status = { state: 'unlocked', keyProvider: 'passphrase', org: null, me: { userId: 'alice', deviceId: '1', displayName: 'Alice', clearance: 3, orgRoles: ['delegate'] }, connection: 'online' };
 
 /** The app on an engine whose stored settings are `settings`; returns the texts it was asked to send. */
-async function appWith(settings: Settings): Promise<string[]> {
+async function appWith(settings: Settings, status: Status = unlocked): Promise<string[]> {
   const sent: string[] = [];
   const api: Api = {
     call: (async (method: string, params?: { text?: string }) => {
       switch (method) {
         case 'status':
-          return unlocked;
+          return status;
         case 'getSettings':
           return settings;
         case 'listChannels':
@@ -66,5 +66,14 @@ describe('the app honours the stored settings', () => {
     fireEvent.change(box, { target: { value: 'now' } });
     fireEvent.keyDown(box, { key: 'Enter' });
     await waitFor(() => expect(sent).toEqual(['now']));
+  });
+});
+
+describe('the app says why it stopped connecting', () => {
+  it('tells the user when the relay claims a revocation without the organisation’s proof', async () => {
+    await appWith(DEFAULT_SETTINGS, { ...unlocked, connection: 'revocation-unproven' });
+    const state = screen.getAllByRole('status').find((e) => e.classList.contains('connection'))!;
+    expect(state.textContent).toContain('gave no proof signed by your organisation');
+    expect(state.textContent).toContain('ask your security officer');
   });
 });
