@@ -165,6 +165,8 @@ export class Connection {
 
   private onRevoked(revocation: Uint8Array): void {
     this.stopped = true;
+    // A relay that claims a revocation does not get to keep the connection open either.
+    this.client?.kill();
     this.client = null;
     this.authed = false;
     const proven = this.hooks.revoked(revocation);
