@@ -8,10 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AttachmentEncryptor, blobLength, decryptAttachment, type AttachmentBinding } from '../../src/crypto/index.ts';
+import { blobLength, decryptAttachment } from '../../src/crypto/index.ts';
 import { hex } from '../../src/base/hex.ts';
 import { RelayRefused } from '../../src/relay/errors.ts';
 import type { RelayClient } from '../../src/relay/RelayClient.ts';
+import { collect, once, sealFile } from './sealFile.ts';
 import { changeChannel, createChannel, TestOrg, wipeCommand, type Peer } from './fixtures.ts';
 
 const MiB = 1024 * 1024;
@@ -24,24 +25,6 @@ afterEach(async () => {
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   dataDir = undefined;
 });
-
-async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const p of it) parts.push(Buffer.from(p));
-  return Buffer.concat(parts);
-}
-
-async function* once(b: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield b;
-}
-
-/** A file encrypted for one message of a channel, as a sending device does it. */
-export async function sealFile(channelId: Uint8Array, file: Buffer) {
-  const binding: AttachmentBinding = { channelId: hex(channelId), messageId: hex(randomBytes(16)), index: 0 };
-  const enc = new AttachmentEncryptor(binding);
-  const blob = await collect(enc.encrypt(once(file)));
-  return { binding, blob, descriptor: enc.descriptor };
-}
 
 async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
