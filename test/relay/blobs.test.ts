@@ -83,6 +83,14 @@ describe('attachments on the relay', () => {
     expect(await refusal(collect(mallory!.client.downloadBlob(blobId)))).toEqual(unknown);
     expect(await refusal(mallory!.client.ackBlob(blobId))).toEqual(unknown);
 
+    // Nobody but the uploading device can add to, continue or finish an upload.
+    const pending = await alice!.client.request({ case: 'beginBlobUpload', value: { channelId: state.channelId, length: BigInt(sealed.blob.length) } }, 'blobUploadBegun');
+    const foreign = { blobId: pending.blobId, offset: 0n, data: sealed.blob.subarray(0, 1000) };
+    expect(await refusal(bob!.client.request({ case: 'appendBlob', value: foreign }, 'blobCommitted'))).toEqual(unknown);
+    expect(await refusal(bob!.client.request({ case: 'resumeBlobUpload', value: { blobId: pending.blobId } }, 'blobCommitted'))).toEqual(unknown);
+    // An unfinished upload cannot be fetched, not even by a member.
+    expect(await refusal(collect(bob!.client.downloadBlob(pending.blobId)))).toEqual(unknown);
+
     await changeChannel(alice!, state, { members: state.members.filter((m) => m.userId !== 'carol') });
     expect(await refusal(collect(carol!.client.downloadBlob(blobId)))).toEqual(unknown);
     // An outsider cannot upload into the channel either.
