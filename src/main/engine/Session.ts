@@ -45,6 +45,7 @@ import type { ApiInput, ApiResult } from '../../shared/api/methods.ts';
 import type { ChannelDetails, ChannelSummary, ConnectionState, MessageView, Person } from '../../shared/api/schemas.ts';
 import { normalisePolicy, type ChannelPolicy } from '../../shared/model/policy.ts';
 import type { OrgRole } from '../../shared/model/roles.ts';
+import { checkContentFits } from './checkContentFits.ts';
 import type { Clock } from './Clock.ts';
 import { Connection } from './Connection.ts';
 import { DecryptAhead, type AheadPlan } from './DecryptAhead.ts';
@@ -1064,6 +1065,7 @@ export class Session {
     const content = encodeContent({
       body: { case: 'data', value: { messageId, channelId: e.state.channelId, sentAtMs: BigInt(now), kind: { case: 'text', value: { body: input.text } } } },
     });
+    checkContentFits(content);
     const message: StoredMessage = {
       id,
       channelId: input.channelId,
@@ -1119,12 +1121,7 @@ export class Session {
         if (store === this.otr) {
           this.otr.delete(m.id);
           this.otr.insert(burned);
-        } else {
-          this.d.store.transaction((r) => {
-            r.messages.delete(m.id);
-            r.messages.insert(burned);
-          });
-        }
+        } else this.d.store.messages.setExpiry(m.id, at);
         this.trackExpiry(m.id, m.channelId, at);
       }
     }
