@@ -1309,7 +1309,7 @@ export class Session {
     const expected = state.members.flatMap((m) =>
       this.trust.devicesOf(m.userId, now).map((dc) => ({ userId: dc.userId, deviceId: String(dc.deviceId), displayName: this.names(dc.userId) })),
     );
-    this.wipes.issue(input.channelId, hex(cmd.hash), now, expected);
+    this.wipes.issue(input.channelId, hex(cmd.hash), now, expected, state.name);
     this.wipeCommands.set(input.channelId, cmd);
     this.saveWipes(encoded);
     await relay.request({ case: 'sendWipe', value: { wipe: encoded } }, 'sent');
@@ -1398,7 +1398,11 @@ export class Session {
     this.d.emit({ type: 'wipeProgress', channelId, confirmed: r.confirmed, total: r.total });
   }
 
-  wipeStatus(channelId: string): ApiResult<'wipeStatus'> {
+  wipeStatus(ref: string): ApiResult<'wipeStatus'> {
+    // The channel is gone from this device after its wipe: its name is kept with the wipe.
+    const named = this.wipes.has(ref) ? [] : this.wipes.idsNamed(ref);
+    if (named.length > 1) throw new ApiError('NOT_FOUND', { detail: `several wiped channels were named so; use an id: ${named.join(', ')}` });
+    const channelId = named[0] ?? ref;
     const s = this.wipes.status(channelId, (u, dv) => this.lastSeen.get(`${u}/${dv}`) ?? null);
     if (!s) throw new ApiError('NOT_FOUND');
     return s;
