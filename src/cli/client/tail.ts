@@ -80,5 +80,7 @@ export async function tail(cli: Cli, ref: string | undefined): Promise<number> {
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   off();
+  // The wipe's signed receipt goes out after the channel is gone here: let it leave before exiting.
+  if (code === EXIT.gone) await Promise.race([cli.engine.current?.settled(), new Promise((r) => setTimeout(r, 10_000).unref())]);
   return code;
 }
