@@ -3,6 +3,7 @@
  * Every command but init-org talks to the relay on an admin connection signed by the root key
  * (see AdminTool.ts for why). People and requests are named by id or by name (resolveRef.ts).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AdminError, AdminTool, initOrg } from './AdminTool.ts';
@@ -27,7 +28,7 @@ const USAGE = `Usage: valise-admin COMMAND [options]     (run from the folder th
                                   and list them with their comparison codes
   approve REQUEST [--code NNNNNN] [--user USER] [--device-id N]
                                   issue the device certificate (the code must match the device's;
-                                  without --code it is asked for on the terminal)
+                                  without --code it is asked for on the terminal, or read from stdin)
   revoke-device USER DEVICE_ID [--reason TEXT]
   revoke-user USER [--reason TEXT]
   set-clearance USER --clearance LEVEL
@@ -156,8 +157,9 @@ async function run(values: Values, command: string | undefined, args: string[]):
         });
         let code = values.code;
         if (!code) {
-          if (!canPrompt()) throw new UsageError('approve needs --code NNNNNN: the 6 digits the device shows (there is no terminal to ask on).');
-          code = await promptHidden(`Comparison code shown on ${request.userName}'s device (${request.deviceName}): `);
+          if (canPrompt()) code = await promptHidden(`Comparison code shown on ${request.userName}'s device (${request.deviceName}): `);
+          else code = pipedLine();
+          if (!code) throw new UsageError('approve needs --code NNNNNN: the 6 digits the device shows (there is no terminal to ask on).');
         }
         const userId = values.user ? await user(values.user, '--user') : undefined;
         const r = await tool.approve(request.requestId, code, { ...(userId ? { userId } : {}), ...(deviceId ? { deviceId } : {}) });
@@ -190,6 +192,17 @@ async function run(values: Values, command: string | undefined, args: string[]):
     }
   } finally {
     await tool.close();
+  }
+}
+
+/** The first line of a piped or redirected stdin (`echo 123456 | valise-admin approve Dave`); never waits on a terminal. */
+function pipedLine(): string | undefined {
+  try {
+    const st = fs.fstatSync(0);
+    if (!st.isFIFO() && !st.isFile()) return undefined;
+    return fs.readFileSync(0, 'utf8').split(/\r?\n/)[0]?.trim() || undefined;
+  } catch {
+    return undefined;
   }
 }
 
