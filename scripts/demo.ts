@@ -142,10 +142,15 @@ npx valise --profile ${shown}/alice channels
 npx valise --profile ${shown}/alice send "Tariff talks" "Counter-offer received: 10 percent"
 npx valise --profile ${shown}/bob tail "Tariff talks" --history 5 --timeout 5
 npx valise --profile ${shown}/carol channels
+npx valise --profile ${shown}/alice members Logistics
 npx valise-admin users
+npx valise --profile ${shown}/alice wipe "Tariff talks" --wait 5
+npx valise --profile ${shown}/bob channels
+npx valise --profile ${shown}/alice wipe-status "Tariff talks"
 npx valise-admin audit
 
-The app on a profile (browser mode; close it before using that profile from the shell):
+More (a new person joining, the app) in the README's "Try it". The app on a profile, in browser
+mode (close it before using that profile from the shell):
   npm start -- --profile ${shown}/alice --browser
 `);
   const stop = () => {

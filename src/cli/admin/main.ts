@@ -199,7 +199,7 @@ async function run(values: Values, command: string | undefined, args: string[]):
 function pipedLine(): string | undefined {
   try {
     const st = fs.fstatSync(0);
-    if (!st.isFIFO() && !st.isFile()) return undefined;
+    if (!st.isFIFO() && !st.isFile() && !st.isSocket()) return undefined;
     return fs.readFileSync(0, 'utf8').split(/\r?\n/)[0]?.trim() || undefined;
   } catch {
     return undefined;

@@ -176,7 +176,7 @@ async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
       else {
         for (const m of d.members) {
           const who = `${m.displayName} (${m.userId}, ${m.role}, ${levelLabel(st.org?.classifications ?? [], m.clearance)})`;
-          if (m.devices.length === 0) cli.out(`${who}: no device yet`, m);
+          if (m.devices.length === 0) cli.out(`${who}: ${m.userId === st.me?.userId ? 'this device' : 'no device yet'}`, m);
           for (const dv of m.devices) cli.out(`${who} device ${dv.deviceId}: ${dv.safetyNumber}${dv.verified ? ' ✓ verified' : ''}`, m);
         }
       }
@@ -210,8 +210,13 @@ async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'wipe-status': {
-      await cli.open(false);
       if (!args[0]) throw new UsageError('wipe-status needs the channel (its name or id).');
+      // Online, the receipts that waited at the relay are counted first; offline, what came before.
+      await cli.open().catch(async (e: unknown) => {
+        if (!(e instanceof ApiError && e.code === 'OFFLINE')) throw e;
+        process.stderr.write('The relay cannot be reached: these are the receipts this device had already.\n');
+        await cli.open(false);
+      });
       // A channel still here by name (an officer's wipe of another channel), else the name it had when wiped.
       const id = await cli.channel(args[0]).then((c) => c.id, () => args[0]!);
       const s = await cli.call('wipeStatus', { channelId: id });
