@@ -23,7 +23,8 @@ import { percentile, withRatio, type Figure } from './lib/report.ts';
 import { rawSenderKeyPair } from './lib/rawSignal.ts';
 import { RemoteOrg } from './lib/RemoteOrg.ts';
 import { Engine } from '../src/main/engine/Engine.ts';
-import { WalSync } from '../src/server/store/WalSync.ts';
+import { startRelay } from '../src/server/startRelay.ts';
+import { WalSync } from '../src/base/WalSync.ts';
 import type { ApiEvent } from '../src/shared/api/events.ts';
 import type { ApiMethod, ApiParams, ApiResult } from '../src/shared/api/methods.ts';
 import { createProfile, PassphraseKeyProvider, profilePaths } from '../src/storage/index.ts';
@@ -45,7 +46,7 @@ class Receiver {
   }
 
   private open(): Engine {
-    const engine = new Engine({ profileDir: this.dir, keyProviders: { argon2: FAST_ARGON2 }, enrolmentPollMs: 100, deviceName: 'bench' });
+    const engine = new Engine({ startRelay, profileDir: this.dir, keyProviders: { argon2: FAST_ARGON2 }, enrolmentPollMs: 100, deviceName: 'bench' });
     engine.onEvent((e) => {
       if (e.type === 'messageReceived') this.received++;
       for (const l of this.listeners) l(e);

@@ -26,7 +26,7 @@ import {
 } from '../src/crypto/index.ts';
 import { EnvelopeSchema, EnvelopeType } from '../src/gen/valise/v1/envelope_pb.ts';
 import { DEFAULT_POLICY } from '../src/shared/model/policy.ts';
-import { RelayClient } from '../src/server/client/RelayClient.ts';
+import { RelayClient } from '../src/relay/RelayClient.ts';
 import { percentile, withRatio, type Figure } from './lib/report.ts';
 
 const DURATION_MS = 4000;

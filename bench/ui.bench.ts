@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { Engine } from '../src/main/engine/Engine.ts';
+import { startRelay } from '../src/server/startRelay.ts';
 import { startBrowserMode } from '../src/main/host/browserMode.ts';
 import { DEFAULT_POLICY } from '../src/shared/model/policy.ts';
 import { openProfile, PassphraseKeyProvider } from '../src/storage/index.ts';
@@ -82,7 +83,7 @@ const PASSPHRASE = 'bench passphrase, long enough';
 /** A real profile (local organisation, one recorded channel) with `n` messages written to it. */
 async function realProfile(n: number): Promise<{ dir: string; channelName: string; lastText: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-ui-bench-'));
-  const engine = new Engine({ profileDir: dir, keyProviders: { argon2: FAST_ARGON2 } });
+  const engine = new Engine({ startRelay, profileDir: dir, keyProviders: { argon2: FAST_ARGON2 } });
   try {
     await engine.handle('startLocalOrganisation', { orgName: 'Bench', displayName: 'Alice', keyProvider: 'passphrase', passphrase: PASSPHRASE });
     const deadline = Date.now() + 30_000;
@@ -112,7 +113,7 @@ async function realProfile(n: number): Promise<{ dir: string; channelName: strin
 
 async function realStartMs(browser: Browser, dir: string, channelName: string, lastText: string): Promise<number> {
   const t0 = performance.now();
-  const engine = new Engine({ profileDir: dir, keyProviders: { argon2: FAST_ARGON2 } });
+  const engine = new Engine({ startRelay, profileDir: dir, keyProviders: { argon2: FAST_ARGON2 } });
   const host = await startBrowserMode({ root: ROOT, profile: 'bench', service: engine });
   const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
   try {

@@ -24,6 +24,11 @@ describe('layer lint rule (DESIGN.md §3)', () => {
     ['src/crypto/Ui.ts', "import React from 'react';\nexport const y = React;\n", /Package 'react'/],
     ['src/main/engine/Shell.ts', "import { w } from '../electron/window.ts';\nexport const y = w;\n", /may not import layer 'main\/electron'/],
     ['src/shared/dyn.ts', "export const m = () => import('../storage/Db.ts');\n", /may not import layer 'storage'/],
+    ['src/main/engine/Engine.ts', "import { startRelay } from '../../server/startRelay.ts';\nexport const y = startRelay;\n", /'main' may not import layer 'server'/],
+    ['src/main/electron/window.ts', "import { startRelay } from '../../server/startRelay.ts';\nexport const y = startRelay;\n", /'main\/electron' may not import layer 'server'/],
+    ['src/base/hex.ts', "import { x } from '../shared/errors.ts';\nexport const y = x;\n", /'base' may not import layer 'shared'/],
+    ['src/relay/RelayClient.ts', "import { x } from '../server/Relay.ts';\nexport const y = x;\n", /'relay' may not import layer 'server'/],
+    ['src/relay/RelayClient.ts', "import { x } from '../main/engine/Engine.ts';\nexport const y = x;\n", /'relay' may not import layer 'main'/],
   ])('%s: a violating import fails lint', async (file, code, expected) => {
     const errors = await layerErrors(file, code);
     expect(errors.join('\n')).toMatch(expected);
@@ -34,6 +39,9 @@ describe('layer lint rule (DESIGN.md §3)', () => {
     ['src/storage/Stores.ts', "import * as S from '@signalapp/libsignal-client';\nimport { t } from '../crypto/stores.ts';\nexport const x = [S, t];\n"],
     ['src/renderer/App.ts', "import { create } from 'zustand';\nimport { api } from '../shared/api/index.ts';\nexport const x = [create, api];\n"],
     ['src/server/Relay.ts', "import { verify } from '../crypto/verify.ts';\nimport D from 'better-sqlite3-multiple-ciphers';\nexport const x = [verify, D];\n"],
+    ['src/server/Relay.ts', "import { c } from '../relay/wire.ts';\nimport { h } from '../base/hex.ts';\nexport const x = [c, h];\n"],
+    ['src/main/engine/Connection.ts', "import { RelayClient } from '../../relay/RelayClient.ts';\nimport { WebSocket } from 'ws';\nexport const x = [RelayClient, WebSocket];\n"],
+    ['src/main/electron/composeEngine.ts', "import { startRelay } from '../../server/startRelay.ts';\nexport const x = startRelay;\n"],
   ])('%s: an allowed import passes', async (file, code) => {
     expect(await layerErrors(file, code)).toEqual([]);
   });

@@ -43,7 +43,7 @@ class Device {
   readonly engine: Engine;
   readonly events: ApiEvent[] = [];
   constructor(readonly name: string, readonly dir: string) {
-    this.engine = new Engine({ profileDir: dir, enrolmentPollMs: 200, deviceName: `${name}'s laptop (demo)` });
+    this.engine = new Engine({ profileDir: dir, startRelay, enrolmentPollMs: 200, deviceName: `${name}'s laptop (demo)` });
     this.engine.onEvent((e) => this.events.push(e));
   }
   call<M extends ApiMethod>(method: M, params: ApiParams<M>): Promise<ApiResult<M>> {

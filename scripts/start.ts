@@ -12,6 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Engine } from '../src/main/engine/Engine.ts';
+import { startRelay } from '../src/server/startRelay.ts';
 import { startBrowserMode } from '../src/main/host/browserMode.ts';
 import { ensureRendererBuilt } from './rendererBuild.ts';
 
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
   }
   // Logs go to stderr as JSON; stdout stays for the one line a person reads.
   const log = pino({ name: 'valise', level: process.env.VALISE_LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  const engine = new Engine({ profileDir: profile.dir ?? path.join(root, '.profiles', profile.name, 'data'), logger: log });
+  const engine = new Engine({ profileDir: profile.dir ?? path.join(root, '.profiles', profile.name, 'data'), logger: log, startRelay });
   const running = await startBrowserMode({ root, profile: profile.name, port: values.port ? Number(values.port) : undefined, service: engine, log });
   console.log(`Valise (profile ${profile.dir ?? `"${profile.name}"`}) is at ${running.url}`);
   const chromium = '/usr/bin/chromium';

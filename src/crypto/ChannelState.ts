@@ -195,7 +195,3 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
-
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex');
-}

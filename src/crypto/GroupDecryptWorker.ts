@@ -12,7 +12,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { DeviceRef } from './ChannelState.ts';
-import { startWorker } from './startWorker.ts';
+import { startWorkerOrFallBack } from '../base/startWorker.ts';
 
 export interface GroupDecryptJob {
   /** The caller's name for the item (the engine uses the delivery id). */
@@ -62,16 +62,10 @@ export class GroupDecryptWorker {
   /** Starts the worker thread. Jobs sent before it is ready wait in its message queue. */
   static start(): GroupDecryptWorker {
     const g = new GroupDecryptWorker();
-    try {
-      const w = startWorker(import.meta.url, 'groupDecryptThread');
-      w.unref();
-      w.on('message', (m: GroupDecryptResponse) => g.onMessage(m));
-      w.on('error', () => g.lost());
-      w.on('exit', () => g.lost());
-      g.worker = w;
-    } catch {
-      g.lost();
-    }
+    g.worker = startWorkerOrFallBack(import.meta.url, 'groupDecryptThread', {
+      onMessage: (m: GroupDecryptResponse) => g.onMessage(m),
+      onLost: () => g.lost(),
+    });
     return g;
   }
 

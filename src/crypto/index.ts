@@ -24,7 +24,6 @@ export * from './DeviceKeys.ts';
 export * from './SessionCipher.ts';
 export * from './ChannelCipher.ts';
 export * from './orderedId.ts';
-export * from './startWorker.ts';
 export * from './GroupDecryptWorker.ts';
 export * from './safetyNumber.ts';
 export * from './envelopeCodec.ts';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { hex } from '../base/hex.ts';
 import { orderedId } from './orderedId.ts';
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('orderedId', () => {
   it('is 16 bytes that sort by the time they were made', () => {

@@ -5,7 +5,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { RelayError } from './errors.ts';
+import { hex } from '../base/hex.ts';
+import { RelayError } from '../relay/errors.ts';
 import type { DeviceAddress, DeviceRecord, QueueItem, QueueItemKind, QueuedItem, RelayStore } from './store/RelayStore.ts';
 import type { ChannelView, DeviceCertInfo, RelayTrust } from './trust/RelayTrust.ts';
 
@@ -56,7 +57,6 @@ export interface EnrolmentWaiter {
 }
 
 const devKey = (d: DeviceAddress): string => `${d.userId}\u0000${d.deviceId}`;
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 export class Relay {
   private readonly sinks = new Map<string, DeviceSink[]>();

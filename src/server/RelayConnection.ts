@@ -18,14 +18,12 @@ import {
   type RelayResponseSchema,
 } from '../gen/valise/v1/relay_pb.ts';
 import { toValiseError } from '../shared/errors.ts';
-import { CLOSE, RelayError } from './errors.ts';
+import { hex } from '../base/hex.ts';
+import { CLOSE, RelayError } from '../relay/errors.ts';
 import type { DeviceSink, Relay } from './Relay.ts';
-import type { SocketBatcher } from './SocketBatcher.ts';
+import type { SocketBatcher } from '../relay/SocketBatcher.ts';
 import type { DeviceAddress, QueuedItem, QueueItemKind } from './store/RelayStore.ts';
-import { encodeDeliveryPush, encodeSentResponse, readClientFrame } from './wire.ts';
-
-/** Hex of a byte array without copying it. */
-const hexOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+import { encodeDeliveryPush, encodeSentResponse, readClientFrame } from '../relay/wire.ts';
 
 export const PROTOCOL_VERSION = RelayProtocolVersion.RELAY_PROTOCOL_VERSION_1;
 
@@ -349,7 +347,7 @@ export class RelayConnection implements DeviceSink {
 
   private deliver(item: QueuedItem): void {
     this.cursor = item.seq;
-    this.inflight.set(hexOf(item.id), item.seq);
+    this.inflight.set(hex(item.id), item.seq);
     this.sendBytes(encodeDeliveryPush(item.id, KIND[item.kind], item.payload, item.channelId));
   }
 
@@ -389,7 +387,7 @@ export class RelayConnection implements DeviceSink {
     // Only what this connection delivered can be acknowledged here; other ids are ignored.
     const seqs: number[] = [];
     for (const id of ids.slice(0, 10_000)) {
-      const k = hexOf(id);
+      const k = hex(id);
       const seq = this.inflight.get(k);
       if (seq === undefined) continue;
       this.inflight.delete(k);

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { parseJson } from '../shared/parseJson.ts';
 import type { DEFAULT_LIMITS } from './Relay.ts';
 
 const FileSchema = z
@@ -70,14 +71,15 @@ export function loadServerConfig(argv: string[]): ServerConfig {
   if (values.help) throw new ConfigError(USAGE);
   let file: z.infer<typeof FileSchema> = {};
   if (values.config) {
-    let raw: unknown;
+    let text: string;
     try {
-      raw = JSON.parse(fs.readFileSync(values.config, 'utf8'));
+      text = fs.readFileSync(values.config, 'utf8');
     } catch (e) {
       throw new ConfigError(`Cannot read the config file ${values.config}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const r = FileSchema.safeParse(raw);
-    if (!r.success) throw new ConfigError(`The config file ${values.config} is not valid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const r = parseJson(text, FileSchema);
+    if (!r.ok && r.unreadable) throw new ConfigError(`Cannot read the config file ${values.config}: ${r.detail}`);
+    if (!r.ok) throw new ConfigError(`The config file ${values.config} is not valid: ${r.detail}`);
     file = r.data;
   }
   const port = values.port !== undefined ? Number(values.port) : (file.port ?? 8443);

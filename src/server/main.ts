@@ -5,7 +5,7 @@
 import path from 'node:path';
 import pino from 'pino';
 import { ConfigError, loadServerConfig } from './config.ts';
-import { OrgConfigError, orgPublicKeyBytes, readOrgConfig } from './OrgConfig.ts';
+import { OrgConfigError, orgPublicKeyBytes, readOrgConfig } from '../relay/readOrgConfig.ts';
 import { logDestination } from './logDestination.ts';
 import { startRelay } from './startRelay.ts';
 

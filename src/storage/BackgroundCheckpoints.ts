@@ -9,7 +9,7 @@
  * back, so the WAL never grows without bound.
  */
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../crypto/index.ts';
+import { startWorkerOrFallBack } from '../base/startWorker.ts';
 import type { Db } from './Database.ts';
 
 const AUTO_PAGES = 1000;
@@ -24,22 +24,16 @@ export class BackgroundCheckpoints {
   /** Starts the worker for the database `db` (opened from `dbPath` with `key`; the key is copied). */
   static start(db: Db, dbPath: string, key: Uint8Array, everyMs = 100): BackgroundCheckpoints {
     const bg = new BackgroundCheckpoints(db);
-    try {
-      const workerData = { dbPath, key: Uint8Array.from(key), everyMs };
-      const w = startWorker(import.meta.url, 'checkpointWorker', workerData);
-      w.unref();
-      w.on('message', (m: { kind: string }) => {
+    bg.worker = startWorkerOrFallBack(import.meta.url, 'checkpointWorker', {
+      workerData: { dbPath, key: Uint8Array.from(key), everyMs },
+      onMessage: (m: { kind: string }) => {
         if (m.kind === 'ready' && bg.worker) {
           db.pragma('wal_autocheckpoint = 0');
           bg.active = true;
         }
-      });
-      w.on('error', () => bg.fallBack());
-      w.on('exit', () => bg.fallBack());
-      bg.worker = w;
-    } catch {
-      bg.fallBack();
-    }
+      },
+      onLost: () => bg.fallBack(),
+    });
     return bg;
   }
 

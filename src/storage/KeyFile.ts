@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseJson } from '../shared/parseJson.ts';
 import { KeyFileTampered, ProfileMissing } from './errors.ts';
 import { KEY_PROVIDER_KINDS, type KeyProviderKind, type WrappedFields } from './keys/KeyProvider.ts';
 
@@ -68,14 +69,8 @@ export function readKeyFile(file: string): KeyFile {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ProfileMissing('the key file is missing');
     throw e;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new KeyFileTampered('not valid JSON', { cause: e });
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new KeyFileTampered('unexpected fields', { cause: parsed.error });
+  const parsed = parseJson(text, schema);
+  if (!parsed.ok) throw new KeyFileTampered(parsed.unreadable ? 'not valid JSON' : 'unexpected fields', { cause: parsed.cause });
   return parsed.data as KeyFile;
 }
 

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { Engine } from '../../src/main/engine/Engine.ts';
+import { startRelay } from '../../src/server/startRelay.ts';
 import { startBrowserMode, type RunningBrowserMode } from '../../src/main/host/browserMode.ts';
 import { ensureRendererBuilt } from '../../scripts/rendererBuild.ts';
 import { FAST_ARGON2 } from '../scenarios/harness.ts';
@@ -27,7 +28,7 @@ test('start a local organisation, lock, unlock', async ({ page }) => {
   test.setTimeout(120_000);
   ensureRendererBuilt(ROOT);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-first-run-'));
-  engine = new Engine({ profileDir: dir, keyProviders: { argon2: FAST_ARGON2 } });
+  engine = new Engine({ startRelay, profileDir: dir, keyProviders: { argon2: FAST_ARGON2 } });
   host = await startBrowserMode({ root: ROOT, profile: 'first-run', service: engine });
   await page.setViewportSize({ width: 1100, height: 700 });
   await page.goto(host.url);

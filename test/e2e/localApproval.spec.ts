@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { Engine } from '../../src/main/engine/Engine.ts';
+import { startRelay } from '../../src/server/startRelay.ts';
 import { startBrowserMode, type RunningBrowserMode } from '../../src/main/host/browserMode.ts';
 import { ensureRendererBuilt } from '../../scripts/rendererBuild.ts';
 import { FAST_ARGON2, PASSPHRASE, until } from '../scenarios/harness.ts';
@@ -27,7 +28,7 @@ test.afterEach(async () => {
 function engine(): Engine {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-e2e-local-'));
   dirs.push(dir);
-  const e = new Engine({ profileDir: dir, keyProviders: { argon2: FAST_ARGON2 }, deviceName: 'bob-laptop', enrolmentPollMs: 100 });
+  const e = new Engine({ startRelay, profileDir: dir, keyProviders: { argon2: FAST_ARGON2 }, deviceName: 'bob-laptop', enrolmentPollMs: 100 });
   engines.push(e);
   return e;
 }

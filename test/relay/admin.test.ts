@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { createEnrolmentRequest, enrolmentCode, orgIdentity, signAuthChallenge } from '../../src/crypto/index.ts';
 import { Engine } from '../../src/main/engine/Engine.ts';
-import { RelayClient } from '../../src/server/client/RelayClient.ts';
+import { RelayClient } from '../../src/relay/RelayClient.ts';
 import { deviceCode, FAST_ARGON2, Node, PASSPHRASE, until } from '../scenarios/harness.ts';
-import { orgPublicKeyBytes, readOrgConfig } from '../../src/server/OrgConfig.ts';
+import { orgPublicKeyBytes, readOrgConfig } from '../../src/relay/readOrgConfig.ts';
 import { startRelay, type RunningRelay } from '../../src/server/startRelay.ts';
 
 const run = promisify(execFile);
@@ -116,7 +116,7 @@ describe('valise-admin', () => {
     expect(added.code, added.stderr).toBe(0);
     const { userId } = JSON.parse(added.stdout) as { userId: string };
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-join-'));
-    const node = new Node(new Engine({ profileDir: profile, keyProviders: { argon2: FAST_ARGON2 }, enrolmentPollMs: 100, deviceName: 'laptop' }), profile, userId);
+    const node = new Node(new Engine({ startRelay, profileDir: profile, keyProviders: { argon2: FAST_ARGON2 }, enrolmentPollMs: 100, deviceName: 'laptop' }), profile, userId);
     try {
       const orgJson = JSON.stringify({ ...readOrgConfig(path.join(dir, 'org.json')), relayUrl: relay.url });
       const joined = await node.call('joinOrganisation', { orgJson, displayName: 'Bruno Keller', keyProvider: 'passphrase', passphrase: PASSPHRASE });

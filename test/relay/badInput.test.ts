@@ -3,7 +3,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { WebSocket } from 'ws';
 import { ClientFrameSchema } from '../../src/gen/valise/v1/relay_pb.ts';
 import { signAuthChallenge } from '../../src/crypto/index.ts';
-import { RelayClient } from '../../src/server/client/RelayClient.ts';
+import { RelayClient } from '../../src/relay/RelayClient.ts';
 import { createChannel, envelope, Peer, send, TestOrg, type Device } from './fixtures.ts';
 
 let org: TestOrg;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RelayRefused } from '../../src/server/errors.ts';
-import { RelayClient } from '../../src/server/client/RelayClient.ts';
+import { RelayRefused } from '../../src/relay/errors.ts';
+import { RelayClient } from '../../src/relay/RelayClient.ts';
 import { signAuthChallenge } from '../../src/crypto/index.ts';
 import { envelope, Peer, send, TestOrg, type Device } from './fixtures.ts';
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { createEnrolmentRequest, enrolmentCode, issueDeviceCertificate, issueEnrolmentNonce, SignatureError, signAuthChallenge } from '../../src/crypto/index.ts';
-import { RelayClient } from '../../src/server/client/RelayClient.ts';
-import { RelayRefused } from '../../src/server/errors.ts';
+import { RelayClient } from '../../src/relay/RelayClient.ts';
+import { RelayRefused } from '../../src/relay/errors.ts';
 import { DAY, Peer, TestOrg } from './fixtures.ts';
 
 let org: TestOrg;

@@ -28,7 +28,7 @@ import { DEFAULT_POLICY, type ChannelPolicy } from '../../src/shared/model/polic
 import type { OrgRole } from '../../src/shared/model/roles.ts';
 import { EnvelopeSchema, EnvelopeType } from '../../src/gen/valise/v1/envelope_pb.ts';
 import type { Delivery } from '../../src/gen/valise/v1/relay_pb.ts';
-import { RelayClient } from '../../src/server/client/RelayClient.ts';
+import { RelayClient } from '../../src/relay/RelayClient.ts';
 import { startRelay, type RelayOptions, type RunningRelay } from '../../src/server/startRelay.ts';
 
 export const DAY = 24 * 3600 * 1000;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayClient } from '../../src/server/client/RelayClient.ts';
+import { RelayClient } from '../../src/relay/RelayClient.ts';
 import { TestOrg } from './fixtures.ts';
 
 let dir: string;

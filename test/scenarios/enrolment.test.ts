@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { issueDeviceCertificate, verifyEnrolmentRequest } from '../../src/crypto/index.ts';
-import { RelayRefused } from '../../src/server/errors.ts';
+import { RelayRefused } from '../../src/relay/errors.ts';
 import { DAY } from '../relay/fixtures.ts';
 import { deviceCode, orgJson, PASSPHRASE, Scenario, until } from './harness.ts';
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { issueDeviceCertificate, issueRevocation, verifyEnrolmentRequest } from '../../src/crypto/index.ts';
 import { Engine, type EngineOptions } from '../../src/main/engine/Engine.ts';
+import { startRelay } from '../../src/server/startRelay.ts';
 import type { ApiEvent } from '../../src/shared/api/events.ts';
 import type { ApiMethod, ApiParams, ApiResult } from '../../src/shared/api/methods.ts';
 import type { OrgRole } from '../../src/shared/model/roles.ts';
@@ -87,7 +88,7 @@ export class Scenario {
 
   engine(dir: string, userId: string, o: Partial<EngineOptions> = {}): Node {
     const logger = process.env.VALISE_TEST_LOG ? pino({ level: 'debug', base: { user: userId } }, pino.destination(2)) : undefined;
-    const engine = new Engine({ profileDir: dir, ...(logger ? { logger } : {}), keyProviders: { argon2: FAST_ARGON2 }, enrolmentPollMs: 100, deviceName: 'test', ...o });
+    const engine = new Engine({ startRelay, profileDir: dir, ...(logger ? { logger } : {}), keyProviders: { argon2: FAST_ARGON2 }, enrolmentPollMs: 100, deviceName: 'test', ...o });
     const node = new Node(engine, dir, userId);
     this.nodes.push(node);
     return node;

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/main/engine/Engine.ts';
+import { startRelay } from '../../src/server/startRelay.ts';
 import type { ApiMethod, ApiParams, ApiResult } from '../../src/shared/api/methods.ts';
 import type { ApiEvent } from '../../src/shared/api/events.ts';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
@@ -26,7 +27,7 @@ afterEach(async () => {
 function profile() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-localapp-'));
   dirs.push(dir);
-  const engine = new Engine({ profileDir: dir, keyProviders: { argon2: FAST_ARGON2 }, deviceName: 'laptop', enrolmentPollMs: 100 });
+  const engine = new Engine({ startRelay, profileDir: dir, keyProviders: { argon2: FAST_ARGON2 }, deviceName: 'laptop', enrolmentPollMs: 100 });
   engines.push(engine);
   const events: ApiEvent[] = [];
   engine.onEvent((e) => events.push(e));

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/main/engine/Engine.ts';
+import { startRelay } from '../../src/server/startRelay.ts';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
 import { FAST_ARGON2, PASSPHRASE, until } from './harness.ts';
 
@@ -20,7 +21,7 @@ afterEach(async () => {
 describe('local organisation', () => {
   it('starts for a display name with a space and an accent', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-local-'));
-    engine = new Engine({ profileDir: dir, keyProviders: { argon2: FAST_ARGON2 }, deviceName: 'test' });
+    engine = new Engine({ startRelay, profileDir: dir, keyProviders: { argon2: FAST_ARGON2 }, deviceName: 'test' });
     const r = await engine.handle('startLocalOrganisation', { orgName: 'Délégation', displayName: 'Alice Martin-Lévy', keyProvider: 'passphrase', passphrase: PASSPHRASE });
     expect(r).toMatchObject({ state: 'unlocked', me: { userId: 'alice-martin-levy', displayName: 'Alice Martin-Lévy' } });
     await until(async () => (await engine!.handle('status', {}) as { connection: string }).connection === 'online', 10_000, 'local relay online');

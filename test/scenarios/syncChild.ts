@@ -4,11 +4,12 @@
  * Usage: node --import tsx syncChild.ts PROFILE_DIR PASSPHRASE CHANNEL_ID EXPECTED
  */
 import { Engine } from '../../src/main/engine/Engine.ts';
+import { startRelay } from '../../src/server/startRelay.ts';
 import { FAST_ARGON2 } from './harness.ts';
 
 const [dir, passphrase, channelId, expected] = process.argv.slice(2) as [string, string, string, string];
 // Every catch-up goes through the decrypting worker thread, so the kills also land while it works.
-const engine = new Engine({ profileDir: dir, keyProviders: { argon2: FAST_ARGON2 }, catchUpWorkerFrom: 1 });
+const engine = new Engine({ startRelay, profileDir: dir, keyProviders: { argon2: FAST_ARGON2 }, catchUpWorkerFrom: 1 });
 let received = 0;
 engine.onEvent((e) => {
   if (e.type === 'messageReceived') received++;

@@ -28,9 +28,9 @@ import {
 } from '../../crypto/index.ts';
 import { ORG_ROLES, type OrgRole } from '../../shared/model/roles.ts';
 import { DEFAULT_CLASSIFICATIONS } from '../../shared/model/classification.ts';
-import { RelayClient } from '../../server/client/RelayClient.ts';
-import { orgPublicKeyBytes, readOrgConfig, type OrgConfig } from '../../server/OrgConfig.ts';
-import { RelayRefused } from '../../server/errors.ts';
+import { RelayClient } from '../../relay/RelayClient.ts';
+import { orgPublicKeyBytes, readOrgConfig, type OrgFile } from '../../relay/readOrgConfig.ts';
+import { RelayRefused } from '../../relay/errors.ts';
 import { readRootKeyFile, writeRootKeyFile } from './RootKeyFile.ts';
 
 export const ORG_FILE = 'org.json';
@@ -50,7 +50,7 @@ export interface InitOrgOptions {
   local?: boolean;
 }
 
-export async function initOrg(o: InitOrgOptions): Promise<OrgConfig> {
+export async function initOrg(o: InitOrgOptions): Promise<OrgFile> {
   const orgFile = path.join(o.dir, ORG_FILE);
   const keyFile = path.join(o.dir, ROOT_KEY_FILE);
   if (fs.existsSync(orgFile) || fs.existsSync(keyFile)) throw new AdminError(`${o.dir} holds an organisation already; refusing to overwrite it.`);
@@ -58,7 +58,7 @@ export async function initOrg(o: InitOrgOptions): Promise<OrgConfig> {
   const root = generateOrgRootKey();
   const orgId = o.orgId ?? `org-${randomBytes(6).toString('hex')}`;
   await writeRootKeyFile(keyFile, orgId, root.privateKey.serialize(), o.passphrase, o.kdf);
-  const config: OrgConfig = {
+  const config: OrgFile = {
     version: 1,
     orgId,
     name: o.name ?? '',
@@ -77,7 +77,7 @@ export class AdminTool {
   private serialBase = Date.now() * 1000;
 
   private constructor(
-    readonly org: OrgConfig,
+    readonly org: OrgFile,
     private readonly root: OrgRootKey,
     private readonly relay: RelayClient,
   ) {}

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Engine } from '../../main/engine/Engine.ts';
+import { startRelay } from '../../server/startRelay.ts';
 import { ApiError } from '../../shared/api/errors.ts';
 import type { ApiEvent } from '../../shared/api/events.ts';
 import type { ApiMethod, ApiParams, ApiResult } from '../../shared/api/methods.ts';
@@ -31,7 +32,7 @@ export class Cli {
   constructor(readonly o: Opts) {
     const dir = o.profile ?? process.env.VALISE_PROFILE ?? path.join(os.homedir(), '.config', 'valise', 'default');
     this.profileDir = path.resolve(dir);
-    this.engine = new Engine({ profileDir: this.profileDir });
+    this.engine = new Engine({ profileDir: this.profileDir, startRelay });
     this.engine.onEvent((e) => {
       this.events.push(e);
       for (const w of this.waiters) w();

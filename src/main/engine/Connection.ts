@@ -5,7 +5,7 @@
  * the profile). The RelayClient itself never reconnects; this is the one place that decides.
  */
 import type { RelayPush } from '../../gen/valise/v1/relay_pb.ts';
-import { RelayClient, type RelayClientOptions } from '../../server/client/RelayClient.ts';
+import { RelayClient, type RelayClientOptions } from '../../relay/RelayClient.ts';
 import type { ConnectionState } from '../../shared/api/schemas.ts';
 import { Backoff } from './Backoff.ts';
 import type { Clock, Timer } from './Clock.ts';

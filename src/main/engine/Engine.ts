@@ -26,8 +26,8 @@ import {
   type DeviceIdentity,
 } from '../../crypto/index.ts';
 import { createProfile, openProfile, wipeProfile, type LocalStore } from '../../storage/index.ts';
-import { RelayClient } from '../../server/client/RelayClient.ts';
-import { startRelay, type RunningRelay } from '../../server/startRelay.ts';
+import { RelayClient } from '../../relay/RelayClient.ts';
+import type { EmbeddedRelay as RunningRelay, StartEmbeddedRelay } from '../../relay/EmbeddedRelay.ts';
 import { errorBody, invoke, type ApiHandlers } from '../../shared/api/dispatch.ts';
 import { RequestFrameSchema, type ResponseFrame } from '../../shared/api/frames.ts';
 import type { ApiEvent } from '../../shared/api/events.ts';
@@ -54,6 +54,8 @@ export interface EngineOptions {
   sweepEveryMs?: number;
   /** Backlog from which channel messages are decrypted in a worker thread (default 200). */
   catchUpWorkerFrom?: number;
+  /** Starts the relay of a local organisation (the server's `startRelay`, passed by the composition root). */
+  startRelay: StartEmbeddedRelay;
 }
 
 const KEYS = {
@@ -413,7 +415,7 @@ export class Engine {
     const port = store.repos.settings.get<number>(KEYS.localRelayPort) ?? 0;
     const root = orgRootKeyFromBytes(new Uint8Array(Buffer.from(store.repos.settings.get<string>(KEYS.localRoot)!, 'hex')));
     const start = (p: number) =>
-      startRelay({ orgId: cfg!.orgId, orgPublicKey: root.publicKey.serialize(), host: '127.0.0.1', port: p, dataDir: path.join(this.o.profileDir, 'relay'), logger: this.log });
+      this.o.startRelay({ orgId: cfg!.orgId, orgPublicKey: root.publicKey.serialize(), host: '127.0.0.1', port: p, dataDir: path.join(this.o.profileDir, 'relay'), logger: this.log });
     let relay: RunningRelay;
     try {
       relay = await start(port);

@@ -15,7 +15,7 @@ import {
   verifyEnrolmentRequest,
   type OrgRootKey,
 } from '../../crypto/index.ts';
-import { RelayClient } from '../../server/client/RelayClient.ts';
+import { RelayClient } from '../../relay/RelayClient.ts';
 import type { OrgRole } from '../../shared/model/roles.ts';
 import { ApiError, toApiError } from './errors.ts';
 import { userIdFromDisplayName } from './userIdFromDisplayName.ts';

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeChannelState, nextStateFields, signChannelState } from '../../crypto/index.ts';
-import type { RelayClient } from '../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../relay/RelayClient.ts';
 import { NOW, TestOrg, channelId, creation } from '../../../test/crypto/fixtures.ts';
 import { OrgChannels } from './OrgChannels.ts';
-import { hex } from './views.ts';
+import { hex } from '../../base/hex.ts';
 
 function setUp(chains: Map<string, Uint8Array[]>) {
   const org = new TestOrg();

@@ -4,9 +4,9 @@
  * is not trusted — so the officer can pause, resume or wipe channels it is not a member of.
  */
 import { decodeChannelState, verifyChannelChain, type ChannelState, type DeviceRef, type TrustView } from '../../crypto/index.ts';
-import type { RelayClient } from '../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../relay/RelayClient.ts';
 import { ApiError, toApiError } from './errors.ts';
-import { hex } from './views.ts';
+import { hex } from '../../base/hex.ts';
 
 export interface OrgChannelsDeps {
   relay(): RelayClient | null;

@@ -12,7 +12,7 @@ import {
   type OrgTrust,
   type ProtocolStores,
 } from '../../crypto/index.ts';
-import type { RelayClient } from '../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../relay/RelayClient.ts';
 
 type ContentInit = Parameters<typeof encodeContent>[0];
 

@@ -38,7 +38,7 @@ import {
   type WipeCommand,
 } from '../../crypto/index.ts';
 import { MemoryMessageStore, profilePaths, type LocalStore, type MessageStore, type StoredMessage, type UnitOfWork } from '../../storage/index.ts';
-import type { RelayClient } from '../../server/client/RelayClient.ts';
+import type { RelayClient } from '../../relay/RelayClient.ts';
 import type { RelayPush } from '../../gen/valise/v1/relay_pb.ts';
 import type { ApiEvent } from '../../shared/api/events.ts';
 import type { ApiInput, ApiResult } from '../../shared/api/methods.ts';
@@ -76,7 +76,7 @@ import { ReceiptQueue } from './ReceiptQueue.ts';
 import { ReceivePipeline, type BatchScope, type Delivery } from './ReceivePipeline.ts';
 import { RedeliveryNeeded, classifyReceiveError, faultCode } from './receiveFault.ts';
 import { StoreFaults } from './storeFaults.ts';
-import { WalSync } from '../../server/store/WalSync.ts';
+import { WalSync } from '../../base/WalSync.ts';
 import { RetentionScheduler } from './RetentionScheduler.ts';
 import { channelView, hex, messageView, summaryOf, unhex } from './views.ts';
 import { WipeTracker, type WipeRecord } from './WipeTracker.ts';

@@ -2,10 +2,10 @@
 import type { ChannelState } from '../../crypto/index.ts';
 import type { StoredMessage } from '../../storage/index.ts';
 import type { ChannelSummary, MessageView } from '../../shared/api/schemas.ts';
+import { hex } from '../../base/hex.ts';
 import { capabilities, type ChannelView, type Me } from './policyRules.ts';
 
-export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-export const unhex = (s: string): Uint8Array<ArrayBuffer> => new Uint8Array(Buffer.from(s, 'hex'));
+export { hex, unhex } from '../../base/hex.ts';
 
 export function channelView(state: ChannelState, pausedReason: string | null): ChannelView {
   return {

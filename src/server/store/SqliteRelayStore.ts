@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { Checkpointer } from './Checkpointer.ts';
-import { WalSync } from './WalSync.ts';
+import { Checkpointer } from '../../base/Checkpointer.ts';
+import { WalSync } from '../../base/WalSync.ts';
 import type {
   AuditRecord,
   ChannelRecord,

@@ -24,8 +24,8 @@ import {
   type DeviceCertificate,
   type OrgIdentity,
 } from '../../crypto/index.ts';
-import { RelayError } from '../errors.ts';
-import { readEnvelopeRouting, type FastEnvelopeRouting } from '../wire.ts';
+import { RelayError } from '../../relay/errors.ts';
+import { readEnvelopeRouting, type FastEnvelopeRouting } from '../../relay/wire.ts';
 import type { ChannelView, DeviceCertInfo, EnrolmentInfo, EnvelopeRouting, MemberCertInfo, RelayTrust, RevocationInfo } from './RelayTrust.ts';
 
 export class CryptoRelayTrust implements RelayTrust {

@@ -1,3 +1,4 @@
 export * from './classification.ts';
 export * from './policy.ts';
 export * from './roles.ts';
+export * from './orgConfig.ts';

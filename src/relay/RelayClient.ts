@@ -16,10 +16,10 @@ import {
   type RelayPush,
   type RelayRequestSchema,
   type RelayResponse,
-} from '../../gen/valise/v1/relay_pb.ts';
-import { RelayRefused, RelayUnavailable } from '../errors.ts';
-import { SocketBatcher } from '../SocketBatcher.ts';
-import { encodeAck, encodeSendRequest, readServerFrame } from '../wire.ts';
+} from '../gen/valise/v1/relay_pb.ts';
+import { RelayRefused, RelayUnavailable } from './errors.ts';
+import { SocketBatcher } from './SocketBatcher.ts';
+import { encodeAck, encodeSendRequest, readServerFrame } from './wire.ts';
 
 type RequestOp = MessageInitShape<typeof RelayRequestSchema>['op'];
 type Result = RelayResponse['result'];

@@ -1,7 +1,7 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { ServerFrameSchema } from '../../gen/valise/v1/relay_pb.ts';
+import { ServerFrameSchema } from '../gen/valise/v1/relay_pb.ts';
 import { RelayClient } from './RelayClient.ts';
 
 /** A server that completes the handshake and then never answers: the client must not hang. */
