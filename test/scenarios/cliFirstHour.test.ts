@@ -19,7 +19,7 @@ let sc: Scenario;
 afterEach(async () => sc?.stop());
 
 describe('valise CLI, first hour', () => {
-  it('names people and channels, tails the catch-up, ends tail on a wipe, reports a relay that is down', async () => {
+  it('names people and channels, tails the catch-up, ends tail on a wipe, reports a relay that is down', { timeout: 180_000 }, async () => {
     sc = await new Scenario().start();
     await sc.org.addUser('alice', { name: 'Alice', clearance: 3, roles: ['delegate', 'lead'] });
     await sc.org.addUser('bob', { name: 'Bob', clearance: 2, roles: ['delegate'] });
@@ -91,7 +91,7 @@ describe('valise CLI, first hour', () => {
     expect(offline.stderr).not.toContain('keeps trying');
   });
 
-  it('says what is missing: no profile, no passphrase without a terminal; usage errors exit alike', async () => {
+  it('says what is missing: no profile, no passphrase without a terminal; usage errors exit alike', { timeout: 120_000 }, async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-none-'));
     try {
       const st = await valise(['--profile', path.join(empty, 'nobody'), 'status']);

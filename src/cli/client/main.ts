@@ -23,21 +23,36 @@ async function enroll(cli: Cli): Promise<number> {
   const orgFile = path.resolve(o.org);
   if (!fs.existsSync(orgFile)) throw new CliError('NO_ORG_FILE', EXIT.usage, `No organisation file at ${orgFile}. Give the path of the org.json your security officer sent (relative to ${process.cwd()}).`);
   const st = await cli.call('status', {});
-  if (st.state !== 'no-profile') throw new ApiError('ALREADY_ENROLLED');
-  const passphrase = o['key-provider'] === 'passphrase' ? await cli.passphrase(true) : cli.givenPassphrase();
-  const r = await cli.call('joinOrganisation', {
-    orgJson: fs.readFileSync(orgFile, 'utf8'),
-    displayName: o.name,
-    keyProvider: o['key-provider'] as 'passphrase',
-    ...(o.relay ? { relayUrl: o.relay } : {}),
-    ...(passphrase ? { passphrase } : {}),
-  });
-  cli.out('Waiting for the security officer to open the request (valise-admin pending)…', { state: 'pending', ...r });
-  await cli.waitFor(() => cli.seen().some((e) => e.type === 'enrolment'), cli.timeoutMs(600));
-  if (cli.seen().some((e) => e.type === 'enrolment' && e.state === 'code')) {
-    const { comparisonCode } = await cli.call('enrolmentStatus', {});
-    cli.out(`Comparison code: ${comparisonCode}\nRead it to your security officer; waiting for approval…`, { state: 'code', comparisonCode, requestId: r.requestId });
-    await cli.waitFor(() => cli.seen().some((e) => e.type === 'enrolment' && e.state !== 'code'), cli.timeoutMs(600));
+  let requestId: string | null = null;
+  if (st.state === 'enrolling') {
+    // Asked before and still waiting (the last enroll stopped waiting): wait again.
+    const passphrase = st.keyProvider === 'passphrase' ? await cli.passphrase(false) : cli.givenPassphrase();
+    await cli.call('unlock', passphrase ? { passphrase } : {});
+    cli.out('This profile has asked to join already; waiting for the security officer (valise-admin pending)…', { state: 'pending', resumed: true, comparisonCode: null, requestId });
+  } else if (st.state !== 'no-profile') {
+    throw new ApiError('ALREADY_ENROLLED');
+  } else {
+    const passphrase = o['key-provider'] === 'passphrase' ? await cli.passphrase(true) : cli.givenPassphrase();
+    const r = await cli.call('joinOrganisation', {
+      orgJson: fs.readFileSync(orgFile, 'utf8'),
+      displayName: o.name,
+      keyProvider: o['key-provider'] as 'passphrase',
+      ...(o.relay ? { relayUrl: o.relay } : {}),
+      ...(passphrase ? { passphrase } : {}),
+    });
+    requestId = r.requestId;
+    cli.out('Waiting for the security officer to open the request (valise-admin pending)…', { state: 'pending', ...r });
+  }
+  const waitMs = cli.timeoutMs(600);
+  const stillWaiting = () => {
+    throw new CliError('ENROLMENT_PENDING', EXIT.offline, `No answer from the security officer within ${waitMs / 1000} s. The request stays open: run the same enroll command again to go on waiting.`);
+  };
+  const answered = (states: string[]) => cli.seen().some((e) => e.type === 'enrolment' && states.includes(e.state));
+  if ((await cli.call('enrolmentStatus', {})).comparisonCode === null) await cli.waitFor(() => answered(['code', 'approved', 'rejected']), waitMs).catch(stillWaiting);
+  const { comparisonCode } = await cli.call('enrolmentStatus', {});
+  if (comparisonCode && !answered(['approved', 'rejected'])) {
+    cli.out(`Comparison code: ${comparisonCode}\nRead it to your security officer; waiting for approval…`, { state: 'code', comparisonCode, requestId });
+    await cli.waitFor(() => answered(['approved', 'rejected']), waitMs).catch(stillWaiting);
   }
   const approved = cli.seen().some((e) => e.type === 'enrolment' && e.state === 'approved');
   if (!approved) {
@@ -273,6 +288,8 @@ async function main(argv: string[]): Promise<number> {
     } else {
       code = (e as { code?: string }).code ?? 'INTERNAL';
       message = 'Something went wrong inside Valise. Nothing you had stored was lost; try again.';
+      // VALISE_DEBUG=1 shows what went wrong (a stack has no message content or key in it).
+      if (process.env.VALISE_DEBUG) process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       exit = exitCodeOf(code);
     }
     if (parsed.values.json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
