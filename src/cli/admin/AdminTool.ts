@@ -168,6 +168,19 @@ export class AdminTool {
     return out;
   }
 
+  /** The waiting requests as signed by their devices, without opening any (to name one for `approve`). */
+  async waiting(): Promise<{ requestId: string; userName: string; deviceName: string }[]> {
+    const r = await this.relay.request({ case: 'listPending', value: {} }, 'pending');
+    return r.pending.flatMap((p) => {
+      try {
+        const req = verifyEnrolmentRequest(p.request);
+        return req.orgId === this.org.orgId ? [{ requestId: p.requestId, userName: req.userName, deviceName: req.deviceName }] : [];
+      } catch {
+        return [];
+      }
+    });
+  }
+
   /**
    * The request and its code as this tool verifies them: the request signed by its own key, the
    * nonce signed by our root key for exactly this request id and these bytes. The relay's word is

@@ -151,7 +151,7 @@ async function run(values: Values, command: string | undefined, args: string[]):
         break;
       case 'approve': {
         const deviceId = values['device-id'] ? Number(values['device-id']) : undefined;
-        const pending = await tool.pending();
+        const pending = await tool.waiting();
         const request = resolveRef(need(args[0], 'REQUEST (a request id or the name it was made for)'), pending, {
           noun: 'pending request', id: (p) => p.requestId, name: (p) => p.userName, listCommand: 'valise-admin pending',
         });
