@@ -1,5 +1,5 @@
 /**
- * The security officer's operations (issue 5 item 3). Design choice: every admin command is a
+ * The security officer's operations. Design choice: every admin command is a
  * request to the relay over its normal protocol, on a connection authenticated by the organisation
  * root key signing the connection's challenge; what changes the directory is itself an org-signed
  * record (member certificate, device certificate, revocation) that the relay verifies and that
