@@ -71,7 +71,7 @@ describe('valise-admin', () => {
     const sub = await device.request({ case: 'submitEnrolment', value: { request: req.encoded } }, 'enrolmentSubmitted');
 
     const early = await admin('approve', sub.requestId, '--code', '123456', '--user', userId, '--relay', relay.url);
-    expect(early.code).toBe(1);
+    expect(early.code).toBe(5);
     expect(early.stderr).toMatch(/no valid code yet/);
 
     // "pending" only lists; "open" opens the one request: the officer's nonce reaches the device,
@@ -88,7 +88,7 @@ describe('valise-admin', () => {
     expect(JSON.parse(again.stdout)).toEqual([expect.objectContaining({ requestId: sub.requestId, code: shown })]);
 
     const wrong = await admin('approve', sub.requestId, '--code', shown === '000000' ? '111111' : '000000', '--user', userId, '--relay', relay.url);
-    expect(wrong.code).toBe(1);
+    expect(wrong.code).toBe(5);
     expect(wrong.stderr).toMatch(/does not match/);
 
     const ok = await admin('approve', sub.requestId, '--code', shown, '--user', 'Alice Martin', '--relay', relay.url);
@@ -101,7 +101,7 @@ describe('valise-admin', () => {
     expect(auth).toMatchObject({ userId, deviceId: 1 });
 
     const users = await admin('users', '--relay', relay.url, '--json');
-    expect(JSON.parse(users.stdout)).toEqual([expect.objectContaining({ userId, clearance: 3, devices: '1' })]);
+    expect(JSON.parse(users.stdout)).toEqual([expect.objectContaining({ userId, clearance: 'SECRET', level: 3, devices: '1' })]);
 
     expect((await admin('set-clearance', userId, '--clearance', 'RESTRICTED', '--relay', relay.url)).code).toBe(0);
 
@@ -135,7 +135,7 @@ describe('valise-admin', () => {
       expect(rows.find((r) => r.requestId === joined.requestId)!.warning).toMatch(/2 requests for this name or a look-alike/);
       // By name, the look-alikes cannot be told apart: the officer must pick one by id.
       const byName = await admin('open', 'Bruno Keller', '--relay', relay.url);
-      expect(byName.code).toBe(1);
+      expect(byName.code).toBe(5);
       expect(byName.stderr).toMatch(/2 waiting requests/);
       const opened = await admin('open', joined.requestId, '--relay', relay.url, '--json');
       expect(opened.code, opened.stderr).toBe(0);
@@ -143,11 +143,11 @@ describe('valise-admin', () => {
       expect((JSON.parse(opened.stdout) as { code: string }[])[0]!.code).toBe(shown);
 
       const swapped = await admin('approve', fake.requestId, '--code', shown, '--user', userId, '--relay', relay.url);
-      expect(swapped.code).toBe(1);
+      expect(swapped.code).toBe(5);
       expect(swapped.stderr).toMatch(/no valid code yet/);
       await attacker.close();
       const wrong = await admin('approve', joined.requestId, '--code', shown === '000000' ? '111111' : '000000', '--user', userId, '--relay', relay.url);
-      expect(wrong.code).toBe(1);
+      expect(wrong.code).toBe(5);
       expect((await node.call('status', {})).state).toBe('enrolling');
       const ok = await admin('approve', joined.requestId, '--code', shown, '--user', userId, '--relay', relay.url);
       expect(ok.code, ok.stderr).toBe(0);
@@ -163,7 +163,7 @@ describe('valise-admin', () => {
     const bad = path.join(dir, 'bad');
     fs.writeFileSync(bad, 'not the passphrase at all');
     const r = await run(process.execPath, [path.join(root, 'bin/valise-admin.js'), '--dir', dir, '--passphrase-file', bad, 'users', '--relay', relay.url], { timeout: 30_000 }).catch((e: { stderr: string; code: number }) => e);
-    expect(r).toMatchObject({ code: 1 });
+    expect(r).toMatchObject({ code: 3 });
     expect((r as { stderr: string }).stderr).toMatch(/Wrong passphrase/);
   });
 });

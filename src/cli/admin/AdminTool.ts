@@ -1,5 +1,5 @@
 /**
- * The security officer's operations (issue 5 item 3). Design choice: every admin command is a
+ * The security officer's operations. Design choice: every admin command is a
  * request to the relay over its normal protocol, on a connection authenticated by the organisation
  * root key signing the connection's challenge; what changes the directory is itself an org-signed
  * record (member certificate, device certificate, revocation) that the relay verifies and that
@@ -207,6 +207,16 @@ export class AdminTool {
       return undefined;
     }
   }
+
+  /** The waiting requests as signed by their devices, without opening any (to name one for `approve`). */
+  async waiting(): Promise<{ requestId: string; userName: string; deviceName: string }[]> {
+    const r = await this.relay.request({ case: 'listPending', value: {} }, 'pending');
+    return r.pending.flatMap((p) => {
+      const req = this.verified(p.request);
+      return req ? [{ requestId: p.requestId, userName: printable(req.userName), deviceName: printable(req.deviceName) }] : [];
+    });
+  }
+
 
   /**
    * The request and its code as this tool verifies them: the request signed by its own key, the
