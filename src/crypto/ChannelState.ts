@@ -6,6 +6,7 @@ import { hash } from 'node:crypto';
 import type { PrivateKey } from '@signalapp/libsignal-client';
 import { CHANNEL_ROLES, type ChannelRole } from '../shared/model/roles.ts';
 import { RECORDING_MODES, type ChannelPolicy } from '../shared/model/policy.ts';
+import { unsafeCharacterIn } from '../shared/model/safeText.ts';
 import {
   ChannelRole as PbChannelRole,
   ChannelStateBodySchema,
@@ -133,6 +134,8 @@ function fieldsOf(b: WireChannelState, what: string): ChannelStateFields {
   if (b.name.length > MAX_CHANNEL_NAME) throw new CodecError(what, 'name too long');
   if (b.members.length > MAX_CHANNEL_MEMBERS) throw new CodecError(what, 'too many members');
   if (b.pausedReason.length > MAX_PAUSED_REASON) throw new CodecError(what, 'pause reason too long');
+  const hidden = unsafeCharacterIn(b.name) ?? unsafeCharacterIn(b.pausedReason);
+  if (hidden) throw new CodecError(what, `name or pause reason holds ${hidden}, an invisible, control or text-direction character`);
   if (!b.signer || !b.policy) throw new CodecError(what, 'missing signer or policy');
   const status = CHANNEL_STATUSES.find((s) => STATUS_PB[s] === b.status);
   if (!status) throw new CodecError(what, 'unknown status');

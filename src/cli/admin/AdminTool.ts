@@ -31,6 +31,8 @@ import { DEFAULT_CLASSIFICATIONS } from '../../shared/model/classification.ts';
 import { RelayClient } from '../../relay/RelayClient.ts';
 import { orgPublicKeyBytes, readOrgConfig, type OrgFile } from '../../relay/readOrgConfig.ts';
 import { RelayRefused } from '../../relay/errors.ts';
+import { looksAlike } from '../../shared/model/lookAlike.ts';
+import { isSafeText, UNSAFE_TEXT_MESSAGE } from '../../shared/model/safeText.ts';
 import { readRootKeyFile, writeRootKeyFile } from './RootKeyFile.ts';
 
 export const ORG_FILE = 'org.json';
@@ -114,6 +116,7 @@ export class AdminTool {
   }
 
   async addUser(o: { name: string; clearance: string; roles: string[]; userId?: string }): Promise<string> {
+    if (!isSafeText(o.name)) throw new AdminError(UNSAFE_TEXT_MESSAGE);
     const roles = o.roles.map((r) => {
       if (!(ORG_ROLES as readonly string[]).includes(r)) throw new AdminError(`Unknown role "${r}". Known: ${ORG_ROLES.join(', ')}.`);
       return r as OrgRole;
@@ -162,7 +165,7 @@ export class AdminTool {
     }
     // Look-alike requests are how a relay would try its luck (one 1-in-a-million draw each).
     for (const row of out) {
-      const twins = out.filter((o) => o.userName.toLowerCase() === row.userName.toLowerCase()).length;
+      const twins = out.filter((o) => looksAlike(o.userName, row.userName)).length;
       if (twins > 1) row.warning = `${twins} requests for this name: confirm with the person which one is theirs`;
     }
     return out;

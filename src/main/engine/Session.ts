@@ -80,6 +80,7 @@ import { WalSync } from '../../base/WalSync.ts';
 import { RetentionScheduler } from './RetentionScheduler.ts';
 import { channelView, hex, messageView, summaryOf, unhex } from './views.ts';
 import { WipeTracker, type WipeRecord } from './WipeTracker.ts';
+import { comparableName } from '../../shared/model/safeText.ts';
 
 export interface MeRecord {
   userId: string;
@@ -1300,7 +1301,7 @@ export class Session {
     // An officer who is not a member signs on top of the chain as verified just now.
     const state = member ? this.entry(input.channelId).state : await this.orgChannels.state(input.channelId);
     if (!mayPauseOrWipe(channelView(state, null), this.meView)) throw new ApiError('FORBIDDEN');
-    if (input.confirmName !== state.name) throw new ApiError('BAD_REQUEST', { detail: 'the typed name does not match the channel' });
+    if (comparableName(input.confirmName) !== comparableName(state.name)) throw new ApiError('BAD_REQUEST', { detail: 'the typed name does not match the channel' });
     const relay = this.connection.relay;
     if (!relay) throw new ApiError('OFFLINE');
     const now = this.d.clock.now();

@@ -2,6 +2,7 @@
 import type { ChannelSummary } from '../../shared/api/schemas.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { PolicyBadges } from './PolicyBadges.tsx';
+import { Name } from './Name.tsx';
 
 export interface ChannelHeaderProps {
   channel: ChannelSummary;
@@ -19,7 +20,9 @@ export function ChannelHeader({ channel, now, onInfo, onPause, onResume, onWipe,
   return (
     <header className="channel-header">
       <div className="channel-header__title">
-        <h1>{channel.name}</h1>
+        <h1>
+          <Name text={channel.name} />
+        </h1>
         <PolicyBadges policy={channel.policy} now={now} />
       </div>
       <div className="channel-header__actions">

@@ -3,6 +3,7 @@ import type { ChannelDetails } from '../../shared/api/schemas.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { Dialog } from './Dialog.tsx';
 import { PolicyBadges } from './PolicyBadges.tsx';
+import { Name } from './Name.tsx';
 
 export interface ChannelInfoProps {
   details: ChannelDetails | null;
@@ -28,7 +29,9 @@ export function ChannelInfo({ details, now, onVerify, onClose }: ChannelInfoProp
           <ul className="members">
             {details.members.map((m) => (
               <li key={m.userId}>
-                <strong>{m.displayName}</strong> <span className="muted">{t(`info.role.${m.role}`)}</span>
+                <strong>
+                  <Name text={m.displayName} />
+                </strong> <span className="muted">{t(`info.role.${m.role}`)}</span>
                 <ul className="devices" aria-label={t('info.devices')}>
                   {m.devices.map((d) => (
                     <li key={d.deviceId} className={d.identityChanged ? 'device device--changed' : 'device'}>

@@ -6,6 +6,7 @@
 import { useRef, useState, type FormEvent, type KeyboardEvent, type SyntheticEvent } from 'react';
 import type { ChannelSummary } from '../../shared/api/schemas.ts';
 import { useI18n } from '../i18n/I18n.tsx';
+import { NAME_SLOT, Sentence } from './Name.tsx';
 
 export interface Attachment {
   name: string;
@@ -45,7 +46,12 @@ export function Composer({ channel, sendOnEnter, onSend }: ComposerProps) {
     return (
       <div className="composer composer--blocked" role="status">
         <strong>{t('composer.paused')}</strong>
-        {channel.pausedReason && <span> {t('channel.pausedReason', { reason: channel.pausedReason })}</span>}
+        {channel.pausedReason && (
+          <span>
+            {' '}
+            <Sentence text={t('channel.pausedReason', { reason: NAME_SLOT })} name={channel.pausedReason} />
+          </span>
+        )}
       </div>
     );
   }

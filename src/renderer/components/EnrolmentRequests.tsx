@@ -8,6 +8,7 @@ import type { ApiResult } from '../../shared/api/methods.ts';
 import type { ClassificationLevel } from '../../shared/model/classification.ts';
 import type { OrgRole } from '../../shared/model/roles.ts';
 import { useI18n } from '../i18n/I18n.tsx';
+import { Name } from './Name.tsx';
 
 export type EnrolmentRequest = ApiResult<'listEnrolmentRequests'>['requests'][number];
 
@@ -53,7 +54,12 @@ function RequestRow({ request: r, levels, onApprove }: { request: EnrolmentReque
     <li className="enrol-request">
       <form className="form" onSubmit={submit} aria-label={t('approve.request', { name: r.displayName })}>
         <p>
-          <strong>{r.displayName}</strong> <span className="muted">— {r.deviceName}</span>
+          <strong>
+            <Name text={r.displayName} />
+          </strong>{' '}
+          <span className="muted">
+            — <Name text={r.deviceName} />
+          </span>
           {r.userId && <span className="org__note">{t('approve.anotherDevice')}</span>}
         </p>
         <div className="form__row">

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import type { MessageView } from '../../shared/api/schemas.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { Dialog } from './Dialog.tsx';
+import { Name } from './Name.tsx';
 
 export interface SearchPanelProps {
   search(query: string): Promise<{ message: MessageView; snippet: string }[]>;
@@ -33,7 +34,10 @@ export function SearchPanel({ search, channelName, onOpen, onClose }: SearchPane
             {hits.map((h) => (
               <li key={h.message.id}>
                 <button type="button" onClick={() => onOpen(h.message.channelId)}>
-                  <strong>{channelName(h.message.channelId)}</strong> · {h.message.senderName}
+                  <strong>
+                    <Name text={channelName(h.message.channelId)} />
+                  </strong>{' '}
+                  · <Name text={h.message.senderName} />
                   <span className="search-hits__snippet">{h.snippet}</span>
                 </button>
               </li>

@@ -13,6 +13,7 @@ import {
   OrgChannelSchema,
   PersonSchema,
   PolicySchema,
+  SafeText,
   SettingsSchema,
   StatusSchema,
   TimeMs,
@@ -24,7 +25,7 @@ const Ok = z.object({ ok: z.literal(true) });
 const ChannelRef = z.object({ channelId: Id }).strict();
 /** A message text: generous, but bounded so one frame cannot exhaust memory. */
 const Text = z.string().min(1).max(64 * 1024);
-const Reason = z.string().trim().min(1).max(500);
+const Reason = SafeText(500);
 
 export const API_METHODS = {
   /** Where the app stands: first run, enrolling, locked or unlocked; who I am; connection. */
@@ -47,7 +48,7 @@ export const API_METHODS = {
       .object({
         orgJson: z.string().min(2).max(256 * 1024),
         relayUrl: z.url().optional(),
-        displayName: z.string().trim().min(1).max(100),
+        displayName: SafeText(100),
         keyProvider: z.enum(KEY_PROVIDERS),
         passphrase: z.string().min(8).max(1024).optional(),
       })
@@ -72,8 +73,8 @@ export const API_METHODS = {
   startLocalOrganisation: {
     input: z
       .object({
-        orgName: z.string().trim().min(1).max(100),
-        displayName: z.string().trim().min(1).max(100),
+        orgName: SafeText(100),
+        displayName: SafeText(100),
         keyProvider: z.enum(KEY_PROVIDERS),
         passphrase: z.string().min(8).max(1024).optional(),
       })
@@ -176,7 +177,7 @@ export const API_METHODS = {
   createChannel: {
     input: z
       .object({
-        name: z.string().trim().min(1).max(100),
+        name: SafeText(100),
         classification: z.number().int().nonnegative(),
         memberUserIds: z.array(Id).max(500),
         policy: PolicySchema,

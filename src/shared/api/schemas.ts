@@ -4,9 +4,12 @@
  */
 import { z } from 'zod';
 import { RECORDING_MODES } from '../model/policy.ts';
+import { isSafeText, UNSAFE_TEXT_MESSAGE } from '../model/safeText.ts';
 import { CHANNEL_ROLES, ORG_ROLES } from '../model/roles.ts';
 
 export const Id = z.string().min(1).max(128);
+/** A name or reason someone else will read: trimmed, bounded, visible characters only (model/safeText.ts). */
+export const SafeText = (max: number) => z.string().trim().min(1).max(max).refine(isSafeText, UNSAFE_TEXT_MESSAGE);
 /** Unix time in milliseconds. */
 export const TimeMs = z.number().int().nonnegative();
 
