@@ -25,6 +25,7 @@ import { LANGUAGES, type Language } from './i18n/catalogue.ts';
 import { I18nProvider, useErrorText, useI18n } from './i18n/I18n.tsx';
 import { classificationsOf } from './stores/session.ts';
 import { useChannels, useMessages, useOrg, useSession, useStores, useUi } from './stores/Stores.tsx';
+import { blocksScreenCapture } from '../shared/model/policy.ts';
 
 export function App() {
   const lang = useUi((s) => s.lang);
@@ -188,6 +189,8 @@ function Workspace() {
         <SearchPanel
           search={async (query) => (await api.call('search', { query })).hits}
           channelName={(id) => byId[id]?.name ?? ''}
+          isProtected={(id) => !byId[id] || blocksScreenCapture(byId[id].policy)}
+          protectedOnScreen={!(officer && view === 'organisation') && !!selected && blocksScreenCapture(selected.policy)}
           onOpen={(id) => {
             stores.ui.getState().close();
             select(id);
@@ -261,6 +264,7 @@ function ChannelView({ channelId }: { channelId: string }) {
         onWipe={() => stores.ui.getState().open({ kind: 'wipe', channelId })}
         onExport={exportChannel}
         exporting={exporting}
+        captureBlockable={status.captureBlockable ?? false}
       />
       <MessageList
         channelName={channel.name}
@@ -279,6 +283,7 @@ function ChannelView({ channelId }: { channelId: string }) {
 function InfoDialog({ channelId }: { channelId: string }) {
   const { api, ui } = useStores();
   const now = useUi((s) => s.now);
+  const captureBlockable = useSession((s) => s.status?.captureBlockable) ?? false;
   const [details, setDetails] = useState<ChannelDetails | null>(null);
   const reload = useCallback(() => void api.call('channelDetails', { channelId }).then(setDetails, () => undefined), [api, channelId]);
   useEffect(reload, [reload]);
@@ -288,6 +293,7 @@ function InfoDialog({ channelId }: { channelId: string }) {
       now={now}
       onVerify={(userId, deviceId) => void api.call('verifySafetyNumber', { userId, deviceId }).then(reload, () => undefined)}
       onClose={() => ui.getState().close()}
+      captureBlockable={captureBlockable}
     />
   );
 }

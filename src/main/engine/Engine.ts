@@ -56,6 +56,12 @@ export interface EngineOptions {
   catchUpWorkerFrom?: number;
   /** Starts the relay of a local organisation (the server's `startRelay`, passed by the composition root). */
   startRelay: StartEmbeddedRelay;
+  /**
+   * Whether the window that shows this engine's channels can keep screen captures out (Electron on
+   * Windows and macOS). Reported in `status` so that the UI never claims a protection it lacks;
+   * false for browser mode, Linux and the CLI.
+   */
+  captureProtection?: boolean;
 }
 
 const KEYS = {
@@ -174,6 +180,7 @@ export class Engine {
       org: meta ? { name: meta.orgName, local: meta.local, classifications: org?.classifications ?? [] } : null,
       me: me && this.session ? { userId: me.userId, deviceId: String(me.deviceId), displayName: me.displayName, clearance: me.clearance, orgRoles: me.orgRoles } : null,
       connection: this.session?.connectionState ?? 'offline',
+      captureBlockable: this.o.captureProtection ?? false,
     };
   }
 

@@ -13,9 +13,11 @@ export interface ChannelHeaderProps {
   onWipe(): void;
   onExport?(): void;
   exporting?: boolean;
+  /** Whether screen capture can really be blocked here (status.captureBlockable). */
+  captureBlockable?: boolean;
 }
 
-export function ChannelHeader({ channel, now, onInfo, onPause, onResume, onWipe, onExport, exporting }: ChannelHeaderProps) {
+export function ChannelHeader({ channel, now, onInfo, onPause, onResume, onWipe, onExport, exporting, captureBlockable }: ChannelHeaderProps) {
   const { t } = useI18n();
   return (
     <header className="channel-header">
@@ -23,7 +25,7 @@ export function ChannelHeader({ channel, now, onInfo, onPause, onResume, onWipe,
         <h1>
           <Name text={channel.name} />
         </h1>
-        <PolicyBadges policy={channel.policy} now={now} />
+        <PolicyBadges policy={channel.policy} now={now} captureBlockable={captureBlockable} />
       </div>
       <div className="channel-header__actions">
         <button type="button" onClick={onInfo}>

@@ -10,6 +10,8 @@ export interface ChannelInfoProps {
   now: number;
   onVerify(userId: string, deviceId: string): void;
   onClose(): void;
+  /** Whether screen capture can really be blocked here (status.captureBlockable). */
+  captureBlockable?: boolean;
 }
 
 /** 60 digits shown as 12 groups of 5, the way people read them out. */
@@ -17,14 +19,14 @@ export function groupSafetyNumber(n: string): string {
   return (n.replace(/\D/g, '').match(/.{1,5}/g) ?? []).join(' ');
 }
 
-export function ChannelInfo({ details, now, onVerify, onClose }: ChannelInfoProps) {
+export function ChannelInfo({ details, now, onVerify, onClose, captureBlockable }: ChannelInfoProps) {
   const { t } = useI18n();
   return (
     <Dialog title={t('info.title')} onClose={onClose} wide>
       {details && (
         <div className="channel-info">
           <h3>{t('info.policy')}</h3>
-          <PolicyBadges policy={details.policy} now={now} />
+          <PolicyBadges policy={details.policy} now={now} captureBlockable={captureBlockable} />
           <h3>{t('info.members')}</h3>
           <ul className="members">
             {details.members.map((m) => (

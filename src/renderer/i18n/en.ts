@@ -69,6 +69,8 @@ export const en = {
   'policy.ended': 'Channel has ended',
   'policy.noCopy': 'Copy blocked',
   'policy.captureBlocked': 'Screen capture blocked',
+  'search.protected': 'Protected channel: open it to read this result',
+  'policy.captureNotBlockable': 'Screen capture not blockable on this system',
   'policy.badges': 'Channel policy',
 
   'message.you': 'You',

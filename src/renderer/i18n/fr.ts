@@ -71,6 +71,8 @@ export const fr: Record<MessageKey, string> = {
   'policy.ended': 'Le canal est terminé',
   'policy.noCopy': 'Copie bloquée',
   'policy.captureBlocked': 'Capture d’écran bloquée',
+  'search.protected': 'Canal protégé : ouvrez-le pour lire ce résultat',
+  'policy.captureNotBlockable': 'Capture d’écran impossible à bloquer sur ce système',
   'policy.badges': 'Règles du canal',
 
   'message.you': 'Vous',

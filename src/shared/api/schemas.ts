@@ -193,5 +193,7 @@ export const StatusSchema = z.object({
     })
     .nullable(),
   connection: z.enum(CONNECTION_STATES),
+  /** Whether a channel whose policy blocks screen capture is really kept out of captures here (absent: it is not). */
+  captureBlockable: z.boolean().optional(),
 });
 export type Status = z.infer<typeof StatusSchema>;
