@@ -2,7 +2,8 @@
  * `npm start [-- --profile NAME] [--browser] [--no-open] [--port N]`
  * Starts Valise in Electron when its binary is present. Otherwise it tries Electron's installer
  * once; when that fails it says so in one line and starts browser mode: the renderer served on
- * 127.0.0.1 with a per-launch token, opened in Chromium's app mode when there is a display.
+ * 127.0.0.1, opened through a launch file only this user can read (a one-time token inside, never
+ * in a command line or on the terminal), in Chromium's app mode when there is a display.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +13,8 @@ import pino from 'pino';
 import { Engine } from '../src/main/engine/Engine.ts';
 import { startRelay } from '../src/server/startRelay.ts';
 import { startBrowserMode } from '../src/main/host/browserMode.ts';
+import { chromiumLaunch } from '../src/main/host/chromiumLaunch.ts';
+import { pathToFileURL } from 'node:url';
 import { ensureRendererBuilt } from './rendererBuild.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -64,15 +67,14 @@ async function main(): Promise<void> {
   const log = pino({ name: 'valise', level: process.env.VALISE_LOG_LEVEL ?? 'warn' }, pino.destination(2));
   const engine = new Engine({ profileDir: path.join(root, '.profiles', profile, 'data'), logger: log, startRelay });
   const running = await startBrowserMode({ root, profile, port: values.port ? Number(values.port) : undefined, service: engine, log });
-  console.log(`Valise (profile "${values.profile}") is at ${running.url}`);
+  const launchFile = running.writeLaunchFile(path.join(root, '.profiles', profile, 'launch', 'open-valise.html'));
+  console.log(`Valise (profile "${profile}") is running at ${running.origin}; open ${pathToFileURL(launchFile).href} in a browser to use it (that page works once).`);
   const chromium = '/usr/bin/chromium';
   if (!values['no-open'] && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && fs.existsSync(chromium)) {
-    const userData = path.join(root, '.profiles', values.profile!, 'chromium');
-    fs.mkdirSync(userData, { recursive: true });
-    spawn(chromium, [`--app=${running.url}`, `--user-data-dir=${userData}`, '--no-first-run', '--disable-background-networking', '--disable-sync'], {
-      stdio: 'ignore',
-      detached: true,
-    }).unref();
+    const userData = path.join(root, '.profiles', profile, 'chromium');
+    fs.mkdirSync(userData, { recursive: true, mode: 0o700 });
+    const c = chromiumLaunch(chromium, launchFile, userData);
+    spawn(c.command, c.args, { stdio: 'ignore', detached: true }).unref();
   }
   const stop = async () => {
     await running.close();

@@ -31,7 +31,8 @@ function listeners() {
 
 async function start() {
   host = new BrowserHost();
-  const { url, port } = await host.listen();
+  const { port } = await host.listen();
+  const url = host.launchUrl();
   const events = listeners();
   socket = attachApiSocket(host, {
     handle: async (method, params) => {
