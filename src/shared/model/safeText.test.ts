@@ -61,3 +61,12 @@ describe('the API refuses disguised names at its boundary', async () => {
     expect(API_METHODS.pause.input.safeParse({ channelId: 'c', reason: 'leak\u001b[2J' }).success).toBe(false);
   });
 });
+
+describe('org.json', async () => {
+  const { OrgConfigSchema } = await import('./orgConfig.ts');
+  it('refuses an organisation name or classification label with a direction override', () => {
+    expect(OrgConfigSchema.safeParse({ orgId: 'o', name: 'Delegation' }).success).toBe(true);
+    expect(OrgConfigSchema.safeParse({ orgId: 'o', name: 'Deleg\u202Eation' }).success).toBe(false);
+    expect(OrgConfigSchema.safeParse({ orgId: 'o', classifications: [{ level: 0, label: 'SECRET\u200B', short: 'S', colour: '#f00' }] }).success).toBe(false);
+  });
+});
