@@ -96,3 +96,12 @@ describe('content protection over IPC', () => {
     expect(p.visibleChannel).toBeNull();
   });
 });
+
+describe('where content protection works', () => {
+  it('only on Windows and macOS (Electron does nothing on Linux)', async () => {
+    const { captureProtectionEffective } = await import('./contentProtection.ts');
+    expect(captureProtectionEffective('win32')).toBe(true);
+    expect(captureProtectionEffective('darwin')).toBe(true);
+    expect(captureProtectionEffective('linux')).toBe(false);
+  });
+});

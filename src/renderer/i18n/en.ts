@@ -219,6 +219,7 @@ export const en = {
   'approve.none': 'No device is waiting. Another profile joins with this organisation’s org.json.',
   'approve.request': 'Request from {name}',
   'approve.anotherDevice': 'another device of a member',
+  'approve.twins': '{n} requests for this name or one that looks the same: confirm with the person which one is theirs',
   'approve.typeCode': 'Code shown on the new device',
   'approve.clearance': 'Clearance',
   'approve.lead': 'Team lead (may create channels)',
