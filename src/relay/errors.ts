@@ -30,6 +30,8 @@ export const RELAY_ERROR_CODES = {
   CERTIFICATE_REFUSED: 'verification',
   UNKNOWN_USER: 'state',
   NO_PREKEYS: 'state',
+  NAME_REFUSED: 'input',
+  ENROLMENT_LIMIT: 'usage',
   INTERNAL: 'internal',
 } as const satisfies Record<string, ErrorKind>;
 

@@ -58,7 +58,7 @@ export async function startRelay(o: RelayOptions): Promise<RunningRelay> {
   const wss = new WebSocketServer({ server, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: true });
   wss.on('connection', (ws, req) => {
     try {
-      new RelayConnection(ws, relay, new SocketBatcher(req.socket));
+      new RelayConnection(ws, relay, new SocketBatcher(req.socket), req.socket.remoteAddress ?? '');
     } catch (e) {
       log.error({ err: e instanceof Error ? e.message : 'unknown' }, 'connection setup failed');
       ws.terminate();

@@ -88,7 +88,7 @@ describe('enrolment', () => {
     expect(s.deviceCertificate).toHaveLength(0);
     expect(deviceCode(sub.requestId, req.encoded, s.nonceRecord)).toBe(code);
     const audit = await org.admin.request({ case: 'readAudit', value: { afterSeq: 0n, limit: 100 } }, 'audit');
-    expect(audit.entries.map((e) => e.event)).toEqual(['member.added', 'enrolment.requested', 'enrolment.nonce-issued', 'enrolment.code-mismatch']);
+    expect(audit.entries.map((e) => e.event)).toEqual(['member.added', 'enrolment.requested', 'enrolment.approval.refused', 'enrolment.nonce-issued', 'enrolment.code-mismatch']);
     await c.close();
   });
 
@@ -120,6 +120,10 @@ describe('enrolment', () => {
 
 describe('a relay-side attacker who swaps in its own identity key', () => {
   it('cannot make a swapped request show the device\'s code, even with many requests tried before the nonce', async () => {
+    // The relay is the attacker here: its own limits on anonymous requests do not bind it.
+    await org.stop();
+    org = await new TestOrg().start({ limits: { enrolmentsPerConnection: 100, enrolmentsPerAddress: 100 } });
+    await org.addUser('alice');
     const device = IdentityKeyPair.generate();
     const mine = createEnrolmentRequest({ orgId: org.orgId, userName: 'alice', deviceName: 'laptop', identity: device, registrationId: 1, nowMs: Date.now() });
     const dc = await RelayClient.connect(org.relay.url);
