@@ -7,7 +7,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IdentityKeyPair, PublicKey } from '@signalapp/libsignal-client';
 import { EnrolmentRequestBodySchema } from '../gen/valise/v1/enrolment_pb.ts';
-import { unsafeCharacterIn } from '../shared/model/safeText.ts';
 import { decodeMessage, encodeMessage, LIMITS, safeNumber } from './codec.ts';
 import { CodecError, SignatureError } from './errors.ts';
 import { CONTEXT, openRecord, publicKeyFrom, signRecord, verifyBytes } from './signing.ts';
@@ -55,8 +54,6 @@ export function verifyEnrolmentRequest(encoded: Uint8Array): EnrolmentRequest {
   const b = decodeMessage(EnrolmentRequestBodySchema, body, LIMITS.enrolmentRequest, what);
   const identityKey = publicKeyFrom(b.identityKey, what);
   if (b.nonce.length !== 16) throw new CodecError(what, 'bad nonce');
-  const hidden = unsafeCharacterIn(b.userName) ?? unsafeCharacterIn(b.deviceName);
-  if (hidden) throw new CodecError(what, `name holds ${hidden}, an invisible, control or text-direction character`);
   if (!verifyBytes(identityKey, CONTEXT.enrolmentRequest, body, signature)) throw new SignatureError(what);
   return {
     orgId: b.orgId,

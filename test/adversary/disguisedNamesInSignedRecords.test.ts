@@ -70,7 +70,7 @@ describe('names that cannot disguise', () => {
     // ... so the relay's operator writes it into the chain and bob's queue itself.
     await store.appendChannelChange(s0.channelId, disguised);
     const deviceId = (await store.listDevices('bob'))[0]!.deviceId;
-    await store.enqueue([{ userId: 'bob', deviceId }], { id: new Uint8Array(32).fill(7), kind: 'channel-change', channelId: s0.channelId, payload: disguised, expiresMs: Date.now() + DAY }, 1000);
+    await store.enqueue([{ userId: 'bob', deviceId }], { id: new Uint8Array(32).fill(7), kind: 'channel-change', channelId: s0.channelId, payload: disguised, expiresMs: Date.now() + DAY }, { maxDepth: 1000, perSender: 1000, controlReserve: 100 });
     const restarted = await sc.restart(bob);
     await restarted.online();
     // The queue is drained (the disguised state was looked at and refused), the name stays.

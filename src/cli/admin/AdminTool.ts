@@ -180,6 +180,8 @@ export class AdminTool {
     try {
       const req = verifyEnrolmentRequest(p.request);
       if (req.orgId !== this.org.orgId || p.nonceRecord.length === 0) return undefined;
+      // A name with escapes or invisible characters never reaches the officer's terminal (whatever the relay let through).
+      if (!isSafeText(req.userName) || !isSafeText(req.deviceName)) return undefined;
       const code = enrolmentCode(this.root.publicKey, { orgId: this.org.orgId, requestId: p.requestId, request: p.request }, p.nonceRecord);
       return { req, code };
     } catch {

@@ -13,7 +13,8 @@
 // soft hyphen, tags). Default_Ignorable_Code_Point adds the invisible letters and fillers (Hangul
 // fillers, CGJ, variation selectors). Zl/Zp: line and paragraph separators. Cs: lone surrogates.
 // Co: private use (renders differently on every system).
-const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Default_Ignorable_Code_Point}]/u;
+// U+2800 (braille blank) renders as nothing without being default-ignorable.
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Default_Ignorable_Code_Point}\u2800]/u;
 const UNSAFE_ALL = new RegExp(UNSAFE.source, 'gu');
 
 /** The first character a name may not hold, as "U+202E", or null when the text is clean. */
@@ -25,6 +26,18 @@ export function unsafeCharacterIn(text: string): string | null {
 
 export function isSafeText(text: string): boolean {
   return !UNSAFE.test(text);
+}
+
+/** Why `text` may not be shown as a name, in words for an error message, or undefined when it may. */
+export function unsafeTextReason(text: string): string | undefined {
+  const m = UNSAFE.exec(text);
+  if (!m) return undefined;
+  const c = m[0];
+  if (/\p{Cc}/u.test(c)) return 'control characters';
+  if (/\p{Cf}/u.test(c)) return 'invisible or direction-changing characters';
+  if (/[\p{Zl}\p{Zp}]/u.test(c)) return 'line breaks';
+  if (/[\p{Cs}\p{Co}]/u.test(c)) return 'characters that do not display the same everywhere';
+  return 'blank characters';
 }
 
 /** What a user is told when a name is refused. */
