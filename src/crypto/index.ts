@@ -15,6 +15,7 @@ export * from './certificates.ts';
 export * from './OrgTrust.ts';
 export * from './ChannelState.ts';
 export * from './applyChannelChange.ts';
+export * from './verifyChannelChain.ts';
 export * from './wipe.ts';
 export * from './enrolment.ts';
 export * from './enrolmentNonce.ts';

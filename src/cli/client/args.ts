@@ -32,6 +32,7 @@ const BY_CODE: Record<string, number> = {
   SAFETY_NUMBER_MISMATCH: EXIT.refused,
   CONFLICT: EXIT.refused,
   TOO_LARGE: EXIT.usage,
+  INVALID_TEXT: EXIT.usage,
   UNREACHABLE: EXIT.refused,
 };
 

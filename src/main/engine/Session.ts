@@ -45,6 +45,7 @@ import type { ApiInput, ApiResult } from '../../shared/api/methods.ts';
 import type { ChannelDetails, ChannelSummary, ConnectionState, MessageView, Person } from '../../shared/api/schemas.ts';
 import { normalisePolicy, type ChannelPolicy } from '../../shared/model/policy.ts';
 import type { OrgRole } from '../../shared/model/roles.ts';
+import { checkContentFits } from './checkContentFits.ts';
 import type { Clock } from './Clock.ts';
 import { Connection } from './Connection.ts';
 import { DecryptAhead, type AheadPlan } from './DecryptAhead.ts';
@@ -441,7 +442,7 @@ export class Session {
       const prev = this.stateOf(id) ?? null;
       let r = applyChannelChange(prev, del.payload, this.trust.view(now));
       // Added at a later epoch (no previous state) or changes missed: judge the whole chain instead.
-      if (r.kind === 'rejected' && decoded.epoch > (prev ? prev.epoch + 1 : 0)) r = await this.verifiedChain(decoded.channelId, prev);
+      if (r.kind === 'rejected' && decoded.epoch > (prev ? prev.epoch + 1 : 0)) r = await this.verifiedChain(decoded.channelId, prev, del.payload);
       if (r.kind === 'rejected') throw new ApiError('CONFLICT', { detail: r.reason });
       if (r.rotateSenderKeys) this.rotatedAt.set(id, r.state.epoch);
       // Later items of the same batch (the new epoch's sender keys and messages) must see it.
@@ -577,10 +578,10 @@ export class Session {
   }
 
   /**
-   * The channel's whole chain from the relay, each record judged with trust as it stood when it was
-   * signed: how a device added at a later epoch learns the state without trusting the relay.
+   * The channel's whole chain from the relay, judged by `verifyChannelChain`: how a device added at
+   * a later epoch, or that missed changes, learns the state without trusting the relay.
    */
-  private async verifiedChain(channelId: Uint8Array, prev: ChannelState | null): Promise<ReturnType<typeof verifyChannelChain>> {
+  private async verifiedChain(channelId: Uint8Array, prev: ChannelState | null, pushed: Uint8Array): Promise<ReturnType<typeof verifyChannelChain>> {
     const relay = this.connection.authenticated;
     if (!relay) return { kind: 'rejected', reason: 'invalid-creation' };
     const { changes } = await relay.request({ case: 'fetchChannelState', value: { channelId } }, 'channelState');
@@ -593,10 +594,8 @@ export class Session {
     });
     const users = new Set(decoded.flatMap((c) => [c.signer.userId, ...c.members.map((m) => m.userId)]));
     for (const c of decoded) await this.knowAll([...users], c.signer);
-    const r = verifyChannelChain(changes, (t) => this.trust.viewAt(t), this.d.clock.now());
-    // Never go back to an epoch this device has already passed.
-    if (r.kind === 'accepted' && prev && r.state.epoch <= prev.epoch) return { kind: 'rejected', reason: 'rollback' };
-    return r;
+    // It must extend what this device holds and end at the pushed record (no fork, no rollback).
+    return verifyChannelChain(changes, { channelId, held: prev, pushed, now: this.trust.view(this.d.clock.now()), ever: this.trust.everIssued(this.d.clock.now()) });
   }
 
   /** One channel cipher per unit of work (it caches protocol addresses). */
@@ -739,8 +738,8 @@ export class Session {
     const id = hex(state.channelId);
     this.channels.set(id, { state, pausedReason: state.pausedReason ?? null });
     const stillMember = state.members.some((m) => m.userId === this.d.me.userId);
-    if (!stillMember) {
-      this.wipeLocal(id, 'removed');
+    if (!stillMember || state.status === 'wiped') {
+      this.wipeLocal(id, stillMember ? 'wiped' : 'removed');
       return;
     }
     if (state.policy.endsAtMs > 0 || state.policy.messageLifetimeMs > 0) this.retention.schedule(this.d.clock.now());
@@ -1067,6 +1066,7 @@ export class Session {
     const content = encodeContent({
       body: { case: 'data', value: { messageId, channelId: e.state.channelId, sentAtMs: BigInt(now), kind: { case: 'text', value: { body: input.text } } } },
     });
+    checkContentFits(content);
     const message: StoredMessage = {
       id,
       channelId: input.channelId,
@@ -1122,12 +1122,7 @@ export class Session {
         if (store === this.otr) {
           this.otr.delete(m.id);
           this.otr.insert(burned);
-        } else {
-          this.d.store.transaction((r) => {
-            r.messages.delete(m.id);
-            r.messages.insert(burned);
-          });
-        }
+        } else this.d.store.messages.setExpiry(m.id, at);
         this.trackExpiry(m.id, m.channelId, at);
       }
     }
@@ -1186,7 +1181,7 @@ export class Session {
     const encoded = signChannelState(this.d.identity.identityKeyPair.privateKey, fields);
     const r = applyChannelChange(prev, encoded, this.trust.view(this.d.clock.now()));
     if (r.kind === 'rejected') {
-      throw new ApiError(r.reason === 'member-not-cleared' ? 'NOT_CLEARED' : r.reason === 'not-allowed' ? 'FORBIDDEN' : 'CONFLICT', { detail: r.reason });
+      throw new ApiError(r.reason === 'member-not-cleared' ? 'NOT_CLEARED' : r.reason === 'not-allowed' || r.reason === 'classification-lowered' ? 'FORBIDDEN' : r.reason === 'recording-switch' ? 'POLICY_REFUSED' : 'CONFLICT', { detail: r.reason });
     }
     try {
       await relay.request({ case: 'publishChannelChange', value: { change: encoded } }, 'ok');
@@ -1340,7 +1335,7 @@ export class Session {
   private get orgChannels(): OrgChannels {
     this.orgChannelsCache ??= new OrgChannels({
       relay: () => this.connection.authenticated,
-      trustAt: (t) => this.trust.viewAt(t),
+      trust: () => this.trust,
       now: () => this.d.clock.now(),
       knowAll: (users, signer) => this.knowAll(users, signer),
       rejected: (channelId, reason) => this.d.log.warn({ channelId, reason }, 'organisation channel left out: its chain does not verify'),

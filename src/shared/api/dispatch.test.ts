@@ -4,6 +4,8 @@ import { dispatchFrame, type ApiHandlers } from './dispatch.ts';
 import { ApiError } from './errors.ts';
 import { API_METHOD_NAMES } from './methods.ts';
 import { DEFAULT_SETTINGS } from './schemas.ts';
+import { MAX_NAME_BYTES, MAX_REASON_BYTES, MAX_TEXT_BYTES } from '../model/limits.ts';
+import { DEFAULT_POLICY } from '../model/policy.ts';
 
 function handlers(overrides: Partial<ApiHandlers>): ApiHandlers {
   const all = {} as Record<string, unknown>;
@@ -79,5 +81,45 @@ describe('API dispatch', () => {
     const p = c.call('status');
     c.close();
     await expect(p).rejects.toMatchObject({ code: 'OFFLINE' });
+  });
+});
+
+describe('API dispatch: one size limit, in bytes, and well-formed text', () => {
+  const refusal = async (method: Parameters<ApiClient['call']>[0], params: object): Promise<{ code: string; called: boolean; message: string }> => {
+    let called = false;
+    const all = handlers({});
+    for (const m of API_METHOD_NAMES) (all as Record<string, unknown>)[m] = () => ((called = true), Promise.reject(new ApiError('CONFLICT')));
+    const err = (await loop(all).call(method, params as never).catch((e: unknown) => e)) as ApiError;
+    return { code: err.code, called, message: err.message };
+  };
+
+  it('refuses 65,536 Chinese characters with TOO_LARGE before the engine sees them (196,608 bytes, more than any receiver takes)', async () => {
+    const r = await refusal('send', { channelId: 'c1', text: '交'.repeat(65_536) });
+    expect(r).toMatchObject({ code: 'TOO_LARGE', called: false });
+    expect(r.message).not.toContain('交');
+  });
+
+  it('lets the largest allowed text through, in any script', async () => {
+    for (const text of ['a'.repeat(MAX_TEXT_BYTES), '交'.repeat(Math.floor(MAX_TEXT_BYTES / 3)), '😀'.repeat(MAX_TEXT_BYTES / 4)]) {
+      expect(await refusal('send', { channelId: 'c1', text })).toMatchObject({ code: 'CONFLICT', called: true });
+    }
+    expect(await refusal('send', { channelId: 'c1', text: 'a'.repeat(MAX_TEXT_BYTES + 1) })).toMatchObject({ code: 'TOO_LARGE', called: false });
+    expect(await refusal('send', { channelId: 'c1', text: '交'.repeat(Math.floor(MAX_TEXT_BYTES / 3) + 1) })).toMatchObject({ code: 'TOO_LARGE', called: false });
+  });
+
+  it('refuses a lone surrogate with INVALID_TEXT instead of letting it arrive altered', async () => {
+    for (const text of ['deal at \ud83d', '\ude00 x', 'a\ud83d\ud83d\ude00']) {
+      expect(await refusal('send', { channelId: 'c1', text })).toMatchObject({ code: 'INVALID_TEXT', called: false });
+    }
+    expect(await refusal('createChannel', { name: 'Talks \ud800', classification: 0, memberUserIds: [], policy: DEFAULT_POLICY })).toMatchObject({ code: 'INVALID_TEXT', called: false });
+    expect(await refusal('send', { channelId: 'c1', text: 'deal at 😀' })).toMatchObject({ code: 'CONFLICT', called: true });
+  });
+
+  it('refuses an over-long name or reason with TOO_LARGE, counted in bytes', async () => {
+    expect(await refusal('createChannel', { name: '交'.repeat(Math.floor(MAX_NAME_BYTES / 3) + 1), classification: 0, memberUserIds: [], policy: DEFAULT_POLICY })).toMatchObject({ code: 'TOO_LARGE', called: false });
+    expect(await refusal('createChannel', { name: '交'.repeat(Math.floor(MAX_NAME_BYTES / 3)), classification: 0, memberUserIds: [], policy: DEFAULT_POLICY })).toMatchObject({ called: true });
+    expect(await refusal('pause', { channelId: 'c1', reason: 'x'.repeat(MAX_REASON_BYTES + 1) })).toMatchObject({ code: 'TOO_LARGE', called: false });
+    expect(await refusal('pause', { channelId: 'c1', reason: '交'.repeat(Math.floor(MAX_REASON_BYTES / 3) + 1) })).toMatchObject({ code: 'TOO_LARGE', called: false });
+    expect(await refusal('pause', { channelId: 'c1', reason: '交'.repeat(Math.floor(MAX_REASON_BYTES / 3)) })).toMatchObject({ called: true });
   });
 });

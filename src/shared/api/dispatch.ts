@@ -4,7 +4,7 @@
  * handler returns, and produces the response frame. Nothing thrown escapes as anything but a
  * typed error body with a user-facing message.
  */
-import { ApiError } from './errors.ts';
+import { ApiError, isApiErrorCode, type ApiErrorCode } from './errors.ts';
 import { isValiseError, toValiseError } from '../errors.ts';
 import { RequestFrameSchema, type ResponseFrame } from './frames.ts';
 import { API_METHODS, isApiMethod, type ApiInput, type ApiMethod, type ApiResult } from './methods.ts';
@@ -20,13 +20,25 @@ export async function invoke(handlers: ApiHandlers, method: string, params: unkn
   if (!parsed.success) {
     // Only the paths of the bad fields: values may be message text.
     const where = parsed.error.issues.map((i) => i.path.join('.') || '(params)').slice(0, 5).join(', ');
-    throw new ApiError('BAD_REQUEST', { detail: `invalid: ${where}`, cause: parsed.error });
+    throw new ApiError(refusalCode(parsed.error.issues), { detail: `invalid: ${where}`, cause: parsed.error });
   }
   const run = handlers[method] as (input: unknown) => Promise<unknown>;
   const result = await run(parsed.data);
   const out = spec.output.safeParse(result);
   if (!out.success) throw new ApiError('INTERNAL', { cause: out.error });
   return out.data;
+}
+
+/**
+ * The code for refused params: a check that names its own error (`params.apiError`, see
+ * `typedText`) gives that one, anything over a size bound TOO_LARGE, the rest BAD_REQUEST.
+ */
+function refusalCode(issues: readonly { code: string; params?: unknown }[]): ApiErrorCode {
+  for (const i of issues) {
+    const named = (i.params as { apiError?: unknown } | undefined)?.apiError;
+    if (typeof named === 'string' && isApiErrorCode(named)) return named;
+  }
+  return issues.some((i) => i.code === 'too_big') ? 'TOO_LARGE' : 'BAD_REQUEST';
 }
 
 /** Turns a raw request frame into its response frame; `onError` sees every failure (for logging). */

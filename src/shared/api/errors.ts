@@ -28,7 +28,8 @@ export const API_ERRORS = {
   IDENTITY_CHANGED: { kind: 'verification', message: "A member's safety number changed. Verify it before sending to that device." },
   SAFETY_NUMBER_MISMATCH: { kind: 'verification', message: 'The safety number you entered does not match. Compare it again in person or by phone.' },
   CONFLICT: { kind: 'state', message: 'The channel changed meanwhile. Look at the new state and try again.' },
-  TOO_LARGE: { kind: 'input', message: 'That message is too large to send.' },
+  TOO_LARGE: { kind: 'input', message: 'That is too large: shorten it and try again. A message holds up to 191 KiB of text (about 195,000 Latin letters or 65,000 Chinese characters), a name 400 bytes, a reason 2,000 bytes.' },
+  INVALID_TEXT: { kind: 'input', message: 'The text holds a broken character (a lone surrogate) and could not be sent as typed. Retype or paste it again.' },
   UNREACHABLE: { kind: 'state', message: 'Some members cannot be reached yet: their devices have not been online since they were enrolled, so there are no keys to encrypt to. The others got the message; ask them to open Valise once, then send again.' },
   INTERNAL: { kind: 'internal', message: 'Something went wrong inside Valise. Nothing you had stored was lost; try again.' },
 } as const satisfies Record<string, { kind: ErrorKind; message: string }>;

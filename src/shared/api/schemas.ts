@@ -3,13 +3,32 @@
  * they carry what a screen needs and nothing secret (no keys, no raw protocol state).
  */
 import { z } from 'zod';
+import { isWellFormedText, utf8Length } from '../model/limits.ts';
 import { RECORDING_MODES } from '../model/policy.ts';
 import { isSafeText, UNSAFE_TEXT_MESSAGE } from '../model/safeText.ts';
 import { CHANNEL_ROLES, ORG_ROLES } from '../model/roles.ts';
 
 export const Id = z.string().min(1).max(128);
-/** A name or reason someone else will read: trimmed, bounded, visible characters only (model/safeText.ts). */
-export const SafeText = (max: number) => z.string().trim().min(1).max(max).refine(isSafeText, UNSAFE_TEXT_MESSAGE);
+
+/**
+ * Text a person typed (a message, a name, a reason): refused with INVALID_TEXT when it holds a lone
+ * surrogate (it could not be sent as typed), and with TOO_LARGE above `maxBytes` bytes of UTF-8 (the
+ * limits of src/shared/model/limits.ts, which every receiver applies too). `invoke` maps the
+ * `apiError` of a refused check to that error code.
+ */
+export function typedText(maxBytes: number, opts: { trim?: boolean } = {}) {
+  const base = opts.trim ? z.string().trim() : z.string();
+  return base
+    .min(1)
+    // A character takes at least one byte: this cheap bound (too_big: TOO_LARGE) comes first.
+    .max(maxBytes)
+    .refine(isWellFormedText, { params: { apiError: 'INVALID_TEXT' }, abort: true })
+    .refine((s) => utf8Length(s) <= maxBytes, { params: { apiError: 'TOO_LARGE' } });
+}
+/** A name or reason someone else will read: typed text with visible characters only (model/safeText.ts). */
+export function SafeText(maxBytes: number) {
+  return typedText(maxBytes, { trim: true }).refine(isSafeText, UNSAFE_TEXT_MESSAGE);
+}
 /** Unix time in milliseconds. */
 export const TimeMs = z.number().int().nonnegative();
 
