@@ -196,7 +196,7 @@ async function rawPipeline(n: number): Promise<number> {
       store.transaction((r) => {
         for (const b of batch) {
           r.messages.insert({ id: b.id, channelId: 'raw', sender: 'alice.1', sentAt: Date.now(), expiresAt: null, text: b.text });
-          r.settings.markReceived(b.id);
+          r.received.markReceived(b.id);
         }
       });
       await wal.barrier();

@@ -41,12 +41,12 @@ describe('LocalStore.unitOfWork', () => {
       expect(await uow.protocol.session.getSession(peer)).not.toBeNull();
       expect(await s.protocol.session.getSession(peer)).toBeNull();
       uow.write((r) => r.messages.insert({ id: 'm1', channelId: 'c', sender: 'peer', sentAt: 1, text: 'received' }));
-      uow.write((r) => r.settings.markReceived('env-1'));
+      uow.write((r) => r.received.markReceived('env-1'));
       expect(s.messages.get('m1')).toBeNull();
     });
     expect(await s.protocol.session.getSession(peer)).not.toBeNull();
     expect(s.messages.get('m1')!.text).toBe('received');
-    expect(s.repos.settings.wasReceived('env-1')).toBe(true);
+    expect(s.repos.received.wasReceived('env-1')).toBe(true);
   });
 
   it('writes nothing when the unit throws, or when a write fails half-way through the commit', async () => {
@@ -113,7 +113,7 @@ describe('LocalStore.unitOfWork', () => {
     const after = new LocalStore(openDatabase(file, key));
     expect(after.db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(after.messages.get('crash-msg')).toBeNull();
-    expect(after.repos.settings.wasReceived('env-crash')).toBe(false);
+    expect(after.repos.received.wasReceived('env-crash')).toBe(false);
     expect(Buffer.from((await after.protocol.session.getSession(peer))!.serialize())).toEqual(before);
     after.close();
   });

@@ -19,8 +19,13 @@ import { ChannelRepository } from './repositories/ChannelRepository.ts';
 import { DeliveryRepository } from './repositories/DeliveryRepository.ts';
 import { OutboxRepository } from './repositories/OutboxRepository.ts';
 import { RecordRepository } from './repositories/RecordRepository.ts';
+import { PausedReasonRepository, RotationRepository } from './repositories/ChannelNotes.ts';
+import { ReadMarkRepository } from './repositories/ReadMarkRepository.ts';
+import { ReceivedMarkers } from './repositories/ReceivedMarkers.ts';
+import { SafetyNumberRepository } from './repositories/SafetyNumberRepository.ts';
 import { Settings } from './repositories/Settings.ts';
 import { upgradeLegacyIndexes } from './repositories/LegacyIndexes.ts';
+import { WipeRepository } from './repositories/WipeRepository.ts';
 import { SqliteMessageStore } from './repositories/SqliteMessageStore.ts';
 import { BufferedTarget, DirectTarget } from './protocol/StoreTarget.ts';
 import { ProtocolTables, sqliteProtocolStores, type SqliteProtocolStores, type TrustHook } from './protocol/SqliteProtocolStores.ts';
@@ -32,7 +37,14 @@ export interface Repositories {
   records: RecordRepository;
   audit: AuditLog;
   settings: Settings;
+  /** Dedupe markers of processed relay items. */
+  received: ReceivedMarkers;
   deliveries: DeliveryRepository;
+  wipes: WipeRepository;
+  readMarks: ReadMarkRepository;
+  safetyNumbers: SafetyNumberRepository;
+  rotations: RotationRepository;
+  pausedReasons: PausedReasonRepository;
 }
 
 export interface UnitOfWork {
@@ -88,7 +100,13 @@ export class LocalStore {
       records: guarded(this.afterWrite, new RecordRepository(db)),
       audit: guarded(this.afterWrite, new AuditLog(db)),
       settings: guarded(this.afterWrite, new Settings(db)),
+      received: guarded(this.afterWrite, new ReceivedMarkers(db)),
       deliveries: guarded(this.afterWrite, new DeliveryRepository(db)),
+      wipes: guarded(this.afterWrite, new WipeRepository(db)),
+      readMarks: guarded(this.afterWrite, new ReadMarkRepository(db)),
+      safetyNumbers: guarded(this.afterWrite, new SafetyNumberRepository(db)),
+      rotations: guarded(this.afterWrite, new RotationRepository(db)),
+      pausedReasons: guarded(this.afterWrite, new PausedReasonRepository(db)),
     };
     this.protocol = sqliteProtocolStores(this.tables, DirectTarget, trustHook);
     this.wipeStmts = {

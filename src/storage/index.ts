@@ -11,7 +11,10 @@ export { PassphraseKeyProvider, DEFAULT_ARGON2, type Argon2Params } from './keys
 export { OsKeystoreKeyProvider, type SafeStorageLike } from './keys/OsKeystoreKeyProvider.ts';
 export { Tpm2KeyProvider, type Tpm2Options } from './keys/Tpm2KeyProvider.ts';
 export { Pkcs11KeyProvider, type Pkcs11Options } from './keys/Pkcs11KeyProvider.ts';
-export type { MessageStore, NewMessage, StoredMessage, MessagePage, SearchOptions } from './repositories/MessageStore.ts';
+export type { MessageStore, NewMessage, StoredMessage, MessagePage, MessagePosition, SearchOptions } from './repositories/MessageStore.ts';
+export { atOrBefore, comparePosition } from './repositories/MessageStore.ts';
+export type { StoredWipe, WipeDevice } from './repositories/WipeRepository.ts';
+export type { SettingsMap, SettingsKey } from './repositories/Settings.ts';
 export { MemoryMessageStore } from './repositories/MemoryMessageStore.ts';
 export type { ChannelRecord, ChannelMember, ChannelStatus } from './repositories/ChannelRepository.ts';
 export type { OutboxItem } from './repositories/OutboxRepository.ts';

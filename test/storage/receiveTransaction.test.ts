@@ -43,12 +43,12 @@ async function pair(): Promise<{ a: LocalStore; b: LocalStore }> {
 
 /** Bob's receive path: dedupe check, decrypt, then message + session + marker in one unit. */
 async function receive(b: LocalStore, envelopeId: string, ciphertext: Uint8Array, failBeforeCommit = false): Promise<'stored' | 'duplicate'> {
-  if (b.repos.settings.wasReceived(envelopeId)) return 'duplicate';
+  if (b.repos.received.wasReceived(envelopeId)) return 'duplicate';
   return b.unitOfWork(async (uow) => {
     const plain = await S.signalDecrypt(S.SignalMessage.deserialize(ciphertext as Uint8Array<ArrayBuffer>), alice, bob, uow.protocol.session, uow.protocol.identity);
     uow.write((r) => {
       r.messages.insert({ id: envelopeId, channelId: 'dm', sender: 'alice', sentAt: 1, text: new TextDecoder().decode(plain) });
-      r.settings.markReceived(envelopeId);
+      r.received.markReceived(envelopeId);
     });
     if (failBeforeCommit) throw new Error('power cut');
     return 'stored' as const;

@@ -52,7 +52,7 @@ describe('content protection over IPC', () => {
     const win = fakeWindow();
     const lookups: ReturnType<typeof deferred<{ channels: ChannelSummary[] }>>[] = [];
     const service = {
-      handle: vi.fn((method: string) => {
+      call: vi.fn((method: string) => {
         if (method !== 'listChannels') return Promise.resolve({});
         const d = deferred<{ channels: ChannelSummary[] }>();
         lookups.push(d);
@@ -60,7 +60,7 @@ describe('content protection over IPC', () => {
       }),
       onEvent: () => () => undefined,
     };
-    const unwire = wireIpc(win as never, service, { warn: vi.fn(), info: vi.fn() } as never, 'en');
+    const unwire = wireIpc(win as never, service as never, { warn: vi.fn(), info: vi.fn() } as never, 'en');
     const showing = listeners.get('valise:showing')!;
     const fromPage = { sender: win.webContents, senderFrame: { url: `${APP_ORIGIN}/index.html` } };
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryOutboxStore, Outbox, type OutboxEntry } from './Outbox.ts';
 import { advance, overall, visibleState } from './delivery.ts';
+import { ApiError } from './errors.ts';
 
 const entry = (id: string) => ({ channelId: 'c', messageId: id, content: new TextEncoder().encode(id), createdAt: 0 });
-const offline = () => Object.assign(new Error('offline'), { transient: true });
+const offline = () => new ApiError('OFFLINE', { transient: true });
 
 function rig() {
   const store = new MemoryOutboxStore();
@@ -95,7 +96,7 @@ describe('delivery state', () => {
     const outbox = new Outbox(
       store,
       (e) => {
-        if (throttled-- > 0) return Promise.reject(Object.assign(new Error('slow down'), { transient: true, retryAfterMs: 20 }));
+        if (throttled-- > 0) return Promise.reject(new ApiError('INTERNAL', { transient: true, retryAfterMs: 20 }));
         wire.push(e.messageId);
         return Promise.resolve({ devices: [] });
       },
@@ -106,5 +107,30 @@ describe('delivery state', () => {
     outbox.enqueue(entry('b'));
     await new Promise((r) => setTimeout(r, 200));
     expect(wire).toEqual(['a', 'b']);
+  });
+
+  it('keeps a message queued through a failure the error marks as transient, and sends it on reconnect', async () => {
+    const store = new MemoryOutboxStore();
+    const failed: string[] = [];
+    const wire: string[] = [];
+    let down = 1;
+    const outbox = new Outbox(
+      store,
+      (e) => {
+        if (down-- > 0) return Promise.reject(new ApiError('OFFLINE', { transient: true }));
+        wire.push(e.messageId);
+        return Promise.resolve({ devices: [] });
+      },
+      { sent: () => undefined, failed: (e) => failed.push(e.messageId) },
+    );
+    outbox.setConnected(true);
+    outbox.enqueue(entry('a'));
+    await outbox.flush();
+    expect(failed).toEqual([]);
+    expect(store.pending(10).map((x) => x.messageId)).toEqual(['a']);
+    outbox.setConnected(true);
+    await outbox.flush();
+    expect(wire).toEqual(['a']);
+    expect(new ApiError('OFFLINE').transient).toBe(false);
   });
 });

@@ -4,6 +4,8 @@
  * disconnects and restarts until then. Encryption happens at send time, with the channel's
  * sender key of that moment, so a rotation while offline does not strand queued messages.
  */
+import { ApiError } from './errors.ts';
+
 export interface OutboxEntry {
   seq: number;
   channelId: string;
@@ -31,13 +33,12 @@ export type OutboxTransport = (entry: OutboxEntry) => Promise<{ devices: { userI
 
 /** The failure is about the connection or the relay's load (try again later), not about the message. */
 export function isTransient(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { transient?: unknown }).transient === true;
+  return e instanceof ApiError && e.transient;
 }
 
 /** For transient failures that do not drop the connection (rate limits): when to try again. */
 function retryAfter(e: unknown): number | undefined {
-  const v = (e as { retryAfterMs?: unknown }).retryAfterMs;
-  return typeof v === 'number' ? v : undefined;
+  return e instanceof ApiError ? e.retryAfterMs : undefined;
 }
 
 export interface OutboxEvents {

@@ -43,3 +43,9 @@ export function toApiError(e: unknown): ApiError {
   }
   return new ApiError('INTERNAL', { cause: e });
 }
+
+/** The same failure, marked transient: the outbox keeps the message and tries again later. */
+export function retryLater(e: unknown, retryAfterMs?: number): ApiError {
+  const a = toApiError(e);
+  return new ApiError(a.code, { cause: e, message: a.userMessage, transient: true, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+}

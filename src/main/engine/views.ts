@@ -42,6 +42,11 @@ export function senderOf(m: StoredMessage): { userId: string; deviceId: string }
   return i < 0 ? { userId: m.sender, deviceId: '0' } : { userId: m.sender.slice(0, i), deviceId: m.sender.slice(i + 1) };
 }
 
+/** True if `userId` sent `m` (from any of their devices): the user id is compared whole, not as a prefix. */
+export function sentByUser(m: StoredMessage, userId: string): boolean {
+  return senderOf(m).userId === userId;
+}
+
 export function messageView(
   m: StoredMessage,
   me: { userId: string; deviceId: number },

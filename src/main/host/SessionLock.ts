@@ -62,9 +62,9 @@ export class SessionLock {
   /** The ApiService as the page transport should see it: calls and connections are counted. */
   guard(service: ApiService): ApiService {
     return {
-      handle: (method, params) => {
+      call: (method, input) => {
         this.called(method);
-        return service.handle(method, params);
+        return service.call(method, input);
       },
       // The page transport subscribes once per connection and unsubscribes when it closes.
       onEvent: (listener) => {

@@ -41,8 +41,8 @@ export async function startBrowserMode(options: BrowserModeOptions): Promise<Run
   const service = options.service;
   const lock = service
     ? new SessionLock({
-        lock: () => service.handle('lock', {}),
-        idleMinutes: async () => ((await service.handle('getSettings', {})) as { autoLockMinutes: number }).autoLockMinutes,
+        lock: () => service.call('lock', {}),
+        idleMinutes: async () => (await service.call('getSettings', {})).autoLockMinutes,
         ...options.lock,
       })
     : undefined;

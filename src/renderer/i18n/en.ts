@@ -9,6 +9,7 @@ export const en = {
   'connection.connecting': 'Connecting to the relay…',
   'connection.online': 'Connected',
   'connection.revoked': 'This device was revoked',
+  'connection.revocation-unproven': 'The relay says this device was revoked, but gave no proof signed by your organisation. Valise stopped connecting; ask your security officer.',
 
   'unlock.title': 'Valise is locked',
   'unlock.explain': 'Your messages are encrypted on this device. Unlock to continue.',
@@ -168,6 +169,7 @@ export const en = {
   'settings.notifications.sender': 'Sender only',
   'settings.notifications.none': 'None',
   'settings.save': 'Save',
+  'settings.sendOnEnter': 'Enter sends the message (Shift+Enter adds a line)',
   'channel.export': 'Export',
   'channel.exporting': 'Exporting…',
   'apiError.BAD_REQUEST': 'The request was not understood. Update Valise and try again.',
@@ -182,6 +184,7 @@ export const en = {
   'apiError.BAD_ORG_CONFIG': 'The organisation file is not valid. Ask your security office for a new org.json.',
   'apiError.DEVICE_REVOKED': 'This device was revoked by your organisation; its data has been erased. Contact your security office.',
   'apiError.OFFLINE': 'Valise cannot reach the relay right now. It keeps trying; your messages wait in the outbox.',
+  'apiError.REVOCATION_UNPROVEN': 'The relay says this device was revoked, but gave no proof signed by your organisation. Valise stopped connecting; ask your security officer.',
   'apiError.RELAY_CERTIFICATE_MISMATCH': 'The relay presented another TLS certificate than the one pinned in your organisation file. Valise did not connect; tell your security officer.',
   'apiError.NOT_FOUND': 'That channel, message or person no longer exists, or you cannot see it.',
   'apiError.FORBIDDEN': 'Your role does not allow this action. Ask a team lead or the security office.',

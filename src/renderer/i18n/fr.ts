@@ -11,6 +11,7 @@ export const fr: Record<MessageKey, string> = {
   'connection.connecting': 'Connexion au relais…',
   'connection.online': 'Connecté',
   'connection.revoked': 'Cet appareil a été révoqué',
+  'connection.revocation-unproven': 'Le relais affirme que cet appareil a été révoqué, sans preuve signée par votre organisation. Valise a cessé de se connecter ; adressez-vous à votre officier de sécurité.',
 
   'unlock.title': 'Valise est verrouillée',
   'unlock.explain': 'Vos messages sont chiffrés sur cet appareil. Déverrouillez pour continuer.',
@@ -170,6 +171,7 @@ export const fr: Record<MessageKey, string> = {
   'settings.notifications.sender': 'Expéditeur seulement',
   'settings.notifications.none': 'Aucune',
   'settings.save': 'Enregistrer',
+  'settings.sendOnEnter': 'Entrée envoie le message (Maj+Entrée ajoute une ligne)',
   'channel.export': 'Exporter',
   'channel.exporting': 'Export en cours…',
   'apiError.BAD_REQUEST': 'La demande n’a pas été comprise. Mettez Valise à jour et réessayez.',
@@ -184,6 +186,7 @@ export const fr: Record<MessageKey, string> = {
   'apiError.BAD_ORG_CONFIG': 'Le fichier de l’organisation n’est pas valide. Demandez un nouvel org.json au service de sécurité.',
   'apiError.DEVICE_REVOKED': 'Cet appareil a été révoqué par votre organisation ; ses données ont été effacées. Contactez le service de sécurité.',
   'apiError.OFFLINE': 'Valise ne joint pas le relais pour l’instant. Elle réessaie ; vos messages attendent dans la boîte d’envoi.',
+  'apiError.REVOCATION_UNPROVEN': 'Le relais affirme que cet appareil a été révoqué, sans preuve signée par votre organisation. Valise a cessé de se connecter ; adressez-vous à votre officier de sécurité.',
   'apiError.RELAY_CERTIFICATE_MISMATCH': 'Le relais a présenté un autre certificat TLS que celui épinglé dans le fichier de l’organisation. Valise ne s’est pas connecté ; prévenez votre officier de sécurité.',
   'apiError.NOT_FOUND': 'Ce canal, ce message ou cette personne n’existe plus, ou vous ne pouvez pas le voir.',
   'apiError.FORBIDDEN': 'Votre rôle ne permet pas cette action. Demandez à un responsable ou au service de sécurité.',

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClient } from './ApiClient.ts';
-import { dispatchFrame, type ApiHandlers } from './dispatch.ts';
+import { apiFromHandlers, dispatchFrame, type ApiImplementation, type ApiHandlers } from './dispatch.ts';
 import { ApiError } from './errors.ts';
 import { API_METHOD_NAMES } from './methods.ts';
 import { DEFAULT_SETTINGS } from './schemas.ts';
 import { MAX_NAME_BYTES, MAX_REASON_BYTES, MAX_TEXT_BYTES } from '../model/limits.ts';
 import { DEFAULT_POLICY } from '../model/policy.ts';
 
-function handlers(overrides: Partial<ApiHandlers>): ApiHandlers {
+function handlers(overrides: Partial<ApiHandlers>): ApiImplementation {
   const all = {} as Record<string, unknown>;
   for (const m of API_METHOD_NAMES) all[m] = () => Promise.reject(new ApiError('LOCKED'));
-  return { ...(all as ApiHandlers), ...overrides };
+  return apiFromHandlers({ ...(all as ApiHandlers), ...overrides });
 }
 
-function loop(h: ApiHandlers): ApiClient {
+function loop(h: ApiImplementation): ApiClient {
   const client: ApiClient = new ApiClient((frame) => {
     // A JSON round trip, as over IPC or a WebSocket.
     void dispatchFrame(h, JSON.parse(JSON.stringify(frame))).then((res) => res && client.receive(JSON.parse(JSON.stringify(res))));
@@ -70,6 +70,14 @@ describe('API dispatch', () => {
     expect(await dispatchFrame(bad, { id: 9, method: 'getSettings' })).toMatchObject({ error: { code: 'INTERNAL' } });
   });
 
+  it('tells the transport who failed and how, without the params', async () => {
+    const seen: [string, string][] = [];
+    const h = handlers({ resume: () => Promise.reject(new ApiError('CHANNEL_PAUSED')) });
+    await dispatchFrame(h, { id: 4, method: 'resume', params: { channelId: 'secret channel' } }, (e, m) => seen.push([m, (e as ApiError).code]));
+    expect(await dispatchFrame(h, { method: 'resume' }, (e, m) => seen.push([m, (e as ApiError).code]))).toBeUndefined();
+    expect(seen).toEqual([['resume', 'CHANNEL_PAUSED'], ['?', 'BAD_REQUEST']]);
+  });
+
   it('delivers events to listeners and fails pending calls when the transport closes', async () => {
     const seen: string[] = [];
     const c = new ApiClient(() => undefined);
@@ -87,8 +95,7 @@ describe('API dispatch', () => {
 describe('API dispatch: one size limit, in bytes, and well-formed text', () => {
   const refusal = async (method: Parameters<ApiClient['call']>[0], params: object): Promise<{ code: string; called: boolean; message: string }> => {
     let called = false;
-    const all = handlers({});
-    for (const m of API_METHOD_NAMES) (all as Record<string, unknown>)[m] = () => ((called = true), Promise.reject(new ApiError('CONFLICT')));
+    const all: ApiImplementation = { call: () => ((called = true), Promise.reject(new ApiError('CONFLICT'))) };
     const err = (await loop(all).call(method, params as never).catch((e: unknown) => e)) as ApiError;
     return { code: err.code, called, message: err.message };
   };

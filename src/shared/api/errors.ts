@@ -17,6 +17,7 @@ export const API_ERRORS = {
   ENROLMENT_REJECTED: { kind: 'verification', message: 'The security officer did not approve this device. Ask them to start enrolment again.' },
   BAD_ORG_CONFIG: { kind: 'input', message: 'The organisation file is not valid. Ask your security office for a new org.json.' },
   DEVICE_REVOKED: { kind: 'verification', message: 'This device was revoked by your organisation; its data has been erased. Contact your security office.' },
+  REVOCATION_UNPROVEN: { kind: 'verification', message: 'The relay says this device was revoked, but gave no proof signed by your organisation. Valise stopped connecting; ask your security officer.' },
   RELAY_CERTIFICATE_MISMATCH: { kind: 'verification', message: 'The relay presented another TLS certificate than the one pinned in your organisation file. Valise did not connect; tell your security officer.' },
   OFFLINE: { kind: 'io', message: 'Valise cannot reach the relay right now. It keeps trying; your messages wait in the outbox.' },
   NOT_FOUND: { kind: 'input', message: 'That channel, message or person no longer exists, or you cannot see it.' },
@@ -40,14 +41,20 @@ export const API_ERROR_CODES = Object.keys(API_ERRORS) as ApiErrorCode[];
 /** An error the engine reports through the API; the transport carries `code` and `message`. */
 export class ApiError extends ValiseError {
   readonly kind: ErrorKind;
+  /** The failure is about the connection or the relay's load, not the request: trying again later may work. */
+  readonly transient: boolean;
+  /** With `transient`: how long to wait before trying again (rate limits), if the relay said. */
+  readonly retryAfterMs: number | undefined;
   constructor(
     readonly code: ApiErrorCode,
-    options?: { cause?: unknown; detail?: string; message?: string },
+    options?: { cause?: unknown; detail?: string; message?: string; transient?: boolean; retryAfterMs?: number },
   ) {
     const base = options?.message ?? API_ERRORS[code].message;
     // `detail` is for safe specifics such as a reason for a pause; never message content.
     super(options?.detail ? `${base} (${options.detail})` : base, options);
     this.kind = API_ERRORS[code].kind;
+    this.transient = options?.transient ?? false;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 

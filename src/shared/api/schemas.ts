@@ -171,7 +171,12 @@ export const PersonSchema = z.object({
 });
 export type Person = z.infer<typeof PersonSchema>;
 
-export const CONNECTION_STATES = ['offline', 'connecting', 'online', 'revoked'] as const;
+/**
+ * `revoked`: the organisation revoked this device (proof checked; the profile is erased).
+ * `revocation-unproven`: the relay said so without the organisation's signed revocation; nothing
+ * was erased and Valise stopped connecting until it is unlocked again.
+ */
+export const CONNECTION_STATES = ['offline', 'connecting', 'online', 'revoked', 'revocation-unproven'] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
 export const SettingsSchema = z.object({

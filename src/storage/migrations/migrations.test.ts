@@ -60,6 +60,63 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('0005 moves the engine state out of settings blobs into tables, keeping every record', () => {
+    const db = fresh();
+    migrate(db, 4);
+    const put = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?)');
+    put.run('engine.prekeysReady', 'true');
+    put.run('engine.readUpTo', JSON.stringify({ c1: { sentAt: 10, id: 'm1' }, c2: { sentAt: 'bad' } }));
+    put.run('engine.verified', JSON.stringify({ 'alice.b.3': '111', 'bob.1': '222' }));
+    put.run('engine.rotatedAt', JSON.stringify({ c1: 4 }));
+    put.run('engine.pausedReasons', JSON.stringify({ c2: 'on hold' }));
+    put.run(
+      'engine.wipes',
+      JSON.stringify([
+        {
+          record: {
+            channelId: 'c3',
+            commandHash: 'ab',
+            issuedAt: 50,
+            expected: [
+              { userId: 'alice', deviceId: '1', displayName: 'Alice' },
+              { userId: 'carol/x', deviceId: '2', displayName: 'Carol' },
+            ],
+            confirmed: [['carol/x/2', 60]],
+          },
+          command: '0a0b',
+        },
+      ]),
+    );
+    db.prepare("INSERT INTO received (envelope_id, received_at) VALUES ('e1', 1)").run();
+    expect(migrate(db, 5)).toBe(5);
+    expect(db.prepare('SELECT key, value FROM settings').all()).toEqual([{ key: 'engine.prekeysReady', value: 'true' }]);
+    expect(db.prepare('SELECT * FROM read_marks').all()).toEqual([{ channel_id: 'c1', sent_at: 10, message_id: 'm1' }]);
+    expect(db.prepare('SELECT * FROM verified_safety_numbers ORDER BY user_id').all()).toEqual([
+      { user_id: 'alice.b', device_id: '3', digits: '111' },
+      { user_id: 'bob', device_id: '1', digits: '222' },
+    ]);
+    expect(db.prepare('SELECT * FROM key_rotations').all()).toEqual([{ channel_id: 'c1', epoch: 4 }]);
+    expect(db.prepare('SELECT * FROM paused_reasons').all()).toEqual([{ channel_id: 'c2', reason: 'on hold' }]);
+    expect(db.prepare('SELECT channel_id, command_hash, issued_at, hex(command) AS command FROM wipes').all()).toEqual([{ channel_id: 'c3', command_hash: 'ab', issued_at: 50, command: '0A0B' }]);
+    expect(db.prepare('SELECT user_id, device_id, display_name FROM wipe_expected ORDER BY seq').all()).toEqual([
+      { user_id: 'alice', device_id: '1', display_name: 'Alice' },
+      { user_id: 'carol/x', device_id: '2', display_name: 'Carol' },
+    ]);
+    expect(db.prepare('SELECT user_id, device_id, at FROM wipe_confirmations').all()).toEqual([{ user_id: 'carol/x', device_id: '2', at: 60 }]);
+    expect(db.prepare('SELECT envelope_id FROM received').all()).toEqual([{ envelope_id: 'e1' }]);
+    db.close();
+  });
+
+  it('0005 opens a profile whose blobs are unreadable, dropping them', () => {
+    const db = fresh();
+    migrate(db, 4);
+    db.prepare("INSERT INTO settings (key, value) VALUES ('engine.wipes', '{not json'), ('engine.readUpTo', '[1,2]')").run();
+    expect(migrate(db, 5)).toBe(5);
+    expect(db.prepare('SELECT count(*) AS n FROM settings').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM wipes').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
   it('tracks user_version and does nothing when up to date', () => {
     const db = fresh();
     migrate(db);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryMessageStore } from './MemoryMessageStore.ts';
-import type { MessageStore } from './MessageStore.ts';
+import { atOrBefore, comparePosition, type MessageStore } from './MessageStore.ts';
 import { MessageUnreadable } from '../errors.ts';
 import { openTestStore, tempDir } from '../../../test/storage/support.ts';
 
@@ -89,5 +89,17 @@ describe('SqliteMessageStore at rest', () => {
     expect(() => store.messages.get('two')).toThrow(MessageUnreadable);
     expect(() => store.messages.latest('c', 50)).toThrow(MessageUnreadable);
     expect(store.messages.get('one')!.text).toBe('first');
+  });
+});
+
+describe('message positions', () => {
+  it('order by send time, then by id: a read mark covers exactly the messages up to it', () => {
+    const mark = { sentAt: 10, id: 'b' };
+    expect(atOrBefore({ sentAt: 9, id: 'z' }, mark)).toBe(true);
+    expect(atOrBefore({ sentAt: 10, id: 'a' }, mark)).toBe(true);
+    expect(atOrBefore({ sentAt: 10, id: 'b' }, mark)).toBe(true);
+    expect(atOrBefore({ sentAt: 10, id: 'c' }, mark)).toBe(false);
+    expect(atOrBefore({ sentAt: 11, id: 'a' }, mark)).toBe(false);
+    expect(comparePosition({ sentAt: 1, id: 'a' }, { sentAt: 1, id: 'a' })).toBe(0);
   });
 });

@@ -23,9 +23,26 @@ export interface StoredMessage {
   text: string;
 }
 
+/** Where a message sits in a channel's order: by send time, then by id. */
+export interface MessagePosition {
+  sentAt: number;
+  id: string;
+}
+
+/** Negative if `a` comes before `b` in a channel, 0 if at the same place, positive if after. */
+export function comparePosition(a: MessagePosition, b: MessagePosition): number {
+  if (a.sentAt !== b.sentAt) return a.sentAt < b.sentAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** True if `m` is at or before `mark` (a read mark, say). */
+export function atOrBefore(m: MessagePosition, mark: MessagePosition): boolean {
+  return comparePosition(m, mark) <= 0;
+}
+
 export interface MessagePage {
   /** Older than this message (sentAt, id) - for scrolling back. */
-  before?: { sentAt: number; id: string };
+  before?: MessagePosition;
 }
 
 export interface SearchOptions {

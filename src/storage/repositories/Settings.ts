@@ -1,5 +1,19 @@
-/** Small typed settings (JSON values by key) and the dedupe markers of processed envelopes. */
+/**
+ * The profile's few real settings, as a typed key map: each key has a zod schema, checked on read
+ * (a value that does not match reads as unset) and on write.
+ */
+import { z } from 'zod';
 import type { Db } from '../Database.ts';
+
+export const SETTINGS_SCHEMAS = {
+  /** This device's prekeys were generated and uploaded once: later connections only top them up. */
+  'engine.prekeysReady': z.boolean(),
+} as const;
+
+export type SettingsMap = { [K in keyof typeof SETTINGS_SCHEMAS]: z.infer<(typeof SETTINGS_SCHEMAS)[K]> };
+export type SettingsKey = keyof SettingsMap;
+
+const isKnown = (key: string): key is SettingsKey => Object.hasOwn(SETTINGS_SCHEMAS, key);
 
 export class Settings {
   private readonly s;
@@ -9,36 +23,29 @@ export class Settings {
       get: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
       set: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       del: db.prepare('DELETE FROM settings WHERE key = ?'),
-      seen: db.prepare<[string], { envelope_id: string }>('SELECT envelope_id FROM received WHERE envelope_id = ?'),
-      mark: db.prepare('INSERT OR IGNORE INTO received (envelope_id, received_at) VALUES (?, ?)'),
-      prune: db.prepare('DELETE FROM received WHERE received_at < ?'),
     };
   }
 
-  get<T>(key: string): T | undefined {
+  get<K extends SettingsKey>(key: K): SettingsMap[K] | undefined;
+  /** Profile records kept by the engine's own code under its own keys (checked where they are read). */
+  get<T>(key: string): T | undefined;
+  get(key: string): unknown {
     const r = this.s.get.get(key);
-    return r ? (JSON.parse(r.value) as T) : undefined;
+    if (!r) return undefined;
+    const value = JSON.parse(r.value) as unknown;
+    if (!isKnown(key)) return value;
+    const checked = SETTINGS_SCHEMAS[key].safeParse(value);
+    return checked.success ? checked.data : undefined;
   }
 
+  set<K extends SettingsKey>(key: K, value: SettingsMap[K]): void;
+  set(key: string, value: unknown): void;
   set(key: string, value: unknown): void {
-    this.s.set.run(key, JSON.stringify(value));
+    const v = isKnown(key) ? SETTINGS_SCHEMAS[key].parse(value) : value;
+    this.s.set.run(key, JSON.stringify(v));
   }
 
   delete(key: string): void {
     this.s.del.run(key);
-  }
-
-  /** True if this envelope was already processed (its receive transaction committed). */
-  wasReceived(envelopeId: string): boolean {
-    return this.s.seen.get(envelopeId) !== undefined;
-  }
-
-  /** Records the envelope as processed; returns false if it already was. */
-  markReceived(envelopeId: string, at = Date.now()): boolean {
-    return this.s.mark.run(envelopeId, at).changes === 1;
-  }
-
-  pruneReceived(olderThan: number): number {
-    return this.s.prune.run(olderThan).changes;
   }
 }

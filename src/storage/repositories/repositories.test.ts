@@ -82,18 +82,61 @@ describe('AuditLog and Settings', () => {
     expect(repos.audit.recent().map((e) => [e.action, e.detail])).toEqual([['device.revoke', 'lost laptop'], ['channel.wipe', '']]);
   });
 
-  it('stores JSON settings and dedupe markers', async () => {
-    const { repos } = await store();
+  it('stores JSON settings; known keys are checked against their schema', async () => {
+    const { repos, db } = await store();
     repos.settings.set('idleLockMs', 300000);
     repos.settings.set('org', { name: 'Delegation' });
     expect(repos.settings.get<number>('idleLockMs')).toBe(300000);
     expect(repos.settings.get<{ name: string }>('org')).toEqual({ name: 'Delegation' });
     repos.settings.delete('org');
     expect(repos.settings.get('org')).toBeUndefined();
-    expect(repos.settings.markReceived('env-1', 10)).toBe(true);
-    expect(repos.settings.markReceived('env-1', 11)).toBe(false);
-    expect(repos.settings.wasReceived('env-1')).toBe(true);
-    expect(repos.settings.pruneReceived(11)).toBe(1);
-    expect(repos.settings.wasReceived('env-1')).toBe(false);
+    repos.settings.set('engine.prekeysReady', true);
+    expect(repos.settings.get('engine.prekeysReady')).toBe(true);
+    // A value of the wrong shape cannot be written under a known key, and reads as unset if stored.
+    expect(() => repos.settings.set('engine.prekeysReady' as string, 'yes')).toThrow();
+    db.prepare("UPDATE settings SET value = '\"yes\"' WHERE key = 'engine.prekeysReady'").run();
+    expect(repos.settings.get('engine.prekeysReady')).toBeUndefined();
+  });
+
+  it('keeps dedupe markers in their own table', async () => {
+    const { repos } = await store();
+    expect(repos.received.markReceived('env-1', 10)).toBe(true);
+    expect(repos.received.markReceived('env-1', 11)).toBe(false);
+    expect(repos.received.wasReceived('env-1')).toBe(true);
+    expect(repos.received.pruneReceived(11)).toBe(1);
+    expect(repos.received.wasReceived('env-1')).toBe(false);
+  });
+});
+
+describe('engine state repositories', () => {
+  it('keeps a wipe with one row per expected device and per receipt; a new wipe of the channel starts over', async () => {
+    const { repos } = await store();
+    const expected = [
+      { userId: 'alice', deviceId: '1', displayName: 'Alice' },
+      { userId: 'bob', deviceId: '2', displayName: 'Bob' },
+    ];
+    repos.wipes.issue({ channelId: 'c1', commandHash: 'h1', issuedAt: 5, command: new Uint8Array([7]), expected });
+    expect(repos.wipes.confirm('c1', 'bob', '2', 9)).toBe(true);
+    expect(repos.wipes.confirm('c1', 'bob', '2', 10)).toBe(false);
+    expect(repos.wipes.list()).toEqual([{ channelId: 'c1', commandHash: 'h1', issuedAt: 5, command: new Uint8Array([7]), expected, confirmed: [{ userId: 'bob', deviceId: '2', at: 9 }] }]);
+    repos.wipes.issue({ channelId: 'c1', commandHash: 'h2', issuedAt: 6, command: new Uint8Array([8]), expected: expected.slice(0, 1) });
+    expect(repos.wipes.list()).toEqual([{ channelId: 'c1', commandHash: 'h2', issuedAt: 6, command: new Uint8Array([8]), expected: expected.slice(0, 1), confirmed: [] }]);
+  });
+
+  it('keeps read marks, verified safety numbers, rotations and pause reasons per channel or device', async () => {
+    const { repos } = await store();
+    repos.readMarks.set('c1', { sentAt: 1, id: 'a' });
+    repos.readMarks.set('c1', { sentAt: 2, id: 'b' });
+    expect(repos.readMarks.all()).toEqual(new Map([['c1', { sentAt: 2, id: 'b' }]]));
+    repos.safetyNumbers.verify('alice.b', '3', '1234');
+    expect(repos.safetyNumbers.verified('alice.b', '3')).toBe('1234');
+    expect(repos.safetyNumbers.verified('alice', 'b.3')).toBeUndefined();
+    repos.rotations.set('c1', 4);
+    repos.rotations.set('c1', 6);
+    expect(repos.rotations.all()).toEqual(new Map([['c1', 6]]));
+    repos.pausedReasons.set('c1', 'talks suspended');
+    expect(repos.pausedReasons.all()).toEqual(new Map([['c1', 'talks suspended']]));
+    repos.pausedReasons.delete('c1');
+    expect(repos.pausedReasons.all().size).toBe(0);
   });
 });

@@ -1,0 +1,16 @@
+/** A revocation from the relay: trusted (it is signed by the organisation) and stored. Applied outside the receive batch. */
+import type { Directory } from '../Directory.ts';
+import type { SessionContext } from '../SessionContext.ts';
+
+export class RevocationHandler {
+  constructor(
+    private readonly c: SessionContext,
+    private readonly directory: Directory,
+  ) {}
+
+  async handle(payload: Uint8Array): Promise<void> {
+    const { trust } = this.directory;
+    const rev = this.directory.tryTrust(() => trust.addRevocation(payload));
+    if (rev) await this.c.store.repos.records.saveRevocation(payload);
+  }
+}
