@@ -3,7 +3,7 @@ export const en = {
   'app.name': 'Valise',
   'app.localOrg': 'Local organisation (this machine only)',
   'app.loading': 'Starting Valise…',
-  'app.disconnected': 'The connection to the Valise engine was lost. Reload the window to reconnect.',
+  'app.disconnected': 'Valise stopped, so this page has nothing to talk to. Nothing stored was lost: start it again with npm start, then use the new address it prints.',
 
   'connection.offline': 'Offline — messages wait in the outbox',
   'connection.connecting': 'Connecting to the relay…',

@@ -5,7 +5,7 @@ export const fr: Record<MessageKey, string> = {
   'app.name': 'Valise',
   'app.localOrg': 'Organisation locale (cette machine seulement)',
   'app.loading': 'Démarrage de Valise…',
-  'app.disconnected': 'La connexion au moteur de Valise est perdue. Rechargez la fenêtre pour vous reconnecter.',
+  'app.disconnected': "Valise s'est arrêté : cette page n'a plus rien à qui parler. Rien de ce qui était enregistré n'est perdu : relancez-le avec npm start, puis ouvrez la nouvelle adresse qu'il affiche.",
 
   'connection.offline': 'Hors ligne — les messages attendent dans la boîte d’envoi',
   'connection.connecting': 'Connexion au relais…',
