@@ -4,7 +4,8 @@
  * anything with a slash, relative to where npm start was run).
  * Starts Valise in Electron when its binary is present. Otherwise it tries Electron's installer
  * once; when that fails it says so in one line and starts browser mode: the renderer served on
- * 127.0.0.1 with a per-launch token, opened in Chromium's app mode when there is a display.
+ * 127.0.0.1, opened through a launch file only this user can read (a one-time token inside, never
+ * in a command line or on the terminal), in Chromium's app mode when there is a display.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +15,8 @@ import pino from 'pino';
 import { Engine } from '../src/main/engine/Engine.ts';
 import { startRelay } from '../src/server/startRelay.ts';
 import { startBrowserMode } from '../src/main/host/browserMode.ts';
+import { chromiumLaunch } from '../src/main/host/chromiumLaunch.ts';
+import { pathToFileURL } from 'node:url';
 import { ensureRendererBuilt } from './rendererBuild.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -79,15 +82,16 @@ async function main(): Promise<void> {
   const log = pino({ name: 'valise', level: process.env.VALISE_LOG_LEVEL ?? 'warn' }, pino.destination(2));
   const engine = new Engine({ profileDir: profile.dir ?? path.join(root, '.profiles', profile.name, 'data'), logger: log, startRelay });
   const running = await startBrowserMode({ root, profile: profile.name, port: values.port ? Number(values.port) : undefined, service: engine, log });
-  console.log(`Valise (profile ${profile.dir ?? `"${profile.name}"`}) is at ${running.url}`);
+  // What this launch keeps beside the profile: the one-time launch page and Chromium's own profile.
+  const local = path.join(root, '.profiles', profile.dir ? `folder-${profile.name}` : profile.name);
+  const launchFile = running.writeLaunchFile(path.join(local, 'launch', 'open-valise.html'));
+  console.log(`Valise (profile ${profile.dir ?? `"${profile.name}"`}) is running at ${running.origin}; open ${pathToFileURL(launchFile).href} in a browser to use it (that page works once).`);
   const chromium = '/usr/bin/chromium';
   if (!values['no-open'] && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && fs.existsSync(chromium)) {
-    const userData = path.join(root, '.profiles', profile.dir ? `folder-${profile.name}` : profile.name, 'chromium');
-    fs.mkdirSync(userData, { recursive: true });
-    spawn(chromium, [`--app=${running.url}`, `--user-data-dir=${userData}`, '--no-first-run', '--disable-background-networking', '--disable-sync'], {
-      stdio: 'ignore',
-      detached: true,
-    }).unref();
+    const userData = path.join(local, 'chromium');
+    fs.mkdirSync(userData, { recursive: true, mode: 0o700 });
+    const c = chromiumLaunch(chromium, launchFile, userData);
+    spawn(c.command, c.args, { stdio: 'ignore', detached: true }).unref();
   }
   const stop = async () => {
     await running.close();

@@ -38,6 +38,7 @@ import { readRootKeyFile } from './RootKeyFile.ts';
 import { EnrolmentTokens } from './EnrolmentTokens.ts';
 import { nameSkeleton } from './nameSkeleton.ts';
 import { printable } from './printable.ts';
+import { isSafeText, UNSAFE_TEXT_MESSAGE } from '../../shared/model/safeText.ts';
 
 export { AdminError, type AdminErrorCode } from './AdminError.ts';
 export { initOrg, ORG_FILE, ROOT_KEY_FILE, type InitOrgOptions } from './initOrg.ts';
@@ -114,6 +115,7 @@ export class AdminTool {
    * person out of band; their device presents it, and `approve` refuses a request without it.
    */
   async addUser(o: { name: string; clearance: string; roles: string[]; userId?: string }): Promise<{ userId: string; enrolmentToken: string }> {
+    if (!isSafeText(o.name)) throw new AdminError(UNSAFE_TEXT_MESSAGE);
     const roles = o.roles.map((r) => {
       if (!(ORG_ROLES as readonly string[]).includes(r)) throw new AdminError(`Unknown role "${r}". Known: ${ORG_ROLES.join(', ')}.`);
       return r as OrgRole;

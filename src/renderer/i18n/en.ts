@@ -71,6 +71,8 @@ export const en = {
   'policy.ended': 'Channel has ended',
   'policy.noCopy': 'Copy blocked',
   'policy.captureBlocked': 'Screen capture blocked',
+  'search.protected': 'Protected channel: open it to read this result',
+  'policy.captureNotBlockable': 'Screen capture not blockable on this system',
   'policy.badges': 'Channel policy',
 
   'message.you': 'You',
@@ -222,6 +224,7 @@ export const en = {
   'approve.none': 'No device is waiting. Another profile joins with this organisation’s org.json.',
   'approve.request': 'Request from {name}',
   'approve.anotherDevice': 'another device of a member',
+  'approve.twins': '{n} requests for this name or one that looks the same: confirm with the person which one is theirs',
   'approve.typeCode': 'Code shown on the new device',
   'approve.clearance': 'Clearance',
   'approve.lead': 'Team lead (may create channels)',

@@ -73,6 +73,8 @@ export const fr: Record<MessageKey, string> = {
   'policy.ended': 'Le canal est terminé',
   'policy.noCopy': 'Copie bloquée',
   'policy.captureBlocked': 'Capture d’écran bloquée',
+  'search.protected': 'Canal protégé : ouvrez-le pour lire ce résultat',
+  'policy.captureNotBlockable': 'Capture d’écran impossible à bloquer sur ce système',
   'policy.badges': 'Règles du canal',
 
   'message.you': 'Vous',
@@ -224,6 +226,7 @@ export const fr: Record<MessageKey, string> = {
   'approve.none': 'Aucun appareil n’attend. Un autre profil rejoint l’organisation avec son org.json.',
   'approve.request': 'Demande de {name}',
   'approve.anotherDevice': 'autre appareil d’un membre',
+  'approve.twins': '{n} demandes pour ce nom ou un nom identique à l’œil : vérifiez avec la personne laquelle est la sienne',
   'approve.typeCode': 'Code affiché sur le nouvel appareil',
   'approve.clearance': 'Habilitation',
   'approve.lead': 'Chef d’équipe (peut créer des canaux)',
