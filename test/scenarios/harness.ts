@@ -97,6 +97,8 @@ export class Scenario {
   /** A new profile that joins the organisation and is approved by the security office. */
   /** Set before `join`: the records office written into org.json. */
   recordsUserId: string | undefined;
+  /** Set before `join`: the start of validity of device certificates (default: a day ago). */
+  certificateNotBeforeMs: () => number = () => Date.now() - DAY;
 
   async join(userId: string, o: Partial<EngineOptions> = {}): Promise<Node> {
     const node = this.engine(this.profileDir(), userId, o);
@@ -124,7 +126,7 @@ export class Scenario {
     this.serials.set(p.matchedUserId, serial);
     const certificate = issueDeviceCertificate(this.org.root.privateKey, {
       orgId: this.org.orgId, serial, userId: p.matchedUserId, deviceId: p.nextDeviceId, identityKey: publicKey,
-      notBeforeMs: Date.now() - DAY, notAfterMs: Date.now() + 365 * DAY,
+      notBeforeMs: this.certificateNotBeforeMs(), notAfterMs: Date.now() + 365 * DAY,
     });
     await this.org.admin.request({ case: 'approveEnrolment', value: { requestId, code, deviceCertificate: certificate } }, 'ok');
     return serial;

@@ -19,6 +19,8 @@ export interface ConnectionHooks {
   state(state: ConnectionState, nextAttemptAt: number | null): void;
   /** The organisation revoked this device; no more attempts will be made. */
   revoked(): void;
+  /** How far this device's clock is ahead of the relay's (negative: behind), on each connection. */
+  clockOffset?(offsetMs: number): void;
   /** A failure worth logging (never carries content). */
   error?(e: unknown): void;
 }
@@ -117,6 +119,8 @@ export class Connection {
         return;
       }
       this.client = client;
+      const relayNow = client.relayTimeMs();
+      if (relayNow > 0) this.hooks.clockOffset?.(this.clock.now() - relayNow);
       let revokedByPush = false;
       // The relay starts sending the backlog right behind its answer to the authentication, so
       // deliveries can arrive before that answer has been handled. Hold them until then: the

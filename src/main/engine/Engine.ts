@@ -174,6 +174,7 @@ export class Engine {
       org: meta ? { name: meta.orgName, local: meta.local, classifications: org?.classifications ?? [] } : null,
       me: me && this.session ? { userId: me.userId, deviceId: String(me.deviceId), displayName: me.displayName, clearance: me.clearance, orgRoles: me.orgRoles } : null,
       connection: this.session?.connectionState ?? 'offline',
+      clock: this.session?.clockState ?? null,
     };
   }
 
