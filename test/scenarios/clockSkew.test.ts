@@ -7,7 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Clock, MAX_CLOCK_SKEW_MS, systemClock } from '../../src/main/engine/Clock.ts';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
-import { Scenario, until } from './harness.ts';
+import { PASSPHRASE, Scenario, until } from './harness.ts';
+import { runValise } from './runValise.ts';
 
 const MIN = 60_000;
 let sc: Scenario;
@@ -76,5 +77,16 @@ describe('clock skew', () => {
     expect(Math.abs(a.clock!.offsetMs - 10 * MIN)).toBeLessThan(5000);
     expect(alice.events.some((e) => e.type === 'clock' && e.skewed)).toBe(true);
     expect((await bob.call('status', {})).clock).toMatchObject({ skewed: false });
+  });
+
+  it('valise status under a clock ten minutes fast warns, and stays quiet on a right clock', async () => {
+    const { alice } = await pair(0, 0);
+    await alice.engine.close();
+    const fast = await runValise(['--profile', alice.dir, 'status'], { passphrase: PASSPHRASE, faketime: '+10m', timeoutMs: 30_000 });
+    expect(fast.code).toBe(0);
+    expect(fast.stderr).toMatch(/clock is 10 minutes ahead of the relay's/);
+    const right = await runValise(['--profile', alice.dir, 'status'], { passphrase: PASSPHRASE, timeoutMs: 30_000 });
+    expect(right.code).toBe(0);
+    expect(right.stderr).not.toMatch(/clock/);
   });
 });

@@ -176,7 +176,13 @@ async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
     }
     case 'status': {
       const meta = await cli.call('status', {});
-      const st = meta.state === 'locked' ? await cli.open(false).catch(() => meta) : meta;
+      let st = meta.state === 'locked' ? await cli.open(false).catch(() => meta) : meta;
+      if (st.state === 'unlocked' && !st.clock) {
+        // The clock is compared with the relay's on connecting: give it a moment.
+        await cli.waitFor(() => cli.seen().some((e) => e.type === 'clock' || (e.type === 'connection' && e.state === 'online')), 5000).catch(() => undefined);
+        st = await cli.call('status', {});
+      }
+      if (st.clock?.skewed) process.stderr.write(`${clockWarning(st.clock.offsetMs)}\n`);
       cli.out(`${st.state}${st.org ? ` — ${st.org.name}${st.org.local ? ' (local organisation)' : ''}` : ''}${st.me ? ` — ${st.me.displayName} (${st.me.userId}, device ${st.me.deviceId})` : ''}`, st);
       return EXIT.ok;
     }
@@ -354,3 +360,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2));
+
+/** What `status` prints when this device's clock is far from the relay's. */
+export function clockWarning(offsetMs: number): string {
+  const minutes = Math.round(Math.abs(offsetMs) / 60_000);
+  return `Warning: this device's clock is ${minutes} minute${minutes === 1 ? '' : 's'} ${offsetMs > 0 ? 'ahead of' : 'behind'} the relay's. Set the system clock right (turn on network time); message times and lifetimes depend on it.`;
+}
