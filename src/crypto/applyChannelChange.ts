@@ -37,7 +37,13 @@ const reject = (reason: RejectReason): ChannelChangeResult => ({ kind: 'rejected
  * `rotateSenderKeys` is true when a member was removed: every remaining member must then send under
  * a fresh sender key, so the removed member cannot read what follows.
  */
-export function applyChannelChange(prev: ChannelState | null, signedChange: Uint8Array, trust: TrustView): ChannelChangeResult {
+export function applyChannelChange(
+  prev: ChannelState | null,
+  signedChange: Uint8Array,
+  trust: TrustView,
+  /** False when judging history: see `verifyChannelChain`. */
+  o: { checkClearance?: boolean } = {},
+): ChannelChangeResult {
   let next: ChannelState;
   try {
     next = decodeChannelState(signedChange);
@@ -65,7 +71,11 @@ export function applyChannelChange(prev: ChannelState | null, signedChange: Uint
     if (!mayChange(prev, next, signerMember.roles.includes('security-officer'))) return reject('not-allowed');
   }
 
-  const membership = checkMembers(next, trust);
+  // Stopping a channel (a pause or a wipe, and anything the officer does: status only) leaves the
+  // member list as it was accepted; it is not judged again, so a member whose clearance was lowered
+  // since never blocks it. Any other change, a lead's resume included, must list only cleared members.
+  const statusOnly = prev !== null && sameExceptStatus(prev, next) && (next.status !== 'active' || signerMember.roles.includes('security-officer'));
+  const membership = statusOnly ? null : checkMembers(next, trust, o.checkClearance ?? true);
   if (membership) return reject(membership);
 
   let removed = false;
@@ -93,7 +103,7 @@ function sameExceptStatus(a: ChannelState, b: ChannelState): boolean {
   );
 }
 
-function checkMembers(s: ChannelState, trust: TrustView): RejectReason | null {
+function checkMembers(s: ChannelState, trust: TrustView, checkClearance: boolean): RejectReason | null {
   if (s.members.length === 0) return 'invalid-members';
   const seen = new Set<string>();
   for (const m of s.members) {
@@ -106,7 +116,7 @@ function checkMembers(s: ChannelState, trust: TrustView): RejectReason | null {
   if ((s.policy.recording === 'archived') !== s.members.some((m) => m.role === 'records')) return 'invalid-members';
   for (const m of s.members) {
     const cert = trust.member(m.userId);
-    if (!cert || !isCleared(cert.clearance, s.classification)) return 'member-not-cleared';
+    if (!cert || (checkClearance && !isCleared(cert.clearance, s.classification))) return 'member-not-cleared';
     if (m.role === 'records' && !cert.roles.includes('records')) return 'invalid-members';
   }
   return null;
@@ -131,7 +141,11 @@ const CLOCK_SKEW_MS = 5 * 60_000;
  * how a device that was added later, and so has no previous state, learns the current one
  * without trusting the relay. Each record is judged with trust as it stood when it was signed
  * (`trustAt`, normally `OrgTrust.viewAt`), so a signer revoked since does not break the history;
- * signing times must not go backwards nor lie in the future.
+ * signing times must not go backwards nor lie in the future. Clearances are judged live only (each
+ * change as it arrives, by the relay and every member device): the organisation keeps only a
+ * member's newest certificate, and a clearance lowered today says nothing about the clearance a
+ * record signed last week had to respect — judged against today's, a lowered clearance would make the
+ * whole channel unreadable to a new device and impossible for the officer to pause.
  */
 export function verifyChannelChain(
   changes: readonly Uint8Array[],
@@ -149,7 +163,7 @@ export function verifyChannelChain(
       throw e;
     }
     if (signedAtMs > nowMs + CLOCK_SKEW_MS || (state && signedAtMs < state.signedAtMs)) return { kind: 'rejected', reason: 'rollback', index: i };
-    const r = applyChannelChange(state, changes[i]!, trustAt(signedAtMs));
+    const r = applyChannelChange(state, changes[i]!, trustAt(signedAtMs), { checkClearance: false });
     if (r.kind === 'rejected') return { ...r, index: i };
     state = r.state;
     rotate = r.rotateSenderKeys;
