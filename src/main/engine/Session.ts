@@ -26,6 +26,7 @@ import { ChannelBook } from './session/ChannelBook.ts';
 import { ChannelCommands } from './session/ChannelCommands.ts';
 import { ChannelLifecycle } from './session/ChannelLifecycle.ts';
 import { Directory } from './session/Directory.ts';
+import { missedChannels } from './session/missedChannels.ts';
 import { ChannelChangeHandler } from './session/handlers/ChannelChangeHandler.ts';
 import { ChannelMessageHandler } from './session/handlers/ChannelMessageHandler.ts';
 import { RevocationHandler } from './session/handlers/RevocationHandler.ts';
@@ -281,6 +282,17 @@ export class Session {
     this.receiver.connected(backlog);
     await this.directory.refresh(r);
     await refreshPrekeys(r, this.deviceKeys, this.d.store.repos.settings, this.d.clock.now());
+    // Channels created before this device was enrolled: nothing was ever pushed for them.
+    const missed = missedChannels(await r.listChannels(), (id) => this.book.stateOf(id) !== undefined, this.d.me.userId);
+    for (const del of missed) this.receiver.push(del);
+    if (missed.length > 0) {
+      this.receiver.afterReceived(
+        async () => {
+          for (const del of missed) await this.sender.announce(r, hex(decodeChannelState(del.payload).channelId));
+        },
+        (e) => this.d.log.info({ err: toApiError(e).toLog() }, 'announcing this device to a channel failed'),
+      );
+    }
   }
 
   private onClockOffset(offsetMs: number): void {
