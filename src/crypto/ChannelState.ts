@@ -4,6 +4,7 @@
  */
 import { hash } from 'node:crypto';
 import type { PrivateKey } from '@signalapp/libsignal-client';
+import { MAX_NAME_BYTES, MAX_REASON_BYTES, utf8Length } from '../shared/model/limits.ts';
 import { CHANNEL_ROLES, type ChannelRole } from '../shared/model/roles.ts';
 import { RECORDING_MODES, type ChannelPolicy } from '../shared/model/policy.ts';
 import {
@@ -59,8 +60,9 @@ export interface ChannelState extends ChannelStateFields {
 
 export const CHANNEL_ID_BYTES = 16;
 export const MAX_CHANNEL_MEMBERS = 1000;
-export const MAX_CHANNEL_NAME = 200;
-export const MAX_PAUSED_REASON = 500;
+/** In bytes of UTF-8: the limits the API checks before a state is made (src/shared/model/limits.ts). */
+export const MAX_CHANNEL_NAME = MAX_NAME_BYTES;
+export const MAX_PAUSED_REASON = MAX_REASON_BYTES;
 
 const ROLE_PB: Record<ChannelRole, PbChannelRole> = {
   owner: PbChannelRole.OWNER,
@@ -78,6 +80,11 @@ const RECORDING_PB = {
   devices: PbRecordingMode.DEVICES,
   archived: PbRecordingMode.ARCHIVED,
 } as const;
+
+// Wire numbers back to names, looked up once per record and member.
+const STATUS_OF = new Map(CHANNEL_STATUSES.map((st) => [STATUS_PB[st] as number, st]));
+const RECORDING_OF = new Map(RECORDING_MODES.map((m) => [RECORDING_PB[m] as number, m]));
+const ROLE_OF = new Map(CHANNEL_ROLES.map((r) => [ROLE_PB[r] as number, r]));
 
 export function sha256(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(hash('sha256', bytes, 'buffer'));
@@ -124,27 +131,33 @@ export function decodeChannelState(encoded: Uint8Array): ChannelState {
   } catch (e) {
     throw new CodecError(what, 'malformed', { cause: e });
   }
-  return { ...fieldsOf(b, what), hash: sha256(body), encoded, signature, body };
+  // Filled in place rather than spread: every channel change on every device passes here.
+  const state = fieldsOf(b, what) as ChannelState;
+  state.hash = sha256(body);
+  state.encoded = encoded;
+  state.signature = signature;
+  state.body = body;
+  return state;
 }
 
 function fieldsOf(b: WireChannelState, what: string): ChannelStateFields {
   if (b.channelId.length !== CHANNEL_ID_BYTES) throw new CodecError(what, 'channel id must be 16 bytes');
   if (b.previousHash.length !== 0 && b.previousHash.length !== 32) throw new CodecError(what, 'bad previous hash');
-  if (b.name.length > MAX_CHANNEL_NAME) throw new CodecError(what, 'name too long');
+  if (utf8Length(b.name) > MAX_CHANNEL_NAME) throw new CodecError(what, 'name too long');
   if (b.members.length > MAX_CHANNEL_MEMBERS) throw new CodecError(what, 'too many members');
-  if (b.pausedReason.length > MAX_PAUSED_REASON) throw new CodecError(what, 'pause reason too long');
+  if (utf8Length(b.pausedReason) > MAX_PAUSED_REASON) throw new CodecError(what, 'pause reason too long');
   if (!b.signer || !b.policy) throw new CodecError(what, 'missing signer or policy');
-  const status = CHANNEL_STATUSES.find((s) => STATUS_PB[s] === b.status);
+  const status = STATUS_OF.get(b.status);
   if (!status) throw new CodecError(what, 'unknown status');
   const p = b.policy;
-  const recording = RECORDING_MODES.find((m) => RECORDING_PB[m] === p.recording);
+  const recording = RECORDING_OF.get(p.recording);
   if (!recording) throw new CodecError(what, 'unknown recording mode');
   const members = b.members.map((m) => {
-    const role = CHANNEL_ROLES.find((r) => ROLE_PB[r] === m.role);
+    const role = ROLE_OF.get(m.role);
     if (!role) throw new CodecError(what, 'unknown member role');
     return { userId: m.userId, role };
   });
-  return {
+  const fields: ChannelStateFields = {
     channelId: b.channelId,
     epoch: safeNumber(b.epoch, what, 'epoch'),
     previousHash: b.previousHash,
@@ -165,8 +178,9 @@ function fieldsOf(b: WireChannelState, what: string): ChannelStateFields {
     status,
     signer: { userId: b.signer.userId, deviceId: b.signer.deviceId },
     signedAtMs: safeNumber(b.signedAtMs, what, 'signing time'),
-    ...(status === 'paused' && b.pausedReason ? { pausedReason: b.pausedReason } : {}),
   };
+  if (status === 'paused' && b.pausedReason) fields.pausedReason = b.pausedReason;
+  return fields;
 }
 
 /** Fields for the next record after `prev`, with the chain fields filled in; override the rest. */

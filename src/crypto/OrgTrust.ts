@@ -130,6 +130,18 @@ export class OrgTrust implements RevocationSet {
     };
   }
 
+  /**
+   * Every certificate the organisation issued, whether revoked or expired since: only for records a
+   * currently valid signer has since extended (`verifyChannelChain`), never for a record on its own.
+   */
+  everIssued(nowMs: number): TrustView {
+    return {
+      nowMs,
+      member: (u) => this.members.get(u),
+      device: (u, d) => this.devices.get(`${u}.${d}`),
+    };
+  }
+
   view(nowMs: number): TrustView {
     // Plain checks rather than require*/catch: channel changes look up every member.
     const ok = <T extends { serial: number; notBeforeMs: number; notAfterMs: number }>(target: 'member' | 'device', c: T | undefined) =>

@@ -109,6 +109,31 @@ describe('applyChannelChange', () => {
     expect(applyChannelChange(wiped, change(lead, wiped, { status: 'active' }), view)).toEqual({ kind: 'rejected', reason: 'channel-wiped' });
   });
 
+  it('refuses a signed switch to or from off-the-record, whoever signs it', () => {
+    const { lead, org, view, state } = setup();
+    const toOtr = change(lead, state, { policy: { ...state.policy, recording: 'off-the-record' } });
+    expect(applyChannelChange(state, toOtr, view)).toEqual({ kind: 'rejected', reason: 'recording-switch' });
+    const otr = accepted(applyChannelChange(null, signChannelState(lead.identity.privateKey, {
+      ...state, channelId: new Uint8Array(16).fill(7), policy: { ...state.policy, recording: 'off-the-record' },
+    }), view));
+    expect(applyChannelChange(otr, change(lead, otr, { policy: { ...otr.policy, recording: 'devices' } }), view)).toEqual({ kind: 'rejected', reason: 'recording-switch' });
+    // Between the two recorded modes is a plain policy change.
+    org.member('rec2', 3, ['records']);
+    const archived = change(lead, state, { policy: { ...state.policy, recording: 'archived' }, members: [...state.members, { userId: 'rec2', role: 'records' }] });
+    expect(applyChannelChange(state, archived, view).kind).toBe('accepted');
+  });
+
+  it('lets only the security officer lower the classification, not a lead or the owner', () => {
+    const { lead, so, view, state } = setup();
+    expect(state.classification).toBe(1);
+    expect(applyChannelChange(state, change(lead, state, { classification: 0 }), view)).toEqual({ kind: 'rejected', reason: 'classification-lowered' });
+    const lowered = accepted(applyChannelChange(state, change(so, state, { classification: 0 }), view));
+    expect(lowered.classification).toBe(0);
+    // The officer still may not raise it (that changes who may read) nor touch anything else.
+    expect(applyChannelChange(lowered, change(so, lowered, { classification: 1 }), view)).toEqual({ kind: 'rejected', reason: 'not-allowed' });
+    expect(applyChannelChange(state, change(so, state, { classification: 0, name: 'x' }), view)).toEqual({ kind: 'rejected', reason: 'not-allowed' });
+  });
+
   it('refuses members not cleared for the classification, and raising it must drop them', () => {
     const { lead, view, state } = setup();
     // bob is cleared to 1 only.

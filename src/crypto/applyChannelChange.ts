@@ -22,6 +22,9 @@ export const REJECT_REASONS = [
   'invalid-members',
   'channel-wiped',
   'invalid-creation',
+  'recording-switch',
+  'classification-lowered',
+  'unendorsed',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
@@ -41,7 +44,13 @@ export function applyChannelChange(
   prev: ChannelState | null,
   signedChange: Uint8Array,
   trust: TrustView,
-  /** False when judging history: see `verifyChannelChain`. */
+  /**
+   * False when judging history (`verifyChannelChain`): clearances are judged live only, as each
+   * change arrives at the relay and every member device. The organisation keeps only a member's
+   * newest certificate, and a clearance lowered today says nothing about what a record signed last
+   * week had to respect; judged against today's, a lowered clearance would make the channel
+   * unreadable to a new device and impossible for the officer to pause.
+   */
   o: { checkClearance?: boolean } = {},
 ): ChannelChangeResult {
   let next: ChannelState;
@@ -51,7 +60,11 @@ export function applyChannelChange(
     if (e instanceof CodecError) return reject('malformed');
     throw e;
   }
+  return judgeChannelChange(prev, next, trust, o);
+}
 
+/** `applyChannelChange` on a record already decoded (a chain decodes each record once). */
+export function judgeChannelChange(prev: ChannelState | null, next: ChannelState, trust: TrustView, o: { checkClearance?: boolean } = {}): ChannelChangeResult {
   const signerDevice = trust.device(next.signer.userId, next.signer.deviceId);
   const signerMember = trust.member(next.signer.userId);
   if (!signerDevice || !signerMember) return reject('unknown-signer');
@@ -67,14 +80,22 @@ export function applyChannelChange(
     if (next.epoch <= prev.epoch) return reject('rollback');
     if (next.epoch !== prev.epoch + 1) return reject('epoch-gap');
     if (!bytesEqual(next.previousHash, prev.hash)) return reject('fork');
+    // A wiped channel is final: every device has shredded it, nothing may bring it back.
     if (prev.status === 'wiped') return reject('channel-wiped');
-    if (!mayChange(prev, next, signerMember.roles.includes('security-officer'))) return reject('not-allowed');
+    const isOfficer = signerMember.roles.includes('security-officer');
+    if (!mayChange(prev, next, isOfficer)) return reject('not-allowed');
+    // Moving messages between memory and disk would write off-the-record text or drop recorded
+    // text on every device: a new channel is the only way.
+    if ((prev.policy.recording === 'off-the-record') !== (next.policy.recording === 'off-the-record')) return reject('recording-switch');
+    // Lowering the classification releases what was said under the higher marking: the security
+    // officer's decision, not a lead's.
+    if (next.classification < prev.classification && !isOfficer) return reject('classification-lowered');
   }
 
   // Stopping a channel (a pause or a wipe, and anything the officer does: status only) leaves the
   // member list as it was accepted; it is not judged again, so a member whose clearance was lowered
   // since never blocks it. Any other change, a lead's resume included, must list only cleared members.
-  const statusOnly = prev !== null && sameExceptStatus(prev, next) && (next.status !== 'active' || signerMember.roles.includes('security-officer'));
+  const statusOnly = prev !== null && next.classification === prev.classification && sameExceptStatusAndLowering(prev, next) && (next.status !== 'active' || signerMember.roles.includes('security-officer'));
   const membership = statusOnly ? null : checkMembers(next, trust, o.checkClearance ?? true);
   if (membership) return reject(membership);
 
@@ -83,20 +104,22 @@ export function applyChannelChange(
     const stay = new Set(next.members.map((m) => m.userId));
     removed = prev.members.some((m) => !stay.has(m.userId));
   }
-  return { kind: 'accepted', state: { ...next, policy: normalisePolicy(next.policy) }, rotateSenderKeys: removed };
+  const policy = normalisePolicy(next.policy);
+  return { kind: 'accepted', state: policy === next.policy ? next : { ...next, policy }, rotateSenderKeys: removed };
 }
 
 function mayChange(prev: ChannelState, next: ChannelState, isSecurityOfficer: boolean): boolean {
   const role = prev.members.find((m) => m.userId === next.signer.userId)?.role;
   if (role === 'owner' || role === 'lead') return true;
-  // A security officer may pause, resume or wipe any channel of the organisation, and nothing else.
-  return isSecurityOfficer && sameExceptStatus(prev, next);
+  // A security officer may pause, resume or wipe any channel of the organisation and lower its
+  // classification, and nothing else.
+  return isSecurityOfficer && sameExceptStatusAndLowering(prev, next);
 }
 
-function sameExceptStatus(a: ChannelState, b: ChannelState): boolean {
+function sameExceptStatusAndLowering(a: ChannelState, b: ChannelState): boolean {
   return (
     a.name === b.name &&
-    a.classification === b.classification &&
+    b.classification <= a.classification &&
     JSON.stringify(a.policy) === JSON.stringify(normalisePolicy(b.policy)) &&
     a.members.length === b.members.length &&
     a.members.every((m, i) => m.userId === b.members[i]!.userId && m.role === b.members[i]!.role)
@@ -131,43 +154,4 @@ export function membersClearedFor(state: Pick<ChannelState, 'members'>, classifi
     const cert = trust.member(m.userId);
     return cert !== undefined && isCleared(cert.clearance, classification);
   });
-}
-
-/** How far ahead of our clock a signer's clock may be. */
-const CLOCK_SKEW_MS = 5 * 60_000;
-
-/**
- * Verifies a channel's whole chain from its creation, as the relay returns it (FetchChannelState):
- * how a device that was added later, and so has no previous state, learns the current one
- * without trusting the relay. Each record is judged with trust as it stood when it was signed
- * (`trustAt`, normally `OrgTrust.viewAt`), so a signer revoked since does not break the history;
- * signing times must not go backwards nor lie in the future. Clearances are judged live only (each
- * change as it arrives, by the relay and every member device): the organisation keeps only a
- * member's newest certificate, and a clearance lowered today says nothing about the clearance a
- * record signed last week had to respect — judged against today's, a lowered clearance would make the
- * whole channel unreadable to a new device and impossible for the officer to pause.
- */
-export function verifyChannelChain(
-  changes: readonly Uint8Array[],
-  trustAt: (atMs: number) => TrustView,
-  nowMs: number,
-): ChannelChangeResult & { index?: number } {
-  let state: ChannelState | null = null;
-  let rotate = false;
-  for (let i = 0; i < changes.length; i++) {
-    let signedAtMs: number;
-    try {
-      signedAtMs = decodeChannelState(changes[i]!).signedAtMs;
-    } catch (e) {
-      if (e instanceof CodecError) return { kind: 'rejected', reason: 'malformed', index: i };
-      throw e;
-    }
-    if (signedAtMs > nowMs + CLOCK_SKEW_MS || (state && signedAtMs < state.signedAtMs)) return { kind: 'rejected', reason: 'rollback', index: i };
-    const r = applyChannelChange(state, changes[i]!, trustAt(signedAtMs), { checkClearance: false });
-    if (r.kind === 'rejected') return { ...r, index: i };
-    state = r.state;
-    rotate = r.rotateSenderKeys;
-  }
-  if (!state) return { kind: 'rejected', reason: 'invalid-creation', index: 0 };
-  return { kind: 'accepted', state, rotateSenderKeys: rotate };
 }

@@ -26,8 +26,10 @@ export type SigningContext = (typeof CONTEXT)[keyof typeof CONTEXT];
 
 const encoder = new TextEncoder();
 
+const PREFIX = new Map<string, Uint8Array>(Object.values(CONTEXT).map((c) => [c, encoder.encode(c)]));
+
 export function signedMessage(context: SigningContext, body: Uint8Array): Uint8Array<ArrayBuffer> {
-  const ctx = encoder.encode(context);
+  const ctx = PREFIX.get(context) ?? encoder.encode(context);
   const out = new Uint8Array(ctx.length + 1 + body.length);
   out.set(ctx, 0);
   out.set(body, ctx.length + 1);

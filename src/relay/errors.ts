@@ -30,6 +30,17 @@ export const RELAY_ERROR_CODES = {
   CERTIFICATE_REFUSED: 'verification',
   UNKNOWN_USER: 'state',
   NO_PREKEYS: 'state',
+  NAME_REFUSED: 'input',
+  ENROLMENT_LIMIT: 'usage',
+  BLOB_UNKNOWN: 'state',
+  BLOB_OFFSET_MISMATCH: 'usage',
+  BLOB_TOO_LARGE: 'usage',
+  BLOB_QUOTA_EXCEEDED: 'state',
+  BLOB_BAD_LENGTH: 'input',
+  BLOB_DIGEST_MISMATCH: 'input',
+  BLOB_FINISHED: 'usage',
+  BLOB_NOT_ALLOWED: 'usage',
+  BLOB_UNAVAILABLE: 'state',
   INTERNAL: 'internal',
 } as const satisfies Record<string, ErrorKind>;
 
@@ -38,13 +49,16 @@ export type RelayErrorCode = keyof typeof RELAY_ERROR_CODES;
 /** A refusal by the relay, sent to the client as a RelayError with the same code. */
 export class RelayError extends ValiseError {
   readonly kind: ErrorKind;
+  /** With AUTH_REVOKED: the org-signed revocation that justifies it, sent along to the device. */
+  readonly revocation: Uint8Array | undefined;
   constructor(
     readonly code: RelayErrorCode,
     userMessage: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; revocation?: Uint8Array | undefined },
   ) {
     super(userMessage, options);
     this.kind = RELAY_ERROR_CODES[code];
+    this.revocation = options?.revocation;
   }
 }
 
@@ -54,6 +68,8 @@ export class RelayRefused extends ValiseError {
   constructor(
     readonly code: string,
     userMessage: string,
+    /** With AUTH_REVOKED: the revocation the relay sent as proof (unverified; empty when none). */
+    readonly revocation: Uint8Array = new Uint8Array(),
   ) {
     super(userMessage);
   }
@@ -84,3 +100,18 @@ export const CLOSE = {
   TOO_MANY_CONNECTIONS: 4009,
   HANDSHAKE_TIMEOUT: 4010,
 } as const;
+
+/**
+ * The connection dropped during a blob transfer. What the relay holds is kept: continue on a new
+ * connection with the same `blobId` (an upload from `committed`, a download from `offset`).
+ */
+export class BlobTransferInterrupted extends RelayUnavailable {
+  constructor(
+    readonly blobId: Uint8Array,
+    /** Upload: bytes the relay acknowledged holding. Download: bytes already handed to the caller. */
+    readonly offset: number,
+    options?: { cause?: unknown },
+  ) {
+    super('the connection dropped during a file transfer; it continues where it stopped once reconnected', undefined, options);
+  }
+}

@@ -24,6 +24,17 @@ const FileSchema = z
         connectionsPerDevice: z.number().int().positive(),
         maxQueueDepth: z.number().int().positive(),
         maxQueueAgeMs: z.number().int().positive(),
+        maxQueuePerSender: z.number().int().positive(),
+        queueControlReserve: z.number().int().min(0),
+        enrolmentsPerConnection: z.number().int().positive(),
+        enrolmentsPerAddress: z.number().int().positive(),
+        enrolmentsPending: z.number().int().positive(),
+        enrolmentWindowMs: z.number().int().positive(),
+        enrolmentWaitMs: z.number().int().positive(),
+        maxAttachmentBytes: z.number().int().positive(),
+        blobQuotaBytes: z.number().int().positive(),
+        maxBlobAgeMs: z.number().int().positive(),
+        blobUploadWindowMs: z.number().int().positive(),
       })
       .partial(),
   })

@@ -18,7 +18,7 @@ import { DAY, TestOrg } from '../relay/fixtures.ts';
 export const FAST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 export const PASSPHRASE = 'correct horse battery staple';
 
-export function orgJson(org: TestOrg, extra: { recordsUserId?: string } = {}): string {
+export function orgJson(org: TestOrg, extra: { recordsUserId?: string; relayUrl?: string } = {}): string {
   return JSON.stringify({ version: 1, orgId: org.orgId, name: 'Test delegation', orgPublicKey: Buffer.from(org.root.publicKey.serialize()).toString('base64'), relayUrl: org.relay.url, ...extra });
 }
 
@@ -97,12 +97,14 @@ export class Scenario {
   /** A new profile that joins the organisation and is approved by the security office. */
   /** Set before `join`: the records office written into org.json. */
   recordsUserId: string | undefined;
+  /** Set before `join`: the relay URL written into org.json (a proxy in front of the relay). */
+  relayUrl: string | undefined;
   /** Set before `join`: the start of validity of device certificates (default: a day ago). */
   certificateNotBeforeMs: () => number = () => Date.now() - DAY;
 
   async join(userId: string, o: Partial<EngineOptions> = {}): Promise<Node> {
     const node = this.engine(this.profileDir(), userId, o);
-    const org = orgJson(this.org, this.recordsUserId ? { recordsUserId: this.recordsUserId } : {});
+    const org = orgJson(this.org, { ...(this.recordsUserId ? { recordsUserId: this.recordsUserId } : {}), ...(this.relayUrl ? { relayUrl: this.relayUrl } : {}) });
     const { requestId } = await node.call('joinOrganisation', { orgJson: org, displayName: userId, keyProvider: 'passphrase', passphrase: PASSPHRASE });
     await this.approve(requestId, () => deviceCode(node));
     await until(async () => (await node.call('status', {})).state === 'unlocked', 10_000, `${userId} enrolled`);

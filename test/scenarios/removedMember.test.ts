@@ -49,7 +49,7 @@ describe('removed member', () => {
     const envelope = encodeEnvelope({ channelId, sender: { userId: 'bob', deviceId: bobDevice }, type: 'sender-key', ciphertext, sentAtMs: Date.now(), expiresAtMs: 0 });
     const deviceOf = async (n: Node) => ({ userId: n.userId, deviceId: Number((await n.call('status', {})).me!.deviceId) });
     const targets = [await deviceOf(alice), await deviceOf(carol)];
-    const placed = await relayStore.enqueue(targets, { id: Buffer.alloc(16, 9), kind: 'envelope', channelId, payload: envelope, expiresMs: Date.now() + 60_000 }, 1000);
+    const placed = await relayStore.enqueue(targets, { id: Buffer.alloc(16, 9), kind: 'envelope', channelId, payload: envelope, expiresMs: Date.now() + 60_000 }, { maxDepth: 1000, perSender: 1000, controlReserve: 0 });
     expect(placed.placed.length).toBe(2);
 
     // Carol picks the queue up when she reconnects; alice after a restart.

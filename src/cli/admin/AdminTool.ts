@@ -1,5 +1,5 @@
 /**
- * The security officer's operations (issue 5 item 3). Design choice: every admin command is a
+ * The security officer's operations. Design choice: every admin command is a
  * request to the relay over its normal protocol, on a connection authenticated by the organisation
  * root key signing the connection's challenge; what changes the directory is itself an org-signed
  * record (member certificate, device certificate, revocation) that the relay verifies and that
@@ -166,6 +166,19 @@ export class AdminTool {
       if (twins > 1) row.warning = `${twins} requests for this name: confirm with the person which one is theirs`;
     }
     return out;
+  }
+
+  /** The waiting requests as signed by their devices, without opening any (to name one for `approve`). */
+  async waiting(): Promise<{ requestId: string; userName: string; deviceName: string }[]> {
+    const r = await this.relay.request({ case: 'listPending', value: {} }, 'pending');
+    return r.pending.flatMap((p) => {
+      try {
+        const req = verifyEnrolmentRequest(p.request);
+        return req.orgId === this.org.orgId ? [{ requestId: p.requestId, userName: req.userName, deviceName: req.deviceName }] : [];
+      } catch {
+        return [];
+      }
+    });
   }
 
   /**

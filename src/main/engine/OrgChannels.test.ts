@@ -17,7 +17,7 @@ function setUp(chains: Map<string, Uint8Array[]>) {
     fetchChannelState: async (id: Uint8Array) => chains.get(hex(id)) ?? [],
   } as unknown as RelayClient;
   const rejected: string[] = [];
-  const channels = new OrgChannels({ relay: () => relay, trustAt: () => org.trust.view(NOW), now: () => NOW + 1000, knowAll: async () => undefined, rejected: (id) => rejected.push(id) });
+  const channels = new OrgChannels({ relay: () => relay, trust: () => org.trust, now: () => NOW + 1000, knowAll: async () => undefined, rejected: (id) => rejected.push(id) });
   return { org, channels, rejected };
 }
 

@@ -3,14 +3,14 @@
  * live channel the relay holds, each judged by its whole signed chain — the relay's listing alone
  * is not trusted — so the officer can pause, resume or wipe channels it is not a member of.
  */
-import { decodeChannelState, verifyChannelChain, type ChannelState, type DeviceRef, type TrustView } from '../../crypto/index.ts';
+import { decodeChannelState, verifyChannelChain, type ChannelState, type DeviceRef, type OrgTrust } from '../../crypto/index.ts';
 import type { RelayClient } from '../../relay/RelayClient.ts';
 import { ApiError, toApiError } from './errors.ts';
 import { hex } from '../../base/hex.ts';
 
 export interface OrgChannelsDeps {
   relay(): RelayClient | null;
-  trustAt(atMs: number): TrustView;
+  trust(): Pick<OrgTrust, 'view' | 'everIssued'>;
   now(): number;
   /** Makes sure the certificates of these users (and of the signing device) are known. */
   knowAll(userIds: string[], signer: DeviceRef): Promise<void>;
@@ -83,7 +83,10 @@ export class OrgChannels {
     });
     const users = [...new Set(decoded.flatMap((c) => [c.signer.userId, ...c.members.map((m) => m.userId)]))];
     for (const c of decoded) await this.d.knowAll(users, c.signer);
-    const r = verifyChannelChain(changes, (t) => this.d.trustAt(t), this.d.now());
+    // Only from epoch 0 of the very channel asked: a relay must not answer with another channel's
+    // chain. Records of a key revoked since are taken too, so that the officer can still pause: her
+    // status change vouches for nothing, so no device takes them on her word (src/crypto/README.md).
+    const r = verifyChannelChain(changes, { channelId, held: null, now: this.d.trust().view(this.d.now()), ever: this.d.trust().everIssued(this.d.now()), unvouched: 'allow' });
     if (r.kind === 'rejected') throw new ApiError('CONFLICT', { detail: `channel chain rejected: ${r.reason}` });
     this.verified.set(hex(r.state.channelId), r.state);
     return r.state;

@@ -56,6 +56,18 @@ export interface QueueItem {
    * dedupe index by it so that new entries land together instead of at random places.
    */
   sentAtMs?: number;
+  /** For envelopes, the sending device (`user:device`): it gets only its share of each queue. */
+  sender?: string;
+}
+
+/** How much of a device's queue an item may use. */
+export interface QueueRoom {
+  /** Envelopes per device. */
+  maxDepth: number;
+  /** Envelopes of one sender per device. */
+  perSender: number;
+  /** Extra room for control items (wipes, revocations, channel changes) beyond `maxDepth`. */
+  controlReserve: number;
 }
 
 export interface QueuedItem extends QueueItem {
@@ -135,11 +147,12 @@ export interface RelayStore {
   countPrekeys(device: DeviceAddress): MaybePromise<{ oneTime: number; oneTimeKyber: number }>;
 
   /**
-   * Places one item in each device's queue, in one transaction, honouring the depth limit. With
+   * Places one item in each device's queue, in one transaction, honouring `room` (devices without
+   * room are listed in `full`). With
    * `dedupeUntilMs`, the item id is also remembered relay-wide until then, and an id seen before
    * (a retried send, even after delivery and ack) places nothing and reports `duplicate`.
    */
-  enqueue(to: DeviceAddress[], item: QueueItem, maxDepth: number, dedupeUntilMs?: number): MaybePromise<EnqueueResult>;
+  enqueue(to: DeviceAddress[], item: QueueItem, room: QueueRoom, dedupeUntilMs?: number): MaybePromise<EnqueueResult>;
   /** The device's queue after `afterSeq`, oldest first, unexpired only. */
   readQueue(device: DeviceAddress, afterSeq: number, limit: number, nowMs: number): MaybePromise<QueuedItem[]>;
   queueDepth(device: DeviceAddress): MaybePromise<number>;

@@ -9,6 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { Checkpointer } from '../../base/Checkpointer.ts';
+import { GroupCommit } from './GroupCommit.ts';
+import { migrate } from './migrations/migrate.ts';
+import { deviceOf, enrolmentOf, memberOf, u8 } from './rowReaders.ts';
 import { WalSync } from '../../base/WalSync.ts';
 import type {
   AuditRecord,
@@ -22,47 +25,12 @@ import type {
   QueueItem,
   QueueItemKind,
   QueuedItem,
+  QueueRoom,
   RelayStore,
   RevocationRecord,
   TakenBundle,
 } from './RelayStore.ts';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS members (user_id TEXT PRIMARY KEY, display_name TEXT NOT NULL, clearance INTEGER NOT NULL,
-  roles TEXT NOT NULL, serial TEXT NOT NULL, certificate BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS devices (user_id TEXT NOT NULL, device_id INTEGER NOT NULL, identity_key BLOB NOT NULL,
-  serial TEXT NOT NULL, not_after_ms INTEGER NOT NULL, certificate BLOB NOT NULL, PRIMARY KEY (user_id, device_id));
-CREATE TABLE IF NOT EXISTS revocations (serial TEXT PRIMARY KEY, user_id TEXT NOT NULL, device_id INTEGER NOT NULL,
-  revocation BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS enrolments (request_id TEXT PRIMARY KEY, request BLOB NOT NULL, code TEXT NOT NULL,
-  display_name TEXT NOT NULL, submitted_ms INTEGER NOT NULL, user_id TEXT, device_certificate BLOB);
-CREATE TABLE IF NOT EXISTS enrolment_nonces (request_id TEXT PRIMARY KEY, nonce_record BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS signed_prekeys (user_id TEXT NOT NULL, device_id INTEGER NOT NULL, signed_prekey BLOB,
-  kyber_last_resort BLOB, PRIMARY KEY (user_id, device_id));
-CREATE TABLE IF NOT EXISTS one_time_prekeys (user_id TEXT NOT NULL, device_id INTEGER NOT NULL, kyber INTEGER NOT NULL,
-  key_id INTEGER NOT NULL, record BLOB NOT NULL, PRIMARY KEY (user_id, device_id, kyber, key_id));
--- Dedupe of item ids, keyed by the sender's send time first: ids are random, and a random key
--- dirties a page of its own in every commit (one 4 KiB WAL write per delivery), while keys that
--- grow with the clock land on the same few pages. A resend has the same bytes, so the same key.
-CREATE TABLE IF NOT EXISTS dedupe (sent_ms INTEGER NOT NULL, id BLOB NOT NULL, until_ms INTEGER NOT NULL,
-  PRIMARY KEY (sent_ms, id)) WITHOUT ROWID;
--- The former dedupe table (by id alone): still consulted while it holds unexpired ids.
-CREATE TABLE IF NOT EXISTS seen (id BLOB PRIMARY KEY, until_ms INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, device_id INTEGER NOT NULL,
-  item_id BLOB NOT NULL, kind TEXT NOT NULL, channel_id BLOB NOT NULL, payload BLOB NOT NULL, expires_ms INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS queue_device ON queue (user_id, device_id, seq);
--- One index only: every send and ack pays for each index, while wipes and the once-a-minute expiry
--- sweep are rare enough to scan. Duplicates are kept out by the relay-wide \`seen\` table; acks delete
--- by sequence number.
-CREATE TABLE IF NOT EXISTS channel_changes (channel_id BLOB NOT NULL, n INTEGER NOT NULL, change BLOB NOT NULL,
-  PRIMARY KEY (channel_id, n));
-CREATE TABLE IF NOT EXISTS wiped_channels (channel_id BLOB PRIMARY KEY, wiped_ms INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, event TEXT NOT NULL,
-  actor TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
--- The audit log is append-only: the database itself refuses edits and deletions.
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
-`;
 
 interface QueueRow {
   seq: number;
@@ -73,30 +41,17 @@ interface QueueRow {
   expires_ms: number;
 }
 
-const RESOLVED = Promise.resolve();
-
-/** A write of a group commit: its result, and when it is on stable storage. */
-interface Committed<T> {
-  value: T;
-  durable: Promise<void>;
-}
-
-const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 const key = (d: DeviceAddress): string => `${d.userId}\u0000${d.deviceId}`;
 
 export class SqliteRelayStore implements RelayStore {
   private readonly db: Database.Database;
   private readonly depth = new Map<string, number>();
+  /** Items of one sender in one device's queue: device key + NUL + sender → count. */
+  private readonly senderDepth = new Map<string, number>();
   private readonly checkpointer: Checkpointer | undefined;
   private readonly walSync: WalSync | undefined;
-  private batch: { op: () => unknown; resolve: (v: Committed<unknown>) => void; reject: (e: unknown) => void }[] = [];
-  /** Runs a function in a savepoint when called inside a transaction (built once: building is not free). */
-  private readonly savepoint: (op: () => unknown) => unknown;
-  /** Runs a turn's writes in one transaction, rolled back as a whole if one throws. */
-  private readonly together: (ops: { op: () => unknown }[]) => unknown[];
+  private readonly commits: GroupCommit;
   private readonly st;
-  /** The former dedupe table still holds ids (an older data directory). */
-  private legacySeen: boolean;
 
   /** `file` is a path, or ':memory:' for tests. */
   constructor(file: string) {
@@ -111,10 +66,9 @@ export class SqliteRelayStore implements RelayStore {
       this.checkpointer = new Checkpointer(file);
       this.walSync = new WalSync(`${file}-wal`);
     }
-    this.db.exec(SCHEMA);
+    migrate(this.db);
     const db = this.db;
-    this.savepoint = db.transaction((op: () => unknown) => op());
-    this.together = db.transaction((ops: { op: () => unknown }[]) => ops.map((o) => o.op()));
+    this.commits = new GroupCommit(db, this.walSync, () => this.forgetAllDepths());
     this.st = {
       putMember: db.prepare(
         `INSERT INTO members VALUES (@userId, @displayName, @clearance, @roles, @serial, @certificate)
@@ -158,22 +112,20 @@ export class SqliteRelayStore implements RelayStore {
       ),
       markSeen: db.prepare('INSERT OR IGNORE INTO dedupe VALUES (?, ?, ?)'),
       unsee: db.prepare('DELETE FROM dedupe WHERE sent_ms = ? AND id = ?'),
-      seenBefore: db.prepare('SELECT 1 FROM seen WHERE id = ?'),
-      anyLegacySeen: db.prepare('SELECT 1 FROM seen LIMIT 1'),
       enqueue: db.prepare(
-        'INSERT INTO queue (user_id, device_id, item_id, kind, channel_id, payload, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO queue (user_id, device_id, item_id, kind, channel_id, payload, expires_ms, sender) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
+      countFromSender: db.prepare('SELECT count(*) AS n FROM queue WHERE user_id = ? AND device_id = ? AND sender = ?'),
       readQueue: db.prepare(
         `SELECT seq, item_id, kind, channel_id, payload, expires_ms FROM queue
          WHERE user_id = ? AND device_id = ? AND seq > ? AND expires_ms > ? ORDER BY seq LIMIT ?`,
       ),
       countQueue: db.prepare('SELECT count(*) AS n FROM queue WHERE user_id = ? AND device_id = ?'),
-      ack: db.prepare('DELETE FROM queue WHERE seq = ? AND user_id = ? AND device_id = ?'),
+      ack: db.prepare('DELETE FROM queue WHERE seq = ? AND user_id = ? AND device_id = ? RETURNING sender'),
       dropChannel: db.prepare(
-        `DELETE FROM queue WHERE channel_id = ? AND kind IN ('envelope', 'channel-change') RETURNING user_id, device_id`,
+        `DELETE FROM queue WHERE channel_id = ? AND kind IN ('envelope', 'channel-change') RETURNING user_id, device_id, sender`,
       ),
-      expire: db.prepare('DELETE FROM queue WHERE expires_ms <= ? RETURNING user_id, device_id'),
-      expireSeen: db.prepare('DELETE FROM seen WHERE until_ms <= ?'),
+      expire: db.prepare('DELETE FROM queue WHERE expires_ms <= ? RETURNING user_id, device_id, sender'),
       expireDedupe: db.prepare('DELETE FROM dedupe WHERE until_ms <= ?'),
       getChanges: db.prepare('SELECT change FROM channel_changes WHERE channel_id = ? ORDER BY n'),
       appendChange: db.prepare(
@@ -186,7 +138,6 @@ export class SqliteRelayStore implements RelayStore {
       appendAudit: db.prepare('INSERT INTO audit (at_ms, event, actor, subject, detail) VALUES (?, ?, ?, ?, ?)'),
       readAudit: db.prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?'),
     };
-    this.legacySeen = this.st.anyLegacySeen.get() !== undefined;
   }
 
   putMember(m: MemberRecord): void {
@@ -286,23 +237,29 @@ export class SqliteRelayStore implements RelayStore {
     };
   }
 
-  async enqueue(to: DeviceAddress[], item: QueueItem, maxDepth: number, dedupeUntilMs?: number): Promise<EnqueueResult> {
-    const { value, durable } = await this.inBatch(() => {
+  async enqueue(to: DeviceAddress[], item: QueueItem, room: QueueRoom, dedupeUntilMs?: number): Promise<EnqueueResult> {
+    // Control items (wipes, revocations, channel changes) have room kept for them beyond the
+    // envelopes' limit; an envelope also has to fit in its sender's share.
+    const control = item.kind !== 'envelope';
+    const sender = control ? '' : (item.sender ?? '');
+    const limit = control ? room.maxDepth + room.controlReserve : room.maxDepth;
+    const { value, durable } = await this.commits.run(() => {
       const result: EnqueueResult = { duplicate: false, placed: [], full: [] };
       const sentMs = Number.isSafeInteger(item.sentAtMs) ? item.sentAtMs! : 0;
-      if (dedupeUntilMs !== undefined && (this.st.markSeen.run(sentMs, item.id, dedupeUntilMs).changes === 0 || (this.legacySeen && this.st.seenBefore.get(item.id)))) {
+      if (dedupeUntilMs !== undefined && this.st.markSeen.run(sentMs, item.id, dedupeUntilMs).changes === 0) {
         result.duplicate = true;
         return result;
       }
       for (const d of to) {
-        if (this.queueDepth(d) >= maxDepth) {
+        if (this.queueDepth(d) >= limit || (sender && this.depthFrom(d, sender) >= room.perSender)) {
           result.full.push(d);
           continue;
         }
-        const r = this.st.enqueue.run(d.userId, d.deviceId, item.id, item.kind, item.channelId, item.payload, item.expiresMs);
+        const r = this.st.enqueue.run(d.userId, d.deviceId, item.id, item.kind, item.channelId, item.payload, item.expiresMs, sender);
         if (r.changes === 1) {
           result.placed.push({ to: d, item: { ...item, seq: Number(r.lastInsertRowid) } });
           this.depth.set(key(d), this.queueDepth(d) + 1);
+          if (sender) this.senderDepth.set(`${key(d)}\u0000${sender}`, this.depthFrom(d, sender) + 1);
         }
       }
       // A retry must still reach the devices whose queue was full, so the id is not remembered.
@@ -335,76 +292,20 @@ export class SqliteRelayStore implements RelayStore {
 
   /** Resolves at commit: a deletion lost before its sync only means the item is delivered again. */
   async ack(d: DeviceAddress, seqs: number[]): Promise<number> {
-    const { value } = await this.inBatch(() => {
+    const { value } = await this.commits.run(() => {
       let n = 0;
-      for (const seq of seqs) n += this.st.ack.run(seq, d.userId, d.deviceId).changes;
+      for (const seq of seqs) {
+        const r = this.st.ack.get(seq, d.userId, d.deviceId) as { sender: string } | undefined;
+        if (!r) continue;
+        n++;
+        const sk = `${key(d)}\u0000${r.sender}`;
+        const from = this.senderDepth.get(sk);
+        if (from !== undefined) this.senderDepth.set(sk, Math.max(0, from - 1));
+      }
       if (n > 0) this.depth.set(key(d), Math.max(0, this.queueDepth(d) - n));
       return n;
     });
     return value;
-  }
-
-  /**
-   * Group commit: the queue writes of one event-loop turn share one transaction (one WAL commit);
-   * callers learn the outcome after the commit, with a promise of its durability (WalSync). The
-   * writes run without savepoints (a savepoint and its release cost more than the write itself);
-   * should one of them throw, the whole transaction is rolled back and the turn is replayed with
-   * one savepoint per write, so one failure does not undo the others.
-   */
-  private inBatch<T>(op: () => T): Promise<Committed<T>> {
-    return new Promise<Committed<T>>((resolve, reject) => {
-      this.batch.push({ op, resolve: resolve as (v: Committed<unknown>) => void, reject });
-      if (this.batch.length === 1) setImmediate(() => this.flush());
-    });
-  }
-
-  private flush(): void {
-    const ops = this.batch;
-    this.batch = [];
-    let values: unknown[] | undefined;
-    try {
-      values = this.together(ops);
-    } catch {
-      // Nothing of the turn is on disk; the depth cache saw writes that were rolled back.
-      this.depth.clear();
-    }
-    if (values) {
-      const durable = this.durable();
-      ops.forEach((o, i) => o.resolve({ value: values[i], durable }));
-      return;
-    }
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    try {
-      this.db.transaction(() => {
-        for (const o of ops) {
-          try {
-            outcomes.push({ ok: true, value: this.savepoint(o.op) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      })();
-    } catch (error) {
-      // The commit itself failed: nothing of the batch is on disk, and the cached depths may lie.
-      this.depth.clear();
-      for (const o of ops) o.reject(error);
-      return;
-    }
-    const durable = this.durable();
-    ops.forEach((o, i) => {
-      const r = outcomes[i]!;
-      if (r.ok) o.resolve({ value: r.value, durable });
-      else o.reject(r.error);
-    });
-  }
-
-  /** Settles once what was committed so far is on stable storage (at once in memory). */
-  private durable(): Promise<void> {
-    if (!this.walSync) return RESOLVED;
-    const p = this.walSync.barrier();
-    // Awaited by whoever needs it (the sender's answer); nobody else must see it as unhandled.
-    p.catch(() => undefined);
-    return p;
   }
 
   /** Resolves once every write made so far is on stable storage (for writes outside the group commit). */
@@ -416,7 +317,7 @@ export class SqliteRelayStore implements RelayStore {
     const rows = this.db.transaction(() => {
       this.st.dropChanges.run(channelId);
       this.st.tombstone.run(channelId, Date.now());
-      return this.st.dropChannel.all(channelId) as { user_id: string; device_id: number }[];
+      return this.st.dropChannel.all(channelId) as { user_id: string; device_id: number; sender: string }[];
     })();
     this.forgetDepths(rows);
     return rows.length;
@@ -424,10 +325,8 @@ export class SqliteRelayStore implements RelayStore {
 
   expire(nowMs: number): number {
     const rows = this.db.transaction(() => {
-      this.st.expireSeen.run(nowMs);
       this.st.expireDedupe.run(nowMs);
-      this.legacySeen = this.st.anyLegacySeen.get() !== undefined;
-      return this.st.expire.all(nowMs) as { user_id: string; device_id: number }[];
+      return this.st.expire.all(nowMs) as { user_id: string; device_id: number; sender: string }[];
     })();
     this.forgetDepths(rows);
     return rows.length;
@@ -466,7 +365,7 @@ export class SqliteRelayStore implements RelayStore {
   }
 
   async close(): Promise<void> {
-    if (this.batch.length > 0) this.flush();
+    this.commits.flush();
     await this.sync().catch(() => undefined);
     this.walSync?.close();
     await this.checkpointer?.stop();
@@ -476,41 +375,28 @@ export class SqliteRelayStore implements RelayStore {
     }
   }
 
-  private forgetDepths(rows: { user_id: string; device_id: number }[]): void {
-    for (const r of rows) this.depth.delete(key({ userId: r.user_id, deviceId: r.device_id }));
+  /** Removed rows: the cached counts they belonged to are dropped (recounted when next needed). */
+  private forgetDepths(rows: { user_id: string; device_id: number; sender: string }[]): void {
+    for (const r of rows) {
+      const k = key({ userId: r.user_id, deviceId: r.device_id });
+      this.depth.delete(k);
+      if (r.sender) this.senderDepth.delete(`${k}\u0000${r.sender}`);
+    }
   }
-}
 
-function memberOf(r: Record<string, unknown>): MemberRecord {
-  return {
-    userId: r.user_id as string,
-    displayName: r.display_name as string,
-    clearance: r.clearance as number,
-    roles: (r.roles as string).split(',').filter(Boolean),
-    serial: BigInt(r.serial as string),
-    certificate: u8(r.certificate as Buffer),
-  };
-}
+  private forgetAllDepths(): void {
+    this.depth.clear();
+    this.senderDepth.clear();
+  }
 
-function deviceOf(r: Record<string, unknown>): DeviceRecord {
-  return {
-    userId: r.user_id as string,
-    deviceId: r.device_id as number,
-    identityKey: u8(r.identity_key as Buffer),
-    serial: BigInt(r.serial as string),
-    notAfterMs: r.not_after_ms as number,
-    certificate: u8(r.certificate as Buffer),
-  };
-}
-
-function enrolmentOf(r: Record<string, unknown>): EnrolmentRecord {
-  return {
-    requestId: r.request_id as string,
-    request: u8(r.request as Buffer),
-    displayName: r.display_name as string,
-    submittedMs: r.submitted_ms as number,
-    ...(r.user_id ? { userId: r.user_id as string } : {}),
-    ...(r.device_certificate ? { deviceCertificate: u8(r.device_certificate as Buffer) } : {}),
-    ...(r.nonce_record ? { nonceRecord: u8(r.nonce_record as Buffer) } : {}),
-  };
+  /** How many items from `sender` wait in the device's queue. */
+  private depthFrom(d: DeviceAddress, sender: string): number {
+    const k = `${key(d)}\u0000${sender}`;
+    let n = this.senderDepth.get(k);
+    if (n === undefined) {
+      n = (this.st.countFromSender.get(d.userId, d.deviceId, sender) as { n: number }).n;
+      this.senderDepth.set(k, n);
+    }
+    return n;
+  }
 }

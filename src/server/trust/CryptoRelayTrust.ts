@@ -23,8 +23,11 @@ import {
   type ChannelState,
   type DeviceCertificate,
   type OrgIdentity,
+  blobLength,
+  isBlobLength,
 } from '../../crypto/index.ts';
 import { RelayError } from '../../relay/errors.ts';
+import { unsafeTextReason } from './unsafeTextReason.ts';
 import { readEnvelopeRouting, type FastEnvelopeRouting } from '../../relay/wire.ts';
 import type { ChannelView, DeviceCertInfo, EnrolmentInfo, EnvelopeRouting, MemberCertInfo, RelayTrust, RevocationInfo } from './RelayTrust.ts';
 
@@ -99,6 +102,10 @@ export class CryptoRelayTrust implements RelayTrust {
     try {
       const r = verifyEnrolmentRequest(bytes);
       if (r.orgId !== this.org.orgId) throw new RelayError('BAD_REQUEST', 'This enrolment request is for another organisation. Check org.json.');
+      for (const [what, text] of [['user name', r.userName], ['device name', r.deviceName]] as const) {
+        const why = unsafeTextReason(text);
+        if (why) throw new RelayError('NAME_REFUSED', `The ${what} of this enrolment request contains ${why}. Type the name again with letters, digits and punctuation only.`);
+      }
       return { displayName: r.userName, deviceName: r.deviceName, identityKey: r.identityKey.serialize() };
     } catch (e) {
       if (e instanceof RelayError) throw e;
@@ -155,20 +162,16 @@ export class CryptoRelayTrust implements RelayTrust {
     }
   }
 
+  restoreChannel(change: Uint8Array): ChannelView {
+    return viewOf(decodeChannelState(change));
+  }
+
   applyChannelChange(prev: ChannelView | undefined, change: Uint8Array, nowMs: number): ChannelView {
     const r = applyChannelChange((prev?.state as ChannelState | undefined) ?? null, change, this.trust.view(nowMs));
     if (r.kind === 'rejected') {
       throw new RelayError('CHANNEL_CHANGE_REFUSED', `The channel change was refused (${r.reason}). Fetch the current state and try again.`);
     }
-    const s = r.state;
-    return {
-      channelId: s.channelId,
-      epoch: s.epoch,
-      status: s.status,
-      memberUserIds: s.members.map((m) => m.userId),
-      messageLifetimeMs: s.policy.messageLifetimeMs,
-      state: s,
-    };
+    return viewOf(r.state);
   }
 
   verifyWipe(current: ChannelView, wipe: Uint8Array, nowMs: number): void {
@@ -179,6 +182,14 @@ export class CryptoRelayTrust implements RelayTrust {
     }
   }
 
+  blobLength(fileBytes: number): number {
+    return blobLength(fileBytes);
+  }
+
+  isBlobLength(length: number): boolean {
+    return isBlobLength(length);
+  }
+
   private quietly(f: () => unknown): void {
     try {
       f();
@@ -187,4 +198,16 @@ export class CryptoRelayTrust implements RelayTrust {
       if (!(e instanceof CertificateError)) throw e;
     }
   }
+}
+
+function viewOf(s: ChannelState): ChannelView {
+  return {
+    channelId: s.channelId,
+    epoch: s.epoch,
+    status: s.status,
+    memberUserIds: s.members.map((m) => m.userId),
+    messageLifetimeMs: s.policy.messageLifetimeMs,
+    allowAttachments: s.policy.allowAttachments,
+    state: s,
+  };
 }

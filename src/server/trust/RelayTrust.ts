@@ -51,6 +51,7 @@ export interface ChannelView {
   status: ChannelStatus;
   memberUserIds: string[];
   messageLifetimeMs: number;
+  allowAttachments: boolean;
   state: unknown;
 }
 
@@ -68,7 +69,10 @@ export interface RelayTrust {
   isRevoked(target: 'member' | 'device', serial: number): boolean;
   verifyDeviceChallenge(device: DeviceCertInfo, challenge: Uint8Array, signature: Uint8Array): boolean;
   verifyAdminChallenge(challenge: Uint8Array, signature: Uint8Array): boolean;
-  /** Throws a RelayError (BAD_REQUEST) when the request is malformed or not self-signed. */
+  /**
+   * Throws a RelayError: BAD_REQUEST when the request is malformed or not self-signed,
+   * NAME_REFUSED when a name holds control, bidi, zero-width or other invisible characters.
+   */
   readEnrolment(bytes: Uint8Array): EnrolmentInfo;
   /**
    * The comparison code of a stored request under an org-signed nonce record; throws RelayError
@@ -80,8 +84,17 @@ export interface RelayTrust {
   /** The channel a signed change is for (read before verification, to find the previous state). */
   channelIdOf(change: Uint8Array): Uint8Array;
   wipeChannelIdOf(wipe: Uint8Array): Uint8Array;
+  /**
+   * A change this relay accepted earlier, read back from its own store without judging it again
+   * (its signer may have been revoked since, which does not undo what was accepted before).
+   */
+  restoreChannel(change: Uint8Array): ChannelView;
   /** Applies a signed change on top of `prev`; throws a RelayError (CHANNEL_CHANGE_REFUSED) on refusal. */
   applyChannelChange(prev: ChannelView | undefined, change: Uint8Array, nowMs: number): ChannelView;
   /** Verifies a wipe command against the current state; throws a RelayError (FORBIDDEN) on refusal. */
   verifyWipe(current: ChannelView, wipe: Uint8Array, nowMs: number): void;
+  /** The length of the encrypted blob of a file of `fileBytes` (its size bucket, sealed). */
+  blobLength(fileBytes: number): number;
+  /** Whether `length` is some size bucket's blob length: the relay refuses any other length. */
+  isBlobLength(length: number): boolean;
 }

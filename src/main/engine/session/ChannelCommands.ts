@@ -122,7 +122,7 @@ export class ChannelCommands {
     const expected = state.members.flatMap((m) =>
       directory.trust.devicesOf(m.userId, now).map((dc) => ({ userId: dc.userId, deviceId: String(dc.deviceId), displayName: directory.names(dc.userId) })),
     );
-    this.d.wipes.issue(input.channelId, cmd, encoded, now, expected);
+    this.d.wipes.issue(input.channelId, cmd, encoded, now, expected, state.name);
     await relay.request({ case: 'sendWipe', value: { wipe: encoded } }, 'sent');
     if (member) {
       this.d.wipedHere(input.channelId);

@@ -32,8 +32,8 @@ export class ChannelLifecycle {
     const id = hex(state.channelId);
     this.d.book.set(id, { state, pausedReason: state.pausedReason ?? null });
     const stillMember = state.members.some((m) => m.userId === this.c.me.userId);
-    if (!stillMember) {
-      this.wipeLocal(id, 'removed');
+    if (!stillMember || state.status === 'wiped') {
+      this.wipeLocal(id, stillMember ? 'wiped' : 'removed');
       return;
     }
     if (state.policy.endsAtMs > 0 || state.policy.messageLifetimeMs > 0) this.d.retention.schedule(this.c.clock.now());

@@ -40,7 +40,7 @@ export class Officer {
     const { directory } = this.d;
     this.orgChannelsCache ??= new OrgChannels({
       relay: () => this.d.authenticated(),
-      trustAt: (t) => directory.trust.viewAt(t),
+      trust: () => directory.trust,
       now: () => this.c.clock.now(),
       knowAll: (users: readonly string[], signer: DeviceRef) => directory.knowAll(users, signer),
       rejected: (channelId, reason) => this.c.log.warn({ channelId, reason }, 'organisation channel left out: its chain does not verify'),

@@ -49,7 +49,7 @@ export class Publisher {
     const encoded = signChannelState(this.c.identity.identityKeyPair.privateKey, fields);
     const r = applyChannelChange(prev, encoded, this.d.directory.trust.view(this.c.clock.now()));
     if (r.kind === 'rejected') {
-      throw new ApiError(r.reason === 'member-not-cleared' ? 'NOT_CLEARED' : r.reason === 'not-allowed' ? 'FORBIDDEN' : 'CONFLICT', { detail: r.reason });
+      throw new ApiError(r.reason === 'member-not-cleared' ? 'NOT_CLEARED' : r.reason === 'not-allowed' || r.reason === 'classification-lowered' ? 'FORBIDDEN' : r.reason === 'recording-switch' ? 'POLICY_REFUSED' : 'CONFLICT', { detail: r.reason });
     }
     try {
       await relay.request({ case: 'publishChannelChange', value: { change: encoded } }, 'ok');

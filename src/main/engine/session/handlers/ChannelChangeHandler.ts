@@ -37,7 +37,7 @@ export class ChannelChangeHandler {
     const prev = book.stateOf(id) ?? null;
     let r = applyChannelChange(prev, payload, directory.trust.view(now));
     // Added at a later epoch (no previous state) or changes missed: judge the whole chain instead.
-    if (r.kind === 'rejected' && decoded.epoch > (prev ? prev.epoch + 1 : 0)) r = await this.verifiedChain(decoded.channelId, prev);
+    if (r.kind === 'rejected' && decoded.epoch > (prev ? prev.epoch + 1 : 0)) r = await this.verifiedChain(decoded.channelId, prev, payload);
     if (r.kind === 'rejected') throw new ApiError('CONFLICT', { detail: r.reason });
     // Later items of the same batch (the new epoch's sender keys and messages) must see it.
     book.stage(id, r.state, r.rotateSenderKeys);
@@ -52,10 +52,10 @@ export class ChannelChangeHandler {
   }
 
   /**
-   * The channel's whole chain from the relay, each record judged with trust as it stood when it was
-   * signed: how a device added at a later epoch learns the state without trusting the relay.
+   * The channel's whole chain from the relay, judged by `verifyChannelChain`: how a device added at
+   * a later epoch, or that missed changes, learns the state without trusting the relay.
    */
-  private async verifiedChain(channelId: Uint8Array, prev: ChannelState | null): Promise<ReturnType<typeof verifyChannelChain>> {
+  private async verifiedChain(channelId: Uint8Array, prev: ChannelState | null, pushed: Uint8Array): Promise<ReturnType<typeof verifyChannelChain>> {
     const { directory } = this.d;
     const relay = this.d.authenticated();
     if (!relay) return { kind: 'rejected', reason: 'invalid-creation' };
@@ -69,9 +69,8 @@ export class ChannelChangeHandler {
     });
     const users = new Set(decoded.flatMap((c) => [c.signer.userId, ...c.members.map((m) => m.userId)]));
     for (const c of decoded) await directory.knowAll([...users], c.signer);
-    const r = verifyChannelChain(changes, (t) => directory.trust.viewAt(t), this.c.clock.now());
-    // Never go back to an epoch this device has already passed.
-    if (r.kind === 'accepted' && prev && r.state.epoch <= prev.epoch) return { kind: 'rejected', reason: 'rollback' };
-    return r;
+    // It must extend what this device holds and end at the pushed record (no fork, no rollback).
+    const now = this.c.clock.now();
+    return verifyChannelChain(changes, { channelId, held: prev, pushed, now: directory.trust.view(now), ever: directory.trust.everIssued(now) });
   }
 }

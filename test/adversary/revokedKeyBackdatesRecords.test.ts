@@ -1,0 +1,66 @@
+/**
+ * Attack: a lead's device key is stolen; the security office revokes it. The thief, with the relay,
+ * signs channel changes dated before the revocation and has the relay hand them to devices as part
+ * of the chain: to a member after an epoch gap, and to a newly added member past the record that
+ * added it. Neither device trusts the thief's clock: the records stay out.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeChannelState } from '../../src/crypto/index.ts';
+import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
+import { until } from '../scenarios/harness.ts';
+import { HostileScenario, detailsAt, forkFrom, holdsEpoch, settle } from './hostileScenario.ts';
+
+let sc: HostileScenario;
+afterEach(async () => sc?.stop());
+
+describe('a stolen-then-revoked lead key signs backdated records', { timeout: 60_000 }, () => {
+  it('a member after an epoch gap and a new member both refuse them', async () => {
+    sc = await new HostileScenario().start();
+    await sc.user('alice', { roles: ['delegate', 'lead'] });
+    await sc.user('carol');
+    await sc.user('dave');
+    const ben = await sc.rawDevice('ben');
+    const alice = await sc.join('alice');
+    const carol = await sc.join('carol');
+
+    const ch = await alice.call('createChannel', { name: 'Talks', classification: 1, memberUserIds: ['carol'], policy: DEFAULT_POLICY });
+    await alice.call('changeMembers', { channelId: ch.id, add: [{ userId: 'ben', role: 'lead' }] });
+    await holdsEpoch(carol, ch.id, 1);
+    // Dated after the last genuine change and before the revocation: a time the key was still good.
+    const before = Date.now();
+    await settle(20);
+    await sc.org.revokeDevice(ben.device);
+    // The relay lets the revocation through (withholding it only delays its effect, see SECURITY.md).
+    await until(() => (sc.revocationsTo.get('carol') ?? 0) > 0, 10_000, 'the revocation reaches carol');
+    await settle(300);
+
+    // A gap of two epochs makes Carol fetch the chain.
+    const head = sc.head(ch.id);
+    const backdated = forkFrom(ben.device, head, [{ policy: { ...head.policy, allowExport: true } }, { name: 'Talks (open)' }], before);
+    const first = sc.forgeChainFor(carol, () => [...sc.chain(ch.id), ...backdated]);
+    sc.pushChange(carol, backdated[1]!);
+    await first.answered;
+    await settle();
+    expect(await detailsAt(carol, ch.id)).toMatchObject({ epoch: 1, name: 'Talks', policy: { allowExport: false } });
+
+    // Dave is added (epoch 2, genuine) and joins; the relay's chain runs on past that record with
+    // the thief's backdated records.
+    await alice.call('changeMembers', { channelId: ch.id, add: [{ userId: 'dave', role: 'member' }] });
+    await holdsEpoch(carol, ch.id, 2);
+    const genuine = sc.chain(ch.id);
+    const added = decodeChannelState(genuine[2]!);
+    const tail = forkFrom(ben.device, added, [{ members: added.members.map((m) => (m.userId === 'ben' ? { ...m, role: 'owner' as const } : m)) }, { name: 'Talks (Ben)' }], before);
+    let answered = false;
+    const forged = sc.forgeChainFor({ userId: 'dave' }, () => [...genuine, ...tail]);
+    void forged.answered.then(() => (answered = true));
+    const dave = await sc.join('dave');
+    // However Dave first hears of the channel, the relay pushes the record that added him.
+    await until(() => answered, 3000, 'a chain fetch').catch(() => sc.pushChange(dave, genuine[2]!));
+    await forged.answered;
+    await holdsEpoch(dave, ch.id, 2);
+    await settle();
+    const atDave = await detailsAt(dave, ch.id);
+    expect(atDave).toMatchObject({ epoch: 2, name: 'Talks' });
+    expect(atDave.members.find((m) => m.userId === 'ben')?.role).toBe('lead');
+  });
+});
