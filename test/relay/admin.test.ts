@@ -111,7 +111,7 @@ describe('valise-admin', () => {
 
     const audit = await admin('audit', '--relay', relay.url, '--json');
     const events = (JSON.parse(audit.stdout) as { event: string }[]).map((e) => e.event);
-    expect(events).toEqual(['member.added', 'enrolment.requested', 'enrolment.nonce-issued', 'enrolment.approved', 'clearance.changed', 'device.revoked']);
+    expect(events).toEqual(['member.added', 'enrolment.requested', 'enrolment.nonce-issued', 'enrolment.code-mismatch', 'enrolment.approved', 'clearance.changed', 'device.revoked']);
   }, 300_000); // eleven CLI processes, each unlocking the root key with Argon2id
 
   it('enrols an engine that joins, with the officer on the real CLI: pending, open, then approve --code --user', async () => {

@@ -250,7 +250,10 @@ export class AdminTool {
     const opened = this.opened(p);
     if (!opened) throw new AdminError(`Request ${printable(requestId)} has no valid code yet. Run "valise-admin open ${printable(requestId)}", then read the code on the device.`, 'ENROLMENT_NOT_OPENED');
     const { req } = opened;
-    if (code.replace(/\s/g, '') !== opened.code) throw new AdminError('The code does not match the one shown on the device. Nothing was approved.', 'ENROLMENT_CODE_MISMATCH');
+    if (code.replace(/\s/g, '') !== opened.code) {
+      await this.auditRefusal(requestId, code);
+      throw new AdminError('The code does not match the one shown on the device. Nothing was approved.', 'ENROLMENT_CODE_MISMATCH');
+    }
     const user = await this.resolveUser(o.user);
     if (!req.enrolmentToken) {
       throw new AdminError(
@@ -277,6 +280,19 @@ export class AdminTool {
     await this.relay.request({ case: 'approveEnrolment', value: { requestId, code: opened.code, deviceCertificate } }, 'ok');
     this.tokens.certified(user.userId, deviceId);
     return { userId: user.userId, deviceId };
+  }
+
+  /**
+   * A refused approval reaches the relay's audit: the typed code goes to the relay with no
+   * certificate, so it can only be refused there too (as a code mismatch, or for the missing
+   * certificate) and is written to the audit without content. Nothing can be approved this way.
+   */
+  private async auditRefusal(requestId: string, typedCode: string): Promise<void> {
+    try {
+      await this.relay.request({ case: 'approveEnrolment', value: { requestId, code: typedCode.replace(/\s/g, ''), deviceCertificate: new Uint8Array() } }, 'ok');
+    } catch {
+      // Refused, as it must be: the relay has recorded it.
+    }
   }
 
   /**
