@@ -19,6 +19,7 @@ import { DeliveryRepository } from './repositories/DeliveryRepository.ts';
 import { OutboxRepository } from './repositories/OutboxRepository.ts';
 import { RecordRepository } from './repositories/RecordRepository.ts';
 import { PausedReasonRepository, RotationRepository } from './repositories/ChannelNotes.ts';
+import { PendingReceiptRepository } from './repositories/PendingReceiptRepository.ts';
 import { ReadMarkRepository } from './repositories/ReadMarkRepository.ts';
 import { ReceivedMarkers } from './repositories/ReceivedMarkers.ts';
 import { SafetyNumberRepository } from './repositories/SafetyNumberRepository.ts';
@@ -43,6 +44,8 @@ export interface Repositories {
   safetyNumbers: SafetyNumberRepository;
   rotations: RotationRepository;
   pausedReasons: PausedReasonRepository;
+  /** Receipts owed to other devices, until the relay takes them. */
+  pendingReceipts: PendingReceiptRepository;
 }
 
 export interface UnitOfWork {
@@ -95,6 +98,7 @@ export class LocalStore {
       safetyNumbers: guarded(new SafetyNumberRepository(db)),
       rotations: guarded(new RotationRepository(db)),
       pausedReasons: guarded(new PausedReasonRepository(db)),
+      pendingReceipts: guarded(new PendingReceiptRepository(db)),
     };
     this.protocol = sqliteProtocolStores(this.tables, DirectTarget, trustHook);
     this.wipeStmts = {
@@ -155,6 +159,7 @@ export class LocalStore {
       this.wipeStmts.history.run(channelId, channelId);
       const outbox = r.outbox.removeChannel(channelId);
       r.deliveries.removeChannel(channelId);
+      r.pendingReceipts.removeChannel(channelId);
       r.channels.setStatus(channelId, 'wiped');
       return { messages, outbox, senderKeys };
     });
