@@ -12,7 +12,8 @@
  *  - the raw pipeline measured in the same run, in this process, on the same messages' shape:
  *    libsignal sender-key decrypt + encrypted insert (same profile format, batch commits), no
  *    engine, no network — the ratio is engine / raw;
- *  - wipe of a 100,000-message channel: from alice's wipe call until bob has crypto-shredded it.
+ *  - wipe of a 100,000-message channel: from alice's wipe call until bob has crypto-shredded it
+ *    (target < 1 s), then how long the background delete of its ciphertext rows takes.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -141,7 +142,11 @@ export async function run(): Promise<Figure[]> {
     const w0 = performance.now();
     await org.wipe(channelId, 'Bench');
     await removed;
-    figures.push({ name: `wipe of a ${WIPE_SIZE / 1000}k-message channel (issue → member shredded)`, value: performance.now() - w0, unit: 'ms' });
+    figures.push({ name: `wipe of a ${WIPE_SIZE / 1000}k-message channel (issue → member shredded)`, value: performance.now() - w0, unit: 'ms', target: '< 1,000 ms' });
+    // The shredded channel's ciphertext rows are deleted afterwards in the background.
+    const p0 = performance.now();
+    await store.purged();
+    figures.push({ name: `background delete of the wiped channel's ${WIPE_SIZE / 1000}k ciphertext rows`, value: performance.now() - p0, unit: 'ms' });
   } finally {
     await bob.engine.close().catch(() => undefined);
     await org.stop();

@@ -4,6 +4,7 @@
  */
 import { hash } from 'node:crypto';
 import type { PrivateKey } from '@signalapp/libsignal-client';
+import { MAX_NAME_BYTES, MAX_REASON_BYTES, utf8Length } from '../shared/model/limits.ts';
 import { CHANNEL_ROLES, type ChannelRole } from '../shared/model/roles.ts';
 import { RECORDING_MODES, type ChannelPolicy } from '../shared/model/policy.ts';
 import {
@@ -59,8 +60,9 @@ export interface ChannelState extends ChannelStateFields {
 
 export const CHANNEL_ID_BYTES = 16;
 export const MAX_CHANNEL_MEMBERS = 1000;
-export const MAX_CHANNEL_NAME = 200;
-export const MAX_PAUSED_REASON = 500;
+/** In bytes of UTF-8: the limits the API checks before a state is made (src/shared/model/limits.ts). */
+export const MAX_CHANNEL_NAME = MAX_NAME_BYTES;
+export const MAX_PAUSED_REASON = MAX_REASON_BYTES;
 
 const ROLE_PB: Record<ChannelRole, PbChannelRole> = {
   owner: PbChannelRole.OWNER,
@@ -141,9 +143,9 @@ export function decodeChannelState(encoded: Uint8Array): ChannelState {
 function fieldsOf(b: WireChannelState, what: string): ChannelStateFields {
   if (b.channelId.length !== CHANNEL_ID_BYTES) throw new CodecError(what, 'channel id must be 16 bytes');
   if (b.previousHash.length !== 0 && b.previousHash.length !== 32) throw new CodecError(what, 'bad previous hash');
-  if (b.name.length > MAX_CHANNEL_NAME) throw new CodecError(what, 'name too long');
+  if (utf8Length(b.name) > MAX_CHANNEL_NAME) throw new CodecError(what, 'name too long');
   if (b.members.length > MAX_CHANNEL_MEMBERS) throw new CodecError(what, 'too many members');
-  if (b.pausedReason.length > MAX_PAUSED_REASON) throw new CodecError(what, 'pause reason too long');
+  if (utf8Length(b.pausedReason) > MAX_PAUSED_REASON) throw new CodecError(what, 'pause reason too long');
   if (!b.signer || !b.policy) throw new CodecError(what, 'missing signer or policy');
   const status = STATUS_OF.get(b.status);
   if (!status) throw new CodecError(what, 'unknown status');

@@ -73,7 +73,7 @@ describe('decoders of untrusted bytes', () => {
     expect(padded.length % 160).toBe(0);
     const c = decodeContent(padded);
     expect(c.body.case === 'data' && c.body.value.kind.case === 'reply' && c.body.value.kind.value.body).toBe('yes');
-    expect(() => decodeContent(encodeContent({ body: { case: 'data', value: { messageId: id, channelId: ch, kind: { case: 'text', value: { body: 'x'.repeat(LIMITS.textLength + 1) } } } } })))
+    expect(() => decodeContent(encodeContent({ body: { case: 'data', value: { messageId: id, channelId: ch, kind: { case: 'text', value: { body: 'x'.repeat(LIMITS.textBytes + 1) } } } } })))
       .toThrow(CodecError);
     expect(() => decodeContent(encodeContent({ body: { case: 'data', value: { messageId: id.subarray(0, 3), channelId: ch, kind: { case: 'delete', value: { targetMessageId: id } } } } })))
       .toThrow(CodecError);

@@ -3,17 +3,19 @@
  * as a CodecError naming what was being read, never as a protobuf or RangeError.
  */
 import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
+import { MAX_CONTENT_BYTES, MAX_TEXT_BYTES } from '../shared/model/limits.ts';
 import { CodecError } from './errors.ts';
 
 /** Upper bounds in bytes, checked before any parsing. */
 export const LIMITS = {
   envelope: 256 * 1024,
-  content: 192 * 1024,
+  /** The same limit the sender checks before sending (src/shared/model/limits.ts). */
+  content: MAX_CONTENT_BYTES,
   signedRecord: 64 * 1024,
   enrolmentRequest: 4 * 1024,
   prekey: 4 * 1024,
-  /** Text bodies inside a DataMessage (characters). */
-  textLength: 64 * 1024,
+  /** Text bodies inside a DataMessage, in bytes of UTF-8 (the sender's limit too). */
+  textBytes: MAX_TEXT_BYTES,
 } as const;
 
 export function decodeMessage<D extends DescMessage>(schema: D, bytes: Uint8Array, limit: number, what: string): MessageShape<D> {

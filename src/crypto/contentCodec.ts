@@ -4,6 +4,7 @@
  */
 import { create, toBinary } from '@bufbuild/protobuf';
 import { ContentSchema, type Content } from '../gen/valise/v1/content_pb.ts';
+import { utf8Length } from '../shared/model/limits.ts';
 import { decodeMessage, LIMITS } from './codec.ts';
 import { CodecError } from './errors.ts';
 
@@ -44,7 +45,7 @@ export function decodeContent(padded: Uint8Array): Content {
       if (d.channelId.length !== ID) throw new CodecError(what, 'channel id must be 16 bytes');
       const k = d.kind;
       if (k.case === undefined) throw new CodecError(what, 'empty message');
-      if ((k.case === 'text' || k.case === 'reply' || k.case === 'edit') && k.value.body.length > LIMITS.textLength) {
+      if ((k.case === 'text' || k.case === 'reply' || k.case === 'edit') && utf8Length(k.value.body) > LIMITS.textBytes) {
         throw new CodecError(what, 'text too long');
       }
       if ((k.case === 'reply' || k.case === 'edit' || k.case === 'delete') && k.value.targetMessageId.length !== ID) {

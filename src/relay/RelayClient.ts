@@ -116,7 +116,7 @@ export class RelayClient {
         else reject(new RelayRefused(`CLOSED_${code}`, `The relay closed the connection: ${reason.toString() || code}.`));
       });
       ws.once('open', () => {
-        const hello = create(ClientFrameSchema, { body: { case: 'hello', value: { protocolVersion: o.protocolVersion ?? RelayProtocolVersion.RELAY_PROTOCOL_VERSION_1 } } });
+        const hello = create(ClientFrameSchema, { body: { case: 'hello', value: { protocolVersion: o.protocolVersion ?? RelayProtocolVersion.RELAY_PROTOCOL_VERSION_2 } } });
         ws.send(toBinary(ClientFrameSchema, hello));
       });
       ws.once('message', (data) => {
@@ -140,7 +140,7 @@ export class RelayClient {
   /** Sends a request and returns its typed result; a RelayError response rejects with RelayRefused. */
   async request<C extends NonNullable<Result['case']>>(op: RequestOp, expect: C): Promise<ResultOf<C>> {
     const r = await this.call(op);
-    if (r.case === 'error') throw new RelayRefused(r.value.code, r.value.message);
+    if (r.case === 'error') throw new RelayRefused(r.value.code, r.value.message, r.value.revocation);
     if (r.case !== expect) throw new RelayRefused('UNEXPECTED_RESPONSE', `The relay answered ${r.case ?? 'nothing'} instead of ${expect}.`);
     return r.value as ResultOf<C>;
   }

@@ -40,13 +40,16 @@ export type RelayErrorCode = keyof typeof RELAY_ERROR_CODES;
 /** A refusal by the relay, sent to the client as a RelayError with the same code. */
 export class RelayError extends ValiseError {
   readonly kind: ErrorKind;
+  /** With AUTH_REVOKED: the org-signed revocation that justifies it, sent along to the device. */
+  readonly revocation: Uint8Array | undefined;
   constructor(
     readonly code: RelayErrorCode,
     userMessage: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; revocation?: Uint8Array | undefined },
   ) {
     super(userMessage, options);
     this.kind = RELAY_ERROR_CODES[code];
+    this.revocation = options?.revocation;
   }
 }
 
@@ -56,6 +59,8 @@ export class RelayRefused extends ValiseError {
   constructor(
     readonly code: string,
     userMessage: string,
+    /** With AUTH_REVOKED: the revocation the relay sent as proof (unverified; empty when none). */
+    readonly revocation: Uint8Array = new Uint8Array(),
   ) {
     super(userMessage);
   }

@@ -27,7 +27,7 @@ import type { DeviceAddress, QueuedItem } from './store/RelayStore.ts';
 import type { DeviceCertInfo } from './trust/RelayTrust.ts';
 import { encodeSentResponse, readClientFrame } from '../relay/wire.ts';
 
-export const PROTOCOL_VERSION = RelayProtocolVersion.RELAY_PROTOCOL_VERSION_1;
+export const PROTOCOL_VERSION = RelayProtocolVersion.RELAY_PROTOCOL_VERSION_2;
 
 type Phase = 'hello' | 'open' | 'device' | 'admin' | 'closed';
 
@@ -92,7 +92,7 @@ export class RelayConnection implements DeviceSink, RequestContext {
     if (this.phase === 'hello') {
       if (body.case !== 'hello') return this.close(CLOSE.MALFORMED, 'expected hello');
       if (body.value.protocolVersion !== PROTOCOL_VERSION) {
-        return this.close(CLOSE.PROTOCOL_VERSION, `unsupported protocol version ${body.value.protocolVersion}; this relay speaks ${PROTOCOL_VERSION}`);
+        return this.close(CLOSE.PROTOCOL_VERSION, `unsupported protocol version ${body.value.protocolVersion}; this relay speaks ${PROTOCOL_VERSION}. Update Valise`);
       }
       this.challenge = randomBytes(32);
       this.phase = 'open';
@@ -168,7 +168,8 @@ export class RelayConnection implements DeviceSink, RequestContext {
       const cause = e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 300) : 'unknown';
       this.relay.log.warn({ err: err.toLog(), cause, op }, 'request failed');
     }
-    return { case: 'error', value: { code: err.code, message: err.userMessage } };
+    const revocation = e instanceof RelayError ? e.revocation : undefined;
+    return { case: 'error', value: { code: err.code, message: err.userMessage, ...(revocation ? { revocation } : {}) } };
   }
 
   private answer(id: bigint, result: ResponseResult): void {
@@ -260,8 +261,8 @@ export class RelayConnection implements DeviceSink, RequestContext {
     this.push({ case: 'prekeysLow', value: counts });
   }
 
-  cut(code: 'AUTH_REVOKED', message: string): void {
-    this.push({ case: 'closing', value: { code, message } });
+  cut(code: 'AUTH_REVOKED', message: string, revocation: Uint8Array): void {
+    this.push({ case: 'closing', value: { code, message, revocation } });
     this.close(CLOSE.REVOKED, 'device revoked');
   }
 

@@ -12,6 +12,7 @@
 import type { BackgroundCheckpoints } from './BackgroundCheckpoints.ts';
 import type { Db } from './Database.ts';
 import { ChannelKeys } from './ChannelKeys.ts';
+import { ShreddedRowsPurge } from './ShreddedRowsPurge.ts';
 import { mapSqliteError } from './Database.ts';
 import { AuditLog } from './repositories/AuditLog.ts';
 import { ChannelRepository } from './repositories/ChannelRepository.ts';
@@ -24,6 +25,7 @@ import { ReadMarkRepository } from './repositories/ReadMarkRepository.ts';
 import { ReceivedMarkers } from './repositories/ReceivedMarkers.ts';
 import { SafetyNumberRepository } from './repositories/SafetyNumberRepository.ts';
 import { Settings } from './repositories/Settings.ts';
+import { upgradeLegacyIndexes } from './repositories/LegacyIndexes.ts';
 import { WipeRepository } from './repositories/WipeRepository.ts';
 import { SqliteMessageStore } from './repositories/SqliteMessageStore.ts';
 import { BufferedTarget, DirectTarget } from './protocol/StoreTarget.ts';
@@ -77,6 +79,9 @@ export class LocalStore {
   private readonly wipeStmts;
   private closed = false;
   private background: BackgroundCheckpoints | null = null;
+  private walHoldsRemoved = false;
+  private readonly messageStore: SqliteMessageStore;
+  private readonly purge: ShreddedRowsPurge;
 
   constructor(
     readonly db: Db,
@@ -84,21 +89,28 @@ export class LocalStore {
   ) {
     this.keys = new ChannelKeys(db);
     this.tables = new ProtocolTables(db);
+    this.messageStore = new SqliteMessageStore(db, this.keys);
+    if (upgradeLegacyIndexes(db, this.keys) > 0) this.checkpoint();
+    this.purge = new ShreddedRowsPurge(db, {
+      purgeBatch: (channelId, limit) => this.withoutFsync(() => this.transaction(() => this.messageStore.purgeBatch(channelId, limit))),
+      checkpoint: () => this.checkpoint(),
+    });
+    this.purge.resume();
     this.repos = {
-      channels: guarded(new ChannelRepository(db)),
-      messages: guarded(new SqliteMessageStore(db, this.keys)),
-      outbox: guarded(new OutboxRepository(db, this.keys)),
-      records: guarded(new RecordRepository(db)),
-      audit: guarded(new AuditLog(db)),
-      settings: guarded(new Settings(db)),
-      received: guarded(new ReceivedMarkers(db)),
-      deliveries: guarded(new DeliveryRepository(db)),
-      wipes: guarded(new WipeRepository(db)),
-      readMarks: guarded(new ReadMarkRepository(db)),
-      safetyNumbers: guarded(new SafetyNumberRepository(db)),
-      rotations: guarded(new RotationRepository(db)),
-      pausedReasons: guarded(new PausedReasonRepository(db)),
-      pendingReceipts: guarded(new PendingReceiptRepository(db)),
+      channels: guarded(this.afterWrite, new ChannelRepository(db)),
+      messages: guarded(this.afterWrite, this.messageStore),
+      outbox: guarded(this.afterWrite, new OutboxRepository(db, this.keys)),
+      records: guarded(this.afterWrite, new RecordRepository(db)),
+      audit: guarded(this.afterWrite, new AuditLog(db)),
+      settings: guarded(this.afterWrite, new Settings(db)),
+      received: guarded(this.afterWrite, new ReceivedMarkers(db)),
+      deliveries: guarded(this.afterWrite, new DeliveryRepository(db)),
+      wipes: guarded(this.afterWrite, new WipeRepository(db)),
+      readMarks: guarded(this.afterWrite, new ReadMarkRepository(db)),
+      safetyNumbers: guarded(this.afterWrite, new SafetyNumberRepository(db)),
+      rotations: guarded(this.afterWrite, new RotationRepository(db)),
+      pausedReasons: guarded(this.afterWrite, new PausedReasonRepository(db)),
+      pendingReceipts: guarded(this.afterWrite, new PendingReceiptRepository(db)),
     };
     this.protocol = sqliteProtocolStores(this.tables, DirectTarget, trustHook);
     this.wipeStmts = {
@@ -118,7 +130,9 @@ export class LocalStore {
   /** Runs `fn` in one SQLite transaction; on any error nothing of it is written. */
   transaction<T>(fn: (repos: Repositories) => T): T {
     try {
-      return this.db.transaction(() => fn(this.repos))();
+      const result = this.db.transaction(() => fn(this.repos))();
+      this.afterWrite();
+      return result;
     } catch (e) {
       // A channel key created inside the failed transaction must not linger in the cache.
       this.keys.forgetCache();
@@ -144,16 +158,18 @@ export class LocalStore {
   }
 
   /**
-   * Crypto-shredding wipe of one channel (DESIGN.md §5): destroys its data key, deletes its
-   * messages with their index entries, its sender keys, its outbox rows and its older signed states,
-   * marks it wiped (the latest state stays, so an older one cannot be replayed), then
-   * truncates the WAL so no old page image of it survives there. `secure_delete` zeroes the freed
-   * pages, and FTS5's secure-delete removes the words from the index segments.
+   * Crypto-shredding wipe of one channel (DESIGN.md §5), in one small commit: destroys its data key
+   * and drops its search index (its words), deletes its sender keys, outbox rows, delivery records
+   * and older signed states, marks it wiped (the latest state stays, so an older one cannot be
+   * replayed), then truncates the WAL so no old page image of the key or the index survives there;
+   * `secure_delete` zeroes the freed pages. Its message rows, ciphertext under the destroyed key,
+   * are deleted afterwards in the background (`ShreddedRowsPurge`, resumed at the next open if
+   * interrupted; `purged()` waits for it).
    */
   wipeChannel(channelId: string): WipeResult {
     const result = this.transaction((r) => {
       this.keys.destroy(channelId);
-      const messages = r.messages.deleteChannel(channelId);
+      const messages = r.messages.shredChannel(channelId);
       const senderKeys = this.wipeStmts.senderKeys.run(channelId).changes;
       this.wipeStmts.distributions.run(channelId);
       this.wipeStmts.history.run(channelId, channelId);
@@ -163,7 +179,46 @@ export class LocalStore {
       r.channels.setStatus(channelId, 'wiped');
       return { messages, outbox, senderKeys };
     });
-    return { ...result, walTruncated: this.checkpoint() };
+    const walTruncated = this.checkpoint();
+    if (result.messages > 0) this.purge.add(channelId);
+    return { ...result, walTruncated };
+  }
+
+  /** Resolves once the rows of every wiped channel are deleted and the WAL truncated after them. */
+  purged(): Promise<void> {
+    return this.purge.done();
+  }
+
+  /**
+   * After a commit that removed messages, the WAL still holds the pages as they were before (the
+   * removed words and sealed bodies): truncate it at once. If a reader blocks that, the next write
+   * tries again.
+   */
+  private readonly afterWrite = (): void => {
+    if (this.db.inTransaction || !this.db.open) return;
+    if (this.messageStore.takeRemovals()) this.walHoldsRemoved = true;
+    if (!this.walHoldsRemoved) return;
+    try {
+      if (this.checkpoint()) this.walHoldsRemoved = false;
+    } catch {
+      // The write itself succeeded; the truncation is tried again after the next one.
+    }
+  };
+
+  /**
+   * Runs one commit that need not be durable at once (synchronous=NORMAL: no fsync of its own; the
+   * next FULL commit or checkpoint syncs it). For deleting rows of a shredded channel: if a power
+   * cut undoes such a commit, the rows are found and deleted again at the next open.
+   */
+  private withoutFsync<T>(fn: () => T): T {
+    const level = this.db.pragma('synchronous', { simple: true }) as number;
+    if (level <= 1) return fn();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return fn();
+    } finally {
+      this.db.pragma(`synchronous = ${level}`);
+    }
   }
 
   /** Copies the WAL into the database and truncates it to zero bytes; false if a reader blocked it. */
@@ -185,6 +240,7 @@ export class LocalStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.purge.stop();
     this.background?.stop();
     this.keys.forgetCache();
     try {
@@ -199,7 +255,7 @@ export class LocalStore {
  * Damage deep in the file only shows when a page is read. Turns SQLite's corruption errors from
  * any repository call into StoreCorrupt, so the engine can tell the user instead of failing oddly.
  */
-function guarded<T extends object>(repo: T): T {
+function guarded<T extends object>(after: () => void, repo: T): T {
   return new Proxy(repo, {
     get(target, prop, receiver) {
       const v: unknown = Reflect.get(target, prop, receiver);
@@ -207,6 +263,7 @@ function guarded<T extends object>(repo: T): T {
       return function (this: unknown, ...args: unknown[]) {
         try {
           const r: unknown = (v as (...a: unknown[]) => unknown).apply(target, args);
+          after();
           return r instanceof Promise ? r.catch((e: unknown) => Promise.reject(mapSqliteError(e))) : r;
         } catch (e) {
           throw mapSqliteError(e);

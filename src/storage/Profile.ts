@@ -213,6 +213,26 @@ export function profileProvider(dir: string): KeyProviderKind {
  * removed first - without it the database is ciphertext nobody can open - then the files go.
  * Close the LocalStore first (pass it to have it closed here).
  */
+/**
+ * Before a wipe: has the key provider destroy what it keeps outside the key file for this profile
+ * (a token key of its own), for the key file and a pending one. Best effort per file: a missing
+ * token must not stop the wipe that follows, so failures are returned, not thrown.
+ */
+export async function destroyProfileKey(dir: string, provider: KeyProvider): Promise<unknown[]> {
+  const p = profilePaths(dir);
+  const failures: unknown[] = [];
+  for (const keyFile of [p.key, `${p.key}.next`]) {
+    try {
+      if (!fs.existsSync(keyFile)) continue;
+      const file = readKeyFile(keyFile);
+      if (file.provider === provider.kind) await provider.destroy(file.wrapped);
+    } catch (e) {
+      failures.push(e);
+    }
+  }
+  return failures;
+}
+
 export function wipeProfile(dir: string, store?: LocalStore): void {
   store?.close();
   const p = profilePaths(dir);

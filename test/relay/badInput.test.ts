@@ -35,7 +35,7 @@ function validFrames(): Uint8Array[] {
   const f = (body: Parameters<typeof create<typeof ClientFrameSchema>>[1]) => toBinary(ClientFrameSchema, create(ClientFrameSchema, body));
   const env = envelope(mallory, { to: alice }).bytes;
   return [
-    f({ body: { case: 'hello', value: { protocolVersion: 1 } } }),
+    f({ body: { case: 'hello', value: { protocolVersion: 2 } } }),
     f({ body: { case: 'request', value: { id: 1n, op: { case: 'send', value: { envelope: env } } } } }),
     f({ body: { case: 'request', value: { id: 2n, op: { case: 'fetchPrekeys', value: { userId: 'alice' } } } } }),
     f({ body: { case: 'request', value: { id: 3n, op: { case: 'uploadPrekeys', value: { signedPrekey: new Uint8Array(40), oneTime: [{ id: 1, record: new Uint8Array(8) }] } } } } }),

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
-import { createEnrolmentRequest, enrolmentCode, issueDeviceCertificate, issueEnrolmentNonce, SignatureError, signAuthChallenge } from '../../src/crypto/index.ts';
+import { createEnrolmentRequest, enrolmentCode, issueDeviceCertificate, issueEnrolmentNonce, orgIdentity, SignatureError, signAuthChallenge, verifyRevocation } from '../../src/crypto/index.ts';
 import { RelayClient } from '../../src/relay/RelayClient.ts';
 import { RelayRefused } from '../../src/relay/errors.ts';
 import { DAY, Peer, TestOrg } from './fixtures.ts';
@@ -252,11 +252,16 @@ describe('authentication', () => {
   it('refuses a revoked device, and revocation cuts its live connection at once', async () => {
     const d = await org.enrol('alice');
     const live = await Peer.connect(org.relay.url, d);
-    const closing = new Promise<string>((resolve) => live.client.onPush((p) => p.case === 'closing' && resolve(p.value.code)));
+    const closing = new Promise<{ code: string; revocation: Uint8Array }>((resolve) => live.client.onPush((p) => p.case === 'closing' && resolve(p.value)));
     await org.revokeDevice(d);
-    expect(await closing).toBe('AUTH_REVOKED');
+    const pushed = await closing;
+    expect(pushed.code).toBe('AUTH_REVOKED');
+    // The device gets the org-signed revocation of its own certificate: its only reason to erase itself.
+    expect(verifyRevocation(pushed.revocation, orgIdentity(org.orgId, org.root.publicKey.serialize()))).toMatchObject({ target: 'device', revokedSerial: d.serial });
     expect((await live.client.closed).code).toBe(4003);
-    expect(await refusal(Peer.connect(org.relay.url, d))).toBe('AUTH_REVOKED');
+    const again = await Peer.connect(org.relay.url, d).catch((e: unknown) => e as RelayRefused);
+    expect(again).toMatchObject({ code: 'AUTH_REVOKED' });
+    expect(verifyRevocation((again as RelayRefused).revocation, orgIdentity(org.orgId, org.root.publicKey.serialize()))).toMatchObject({ target: 'device', revokedSerial: d.serial });
     const audit = await org.admin.request({ case: 'readAudit', value: { afterSeq: 0n, limit: 100 } }, 'audit');
     expect(audit.entries.map((e) => e.event)).toContain('device.revoked');
   });
@@ -271,11 +276,19 @@ describe('authentication', () => {
     await org.admin.request({ case: 'publishRevocation', value: { revocation } }, 'ok');
     expect((await p1.client.closed).code).toBe(4003);
     expect((await p2.client.closed).code).toBe(4003);
-    expect(await refusal(Peer.connect(org.relay.url, d1))).toBe('AUTH_REVOKED');
+    const again = await Peer.connect(org.relay.url, d1).catch((e: unknown) => e as RelayRefused);
+    expect(again).toMatchObject({ code: 'AUTH_REVOKED' });
+    expect(Buffer.from((again as RelayRefused).revocation)).toEqual(Buffer.from(revocation));
   });
 
   it('refuses an unknown protocol version with a clear close code', async () => {
     await expect(RelayClient.connect(org.relay.url, { protocolVersion: 99 })).rejects.toMatchObject({ code: 'CLOSED_4000' });
+  });
+
+  it('tells a client of protocol version 1 (erasing on the relay’s word) to update', async () => {
+    const e = (await RelayClient.connect(org.relay.url, { protocolVersion: 1 }).then(() => null, (err: unknown) => err)) as RelayRefused;
+    expect(e).toMatchObject({ code: 'CLOSED_4000' });
+    expect(e.message).toContain('Update Valise');
   });
 
   it('refuses device requests before authentication', async () => {

@@ -22,6 +22,7 @@ const BY_CODE: Record<string, number> = {
   DEVICE_REVOKED: EXIT.refused,
   OFFLINE: EXIT.offline,
   RELAY_CERTIFICATE_MISMATCH: EXIT.refused,
+  REVOCATION_UNPROVEN: EXIT.refused,
   NOT_FOUND: EXIT.notFound,
   FORBIDDEN: EXIT.refused,
   NOT_CLEARED: EXIT.refused,
@@ -32,6 +33,7 @@ const BY_CODE: Record<string, number> = {
   SAFETY_NUMBER_MISMATCH: EXIT.refused,
   CONFLICT: EXIT.refused,
   TOO_LARGE: EXIT.usage,
+  INVALID_TEXT: EXIT.usage,
   UNREACHABLE: EXIT.refused,
 };
 

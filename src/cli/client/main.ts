@@ -78,7 +78,9 @@ class Cli {
     const st = await this.call('unlock', { passphrase: this.passphrase() });
     if (st.state === 'enrolling') throw new ApiError('ENROLMENT_PENDING');
     if (online) {
-      await this.waitFor(() => this.events.some((e) => e.type === 'connection' && e.state === 'online'), connectMs);
+      const reached = (state: string) => this.events.some((e) => e.type === 'connection' && e.state === state);
+      await this.waitFor(() => reached('online') || reached('revocation-unproven'), connectMs);
+      if (!reached('online')) throw new ApiError('REVOCATION_UNPROVEN');
       // Read channels only after the backlog that waited for this device is stored.
       const session = this.engine.current;
       if (session) await this.whileProgressing(session.caughtUp(), connectMs);

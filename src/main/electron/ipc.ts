@@ -5,7 +5,7 @@
  */
 import { ipcMain, Notification, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import type { Logger } from 'pino';
-import { errorBody } from '../../shared/api/dispatch.ts';
+import { dispatchFrame, errorBody } from '../../shared/api/dispatch.ts';
 import { RequestFrameSchema, type ResponseFrame } from '../../shared/api/frames.ts';
 import type { ChannelSummary, Settings } from '../../shared/api/schemas.ts';
 import { DEFAULT_SETTINGS } from '../../shared/api/schemas.ts';
@@ -21,14 +21,14 @@ export function wireIpc(win: BrowserWindow, service: ApiService, log: Logger, la
 
   const channels = async (): Promise<ChannelSummary[] | null> => {
     try {
-      return ((await service.handle('listChannels', {})) as { channels: ChannelSummary[] }).channels;
+      return (await service.call('listChannels', {})).channels;
     } catch {
       return null;
     }
   };
   const settings = async (): Promise<Settings> => {
     try {
-      return (await service.handle('getSettings', {})) as Settings;
+      return await service.call('getSettings', {});
     } catch {
       return DEFAULT_SETTINGS;
     }
@@ -44,16 +44,10 @@ export function wireIpc(win: BrowserWindow, service: ApiService, log: Logger, la
     }
     const frame = RequestFrameSchema.safeParse(raw);
     if (!frame.success) return undefined;
-    const { id, method, params } = frame.data;
-    try {
-      const result = await service.handle(method, params);
-      if (method === 'unlock' || method === 'lock' || method === 'changePolicy') void protect();
-      return { id, result };
-    } catch (err) {
-      const body = errorBody(err);
-      log.info({ method, code: body.code }, 'API call failed');
-      return { id, error: body };
-    }
+    const res = await dispatchFrame(service, frame.data, (err, method) => log.info({ method, code: errorBody(err).code }, 'API call failed'));
+    const method = frame.data.method;
+    if (res && 'result' in res && (method === 'unlock' || method === 'lock' || method === 'changePolicy')) void protect();
+    return res;
   });
 
   ipcMain.on('valise:showing', (e, channelId: unknown) => {

@@ -52,13 +52,13 @@ async function start(): Promise<void> {
 
   let autoLockMinutes = 10;
   const refreshSettings = () =>
-    service.handle('getSettings', {}).then(
-      (s) => (autoLockMinutes = (s as { autoLockMinutes: number }).autoLockMinutes),
+    service.call('getSettings', {}).then(
+      (s) => (autoLockMinutes = s.autoLockMinutes),
       () => undefined,
     );
   void refreshSettings();
   const lockNow = async () => {
-    await service.handle('lock', {}).catch(() => undefined);
+    await service.call('lock', {}).catch(() => undefined);
   };
   const idle = new IdleLock({
     source: { idleSeconds: () => powerMonitor.getSystemIdleTime() },

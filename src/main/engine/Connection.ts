@@ -1,8 +1,11 @@
 /**
  * Keeps this device connected to its relay (issue 6 §2): connect, authenticate, report the state,
  * reconnect after any drop with exponential back-off and jitter, and recognise revocation — an
- * AUTH_REVOKED refusal or a "closing" push — which ends retrying for good (the engine then wipes
- * the profile). The RelayClient itself never reconnects; this is the one place that decides.
+ * AUTH_REVOKED refusal or a "closing" push — which ends retrying for good. The relay's word is not
+ * enough to erase anything: the engine judges the org-signed revocation that came with it. With a
+ * proof the state is `revoked` (the engine wipes the profile); without one it is
+ * `revocation-unproven` (nothing is erased, the user is told). The RelayClient itself never
+ * reconnects; this is the one place that decides.
  */
 import type { RelayPush } from '../../gen/valise/v1/relay_pb.ts';
 import { RelayClient, type RelayClientOptions } from '../../relay/RelayClient.ts';
@@ -17,16 +20,22 @@ export interface ConnectionHooks {
   connected(client: RelayClient, backlog: number): Promise<void> | void;
   push(p: RelayPush['body'], client: RelayClient): void;
   state(state: ConnectionState, nextAttemptAt: number | null): void;
-  /** The organisation revoked this device; no more attempts will be made. */
-  revoked(): void;
+  /**
+   * The relay says this device is revoked; no more attempts will be made. `revocation` is what it
+   * sent as proof (unverified, possibly empty). True when it proves the revocation.
+   */
+  revoked(revocation: Uint8Array): boolean;
   /** A failure worth logging (never carries content). */
   error?(e: unknown): void;
 }
 
 const REVOKED_CODES = new Set(['AUTH_REVOKED']);
 
-function isRevocation(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && REVOKED_CODES.has((e as { code?: string }).code ?? '');
+/** The revocation claimed by an error, or null when the error is no revocation claim. */
+function revocationClaim(e: unknown): Uint8Array | null {
+  if (typeof e !== 'object' || e === null || !REVOKED_CODES.has((e as { code?: string }).code ?? '')) return null;
+  const proof = (e as { revocation?: unknown }).revocation;
+  return proof instanceof Uint8Array ? proof : new Uint8Array();
 }
 
 export class Connection {
@@ -77,7 +86,7 @@ export class Connection {
     const c = this.client;
     this.client = null;
     await c?.close().catch(() => undefined);
-    if (this.current !== 'revoked') this.setState('offline', null);
+    if (this.current !== 'revoked' && this.current !== 'revocation-unproven') this.setState('offline', null);
   }
 
   /** Drops the connection now and reconnects at once (e.g. after waking from sleep). */
@@ -117,14 +126,14 @@ export class Connection {
         return;
       }
       this.client = client;
-      let revokedByPush = false;
+      let revokedByPush: Uint8Array | null = null;
       // The relay starts sending the backlog right behind its answer to the authentication, so
       // deliveries can arrive before that answer has been handled. Hold them until then: the
       // engine must be able to ack and to look unknown signers up in the directory, or a first
       // contact (a channel from someone enrolled while we were offline) would be dropped.
       let held: RelayPush['body'][] | null = [];
       client.onPush((p) => {
-        if (p.case === 'closing' && REVOKED_CODES.has(p.value.code)) revokedByPush = true;
+        if (p.case === 'closing' && REVOKED_CODES.has(p.value.code)) revokedByPush = p.value.revocation;
         else if (held) held.push(p);
         else this.hooks.push(p, client!);
       });
@@ -138,9 +147,10 @@ export class Connection {
       this.backoff.reset();
       this.setState('online', null);
       await client.closed;
-      if (revokedByPush) return this.onRevoked();
+      if (revokedByPush) return this.onRevoked(revokedByPush);
     } catch (e) {
-      if (isRevocation(e)) return this.onRevoked();
+      const claim = revocationClaim(e);
+      if (claim) return this.onRevoked(claim);
       this.hooks.error?.(e);
       client?.kill();
     }
@@ -153,10 +163,13 @@ export class Connection {
     this.timer = this.clock.setTimer(at, () => void this.attempt());
   }
 
-  private onRevoked(): void {
+  private onRevoked(revocation: Uint8Array): void {
     this.stopped = true;
+    // A relay that claims a revocation does not get to keep the connection open either.
+    this.client?.kill();
     this.client = null;
-    this.setState('revoked', null);
-    this.hooks.revoked();
+    this.authed = false;
+    const proven = this.hooks.revoked(revocation);
+    this.setState(proven ? 'revoked' : 'revocation-unproven', null);
   }
 }

@@ -57,8 +57,8 @@ export interface SessionDeps {
   clock: Clock;
   log: Logger;
   emit: (e: ApiEvent) => void;
-  /** The device was revoked: the Engine wipes the profile. */
-  onRevoked: () => void;
+  /** The relay says the device was revoked: true when `revocation` proves it (the Engine then wipes the profile). */
+  onRevoked: (revocation: Uint8Array) => boolean;
   /** How long a burned message stays visible after being read. */
   burnGraceMs?: number;
   /** Retention sweep interval for deadlines set before this run (ms). */
@@ -228,7 +228,7 @@ export class Session {
         connected: (r, backlog) => this.onConnected(r, backlog),
         push: (p) => this.onPush(p),
         state: (s, next) => this.onConnectionState(s, next),
-        revoked: () => d.onRevoked(),
+        revoked: (revocation) => d.onRevoked(revocation),
         error: (e) => d.log.info({ err: toApiError(e).toLog() }, 'relay connection failed'),
       },
       d.clock,

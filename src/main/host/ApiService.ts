@@ -1,19 +1,18 @@
 /**
- * What a transport (browser-mode WebSocket, Electron IPC) needs from the engine: one call per
- * request frame and the event stream. The engine validates params with zod at this boundary.
+ * What a transport (browser-mode WebSocket, Electron IPC) needs from the engine: the typed API,
+ * served through the shared `dispatchFrame`, and the event stream.
  */
 import type { ApiEvent } from '../../shared/api/events.ts';
-import { invoke, type ApiHandlers } from '../../shared/api/dispatch.ts';
+import { apiFromHandlers, type ApiImplementation, type ApiHandlers } from '../../shared/api/dispatch.ts';
 
-export interface ApiService {
-  handle(method: string, params: unknown): Promise<unknown>;
+export interface ApiService extends ApiImplementation {
   onEvent(listener: (event: ApiEvent) => void): () => void;
 }
 
-/** An ApiService from a handler table plus an event source (validation by the shared dispatcher). */
+/** An ApiService from a handler table plus an event source. */
 export function serviceFromHandlers(handlers: ApiHandlers, events: { onEvent(listener: (e: ApiEvent) => void): () => void }): ApiService {
   return {
-    handle: (method, params) => invoke(handlers, method, params),
+    call: apiFromHandlers(handlers).call,
     onEvent: (l) => events.onEvent(l),
   };
 }

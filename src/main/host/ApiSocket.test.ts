@@ -29,13 +29,15 @@ function listeners() {
   return { set, onEvent: (l: (e: ApiEvent) => void) => (set.add(l), () => set.delete(l)) };
 }
 
+const STATUS = { state: 'no-profile', keyProvider: null, org: null, me: null, connection: 'offline' };
+
 async function start() {
   host = new BrowserHost();
   const { url, port } = await host.listen();
   const events = listeners();
   socket = attachApiSocket(host, {
-    handle: async (method, params) => {
-      if (method === 'status') return { echo: params };
+    call: async (method) => {
+      if (method === 'status') return STATUS as never;
       throw new ApiError('CHANNEL_PAUSED');
     },
     onEvent: events.onEvent,
@@ -71,10 +73,13 @@ describe('browser-mode API socket', () => {
   it('carries calls, typed errors and events for the page that holds the cookie', async () => {
     const { port, url, origin, events } = await start();
     const ws = await open(port, { cookie: await sessionCookie(url), origin });
-    ws.send(JSON.stringify({ id: 1, method: 'status', params: { a: 1 } }));
-    expect(await nextFrame(ws)).toEqual({ id: 1, result: { echo: { a: 1 } } });
-    ws.send(JSON.stringify({ id: 2, method: 'send', params: {} }));
+    ws.send(JSON.stringify({ id: 1, method: 'status', params: {} }));
+    expect(await nextFrame(ws)).toEqual({ id: 1, result: STATUS });
+    ws.send(JSON.stringify({ id: 2, method: 'resume', params: { channelId: 'c1' } }));
     expect(await nextFrame(ws)).toEqual({ id: 2, error: { code: 'CHANNEL_PAUSED', message: expect.stringContaining('paused') } });
+    // Params are checked against the contract before the engine sees them.
+    ws.send(JSON.stringify({ id: 3, method: 'status', params: { admin: true } }));
+    expect(await nextFrame(ws)).toMatchObject({ id: 3, error: { code: 'BAD_REQUEST' } });
     for (const l of events.set) {
       l({ type: 'syncProgress', done: 1, total: 2 });
       l({ type: 'syncProgress', done: 2, total: 2 });
@@ -92,7 +97,7 @@ describe('browser-mode API socket', () => {
     expect(await closed).toBe(1007);
     const good = await open(port, { cookie, origin });
     good.send(JSON.stringify({ id: 7, method: 'status' }));
-    expect(await nextFrame(good)).toEqual({ id: 7, result: { echo: undefined } });
+    expect(await nextFrame(good)).toEqual({ id: 7, result: STATUS });
     good.close();
   });
 });

@@ -7,7 +7,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { errorBody } from '../../shared/api/dispatch.ts';
+import { dispatchFrame, errorBody } from '../../shared/api/dispatch.ts';
 import { MAX_FRAME_CHARS, RequestFrameSchema, type ServerFrame } from '../../shared/api/frames.ts';
 import type { ApiService } from './ApiService.ts';
 import { EventBatches } from './EventBatches.ts';
@@ -53,18 +53,11 @@ export function attachApiSocket(host: ApiSocketHost, service: ApiService, log?: 
       } catch {
         return ws.close(1007, 'not JSON');
       }
-      const frame = RequestFrameSchema.safeParse(raw);
-      if (!frame.success) return ws.close(1008, 'not a request frame');
-      const { id, method, params } = frame.data;
-      service.handle(method, params).then(
-        (result) => send({ id, result }),
-        (e: unknown) => {
-          const body = errorBody(e);
-          // Code and method only: params and results can hold message text.
-          log?.info({ method, code: body.code }, 'API call failed');
-          send({ id, error: body });
-        },
-      );
+      if (!RequestFrameSchema.safeParse(raw).success) return ws.close(1008, 'not a request frame');
+      void dispatchFrame(service, raw, (e, method) => {
+        // Code and method only: params and results can hold message text.
+        log?.info({ method, code: errorBody(e).code }, 'API call failed');
+      }).then((res) => res && send(res));
     });
   }
 

@@ -5,6 +5,7 @@
  */
 import { useRef, useState, type FormEvent, type KeyboardEvent, type SyntheticEvent } from 'react';
 import type { ChannelSummary } from '../../shared/api/schemas.ts';
+import { MAX_TEXT_BYTES } from '../../shared/model/limits.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 
 export interface Attachment {
@@ -114,7 +115,7 @@ export function Composer({ channel, sendOnEnter, onSend }: ComposerProps) {
         title={sendOnEnter ? t('composer.sendOnEnter') : undefined}
         value={text}
         rows={2}
-        maxLength={64 * 1024}
+        maxLength={MAX_TEXT_BYTES /* a character is at least one byte; the engine checks the bytes */}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}
         onCopy={blockCopy}

@@ -7,6 +7,7 @@ import { createChannelsStore, initialChannels } from './channels.ts';
 import { createMessagesStore, initialMessages } from './messages.ts';
 import { createOrgStore, initialOrg } from './org.ts';
 import { createSessionStore } from './session.ts';
+import { createSettingsStore, initialSettings } from './settings.ts';
 import { createUiStore } from './ui.ts';
 
 export interface Stores {
@@ -16,6 +17,7 @@ export interface Stores {
   messages: ReturnType<typeof createMessagesStore>;
   ui: ReturnType<typeof createUiStore>;
   org: ReturnType<typeof createOrgStore>;
+  settings: ReturnType<typeof createSettingsStore>;
 }
 
 export function createStores(api: Api, lang: Language, now = Date.now()): Stores {
@@ -26,6 +28,7 @@ export function createStores(api: Api, lang: Language, now = Date.now()): Stores
     messages: createMessagesStore(api),
     ui: createUiStore(lang, now),
     org: createOrgStore(api),
+    settings: createSettingsStore(api),
   };
   // Locking forgets everything decrypted the page was holding: channel names and message text.
   stores.session.subscribe((now, before) => {
@@ -33,6 +36,7 @@ export function createStores(api: Api, lang: Language, now = Date.now()): Stores
       stores.channels.setState({ ...initialChannels });
       stores.messages.setState({ ...initialMessages });
       stores.org.setState({ ...initialOrg });
+      stores.settings.setState({ ...initialSettings });
       stores.ui.getState().close();
     }
   });
@@ -42,6 +46,7 @@ export function createStores(api: Api, lang: Language, now = Date.now()): Stores
     stores.messages.getState().applyEvent(e);
     stores.ui.getState().applyEvent(e);
     stores.org.getState().applyEvent(e);
+    stores.settings.getState().applyEvent(e);
   });
   return stores;
 }
@@ -69,6 +74,9 @@ export function useMessages<T>(select: (s: ReturnType<Stores['messages']['getSta
 }
 export function useOrg<T>(select: (s: ReturnType<Stores['org']['getState']>) => T): T {
   return useStore(useStores().org, select);
+}
+export function useSettings<T>(select: (s: ReturnType<Stores['settings']['getState']>) => T): T {
+  return useStore(useStores().settings, select);
 }
 export function useUi<T>(select: (s: ReturnType<Stores['ui']['getState']>) => T): T {
   return useStore(useStores().ui, select);

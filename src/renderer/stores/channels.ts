@@ -3,8 +3,8 @@ import { createStore } from 'zustand/vanilla';
 import type { Api } from '../../shared/api/ApiClient.ts';
 import type { ApiEvent } from '../../shared/api/events.ts';
 import type { ApiParams, ApiResult } from '../../shared/api/methods.ts';
-import type { ChannelSummary } from '../../shared/api/schemas.ts';
-import { errorMessage } from './errorMessage.ts';
+import type { ChannelDetails, ChannelSummary, Person } from '../../shared/api/schemas.ts';
+import { attempt as attemptIn } from './attempt.ts';
 
 export type WipeStatus = ApiResult<'wipeStatus'>;
 
@@ -25,6 +25,13 @@ export interface ChannelsActions {
   resume(channelId: string): Promise<boolean>;
   wipe(channelId: string, confirmName: string): Promise<boolean>;
   refreshWipe(channelId: string): Promise<void>;
+  /** Who may be a member of a channel of this classification (empty when that cannot be read). */
+  cleared(classification: number): Promise<Person[]>;
+  /** Members, devices and safety numbers of one channel; null when that cannot be read. */
+  details(channelId: string): Promise<ChannelDetails | null>;
+  verifySafetyNumber(userId: string, deviceId: string): Promise<boolean>;
+  /** The channel as a text document, when its policy allows export; null otherwise. */
+  exportText(channelId: string): Promise<ApiResult<'export'> | null>;
   applyEvent(e: ApiEvent): void;
   clearError(): void;
 }
@@ -40,14 +47,7 @@ export function createChannelsStore(api: Api) {
         const { [id]: _gone, ...rest } = s.byId;
         return { byId: rest, selectedId: s.selectedId === id ? null : s.selectedId };
       });
-    async function attempt<T>(work: () => Promise<T>): Promise<T | null> {
-      try {
-        return await work();
-      } catch (e) {
-        set({ error: errorMessage(e) });
-        return null;
-      }
-    }
+    const attempt = <T>(work: () => Promise<T>) => attemptIn(set, work);
     return {
       ...initialChannels,
       load: async () => {
@@ -89,6 +89,10 @@ export function createChannelsStore(api: Api) {
           return { wipes: { ...s.wipes, [channelId]: { ...w, status, confirmed: status.confirmed.length, total: status.total } } };
         });
       },
+      cleared: async (classification) => (await attempt(() => api.call('listCleared', { classification })))?.people ?? [],
+      details: (channelId) => attempt(() => api.call('channelDetails', { channelId })),
+      verifySafetyNumber: async (userId, deviceId) => (await attempt(() => api.call('verifySafetyNumber', { userId, deviceId }))) !== null,
+      exportText: (channelId) => attempt(() => api.call('export', { channelId, format: 'text' })),
       applyEvent: (e) => {
         switch (e.type) {
           case 'channelChanged':
@@ -119,6 +123,10 @@ export function createChannelsStore(api: Api) {
     };
   });
 }
+
+/** Every channel (a new array: derive it from `byId` in render, never as a store selector). */
+export const selectChannelList = (s: Pick<ChannelsState, 'byId'>): ChannelSummary[] => Object.values(s.byId);
+export const selectSelectedChannel = (s: ChannelsState): ChannelSummary | undefined => (s.selectedId ? s.byId[s.selectedId] : undefined);
 
 /** The channel list in display order: by classification (highest first), then most recent. */
 export function groupByClassification(channels: readonly ChannelSummary[]): { level: number; channels: ChannelSummary[] }[] {

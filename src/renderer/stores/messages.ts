@@ -6,8 +6,9 @@
 import { createStore } from 'zustand/vanilla';
 import type { Api } from '../../shared/api/ApiClient.ts';
 import type { ApiEvent } from '../../shared/api/events.ts';
+import type { ApiResult } from '../../shared/api/methods.ts';
 import type { MessageView } from '../../shared/api/schemas.ts';
-import { errorMessage } from './errorMessage.ts';
+import { attempt } from './attempt.ts';
 
 export interface ChannelMessages {
   list: MessageView[];
@@ -26,11 +27,17 @@ export interface MessagesActions {
   loadOlder(channelId: string): Promise<void>;
   send(channelId: string, text: string, attachments?: { name: string; mime: string; dataBase64: string }[]): Promise<boolean>;
   markRead(channelId: string): Promise<void>;
+  /** Full-text search across my channels (no hits when it fails; the error shows). */
+  search(query: string): Promise<ApiResult<'search'>['hits']>;
   applyEvent(e: ApiEvent): void;
   clearError(): void;
 }
 
 export const PAGE = 500;
+export const selectChannelMessages =
+  (channelId: string) =>
+  (s: MessagesState): ChannelMessages | undefined =>
+    s.byChannel[channelId];
 export const initialMessages: MessagesState = { byChannel: {}, error: null };
 
 const EMPTY: ChannelMessages = { list: [], nextCursor: null, loading: false };
@@ -52,40 +59,28 @@ export function createMessagesStore(api: Api) {
       open: async (channelId) => {
         if (get().byChannel[channelId]?.list.length) return;
         patch(channelId, { loading: true });
-        try {
-          const r = await api.call('listMessages', { channelId, limit: 100 });
-          // Messages that arrived live while the page was loading are kept, not overwritten.
-          const page = r.messages.toReversed();
-          const known = new Set(page.map((m) => m.id));
-          const live = (get().byChannel[channelId]?.list ?? []).filter((m) => !known.has(m.id));
-          patch(channelId, { list: [...page, ...live], nextCursor: r.nextCursor, loading: false });
-        } catch (e) {
-          patch(channelId, { loading: false });
-          set({ error: errorMessage(e) });
-        }
+        const r = await attempt(set, () => api.call('listMessages', { channelId, limit: 100 }));
+        if (!r) return patch(channelId, { loading: false });
+        // Messages that arrived live while the page was loading are kept, not overwritten.
+        const page = r.messages.toReversed();
+        const known = new Set(page.map((m) => m.id));
+        const live = (get().byChannel[channelId]?.list ?? []).filter((m) => !known.has(m.id));
+        patch(channelId, { list: [...page, ...live], nextCursor: r.nextCursor, loading: false });
       },
       loadOlder: async (channelId) => {
         const cur = get().byChannel[channelId];
         if (!cur || cur.loading || cur.nextCursor === null) return;
         patch(channelId, { loading: true });
-        try {
-          const r = await api.call('listMessages', { channelId, before: cur.nextCursor, limit: PAGE });
-          const now = get().byChannel[channelId] ?? EMPTY;
-          patch(channelId, { list: [...r.messages.toReversed(), ...now.list], nextCursor: r.nextCursor, loading: false });
-        } catch (e) {
-          patch(channelId, { loading: false });
-          set({ error: errorMessage(e) });
-        }
+        const before = cur.nextCursor;
+        const r = await attempt(set, () => api.call('listMessages', { channelId, before, limit: PAGE }));
+        if (!r) return patch(channelId, { loading: false });
+        const now = get().byChannel[channelId] ?? EMPTY;
+        patch(channelId, { list: [...r.messages.toReversed(), ...now.list], nextCursor: r.nextCursor, loading: false });
       },
       send: async (channelId, text, attachments = []) => {
-        try {
-          const r = await api.call('send', attachments.length ? { channelId, text, attachments } : { channelId, text });
-          upsert(r.message);
-          return true;
-        } catch (e) {
-          set({ error: errorMessage(e) });
-          return false;
-        }
+        const r = await attempt(set, () => api.call('send', attachments.length ? { channelId, text, attachments } : { channelId, text }));
+        if (r) upsert(r.message);
+        return r !== null;
       },
       markRead: async (channelId) => {
         const last = get().byChannel[channelId]?.list.findLast((m) => !m.mine && !m.readByMe);
@@ -96,6 +91,7 @@ export function createMessagesStore(api: Api) {
           // Read state is best effort; the next open retries.
         }
       },
+      search: async (query) => (await attempt(set, () => api.call('search', { query })))?.hits ?? [],
       applyEvent: (e) => {
         if (e.type === 'messageReceived' || e.type === 'messageUpdated') upsert(e.message);
         else if (e.type === 'messageDeleted') {

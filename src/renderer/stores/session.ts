@@ -5,7 +5,7 @@ import type { ApiEvent } from '../../shared/api/events.ts';
 import type { ApiParams } from '../../shared/api/methods.ts';
 import type { Status } from '../../shared/api/schemas.ts';
 import { DEFAULT_CLASSIFICATIONS, type ClassificationLevel } from '../../shared/model/classification.ts';
-import { errorMessage } from './errorMessage.ts';
+import { attempt } from './attempt.ts';
 
 export interface SessionState {
   status: Status | null;
@@ -32,18 +32,7 @@ export const initialSession: SessionState = { status: null, comparisonCode: null
 
 export function createSessionStore(api: Api) {
   return createStore<SessionState & SessionActions>()((set, get) => {
-    async function run(work: () => Promise<void>): Promise<boolean> {
-      set({ busy: true, error: null });
-      try {
-        await work();
-        return true;
-      } catch (e) {
-        set({ error: errorMessage(e) });
-        return false;
-      } finally {
-        set({ busy: false });
-      }
-    }
+    const run = async (work: () => Promise<void>): Promise<boolean> => (await attempt(set, work, { busy: true })) !== null;
     return {
       ...initialSession,
       refresh: async () => {
@@ -87,6 +76,9 @@ export function createSessionStore(api: Api) {
     };
   });
 }
+
+export const selectStatus = (s: SessionState): Status | null => s.status;
+export const selectIsOfficer = (s: SessionState): boolean => s.status?.me?.orgRoles.includes('security-officer') ?? false;
 
 export function classificationsOf(status: Status | null): readonly ClassificationLevel[] {
   return status?.org?.classifications.length ? status.org.classifications : DEFAULT_CLASSIFICATIONS;

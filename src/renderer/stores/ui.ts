@@ -33,13 +33,13 @@ export interface UiActions {
   applyEvent(e: ApiEvent): void;
 }
 
+export const initialUi = (lang: Language, now: number): UiState => ({ lang, dialog: null, view: 'channels', sync: null, now });
+
+export const selectDialog = (s: UiState): Dialog => s.dialog;
+
 export function createUiStore(lang: Language, now: number) {
   return createStore<UiState & UiActions>()((set) => ({
-    lang,
-    dialog: null,
-    view: 'channels',
-    sync: null,
-    now,
+    ...initialUi(lang, now),
     setLang: (l) => set({ lang: l }),
     open: (dialog) => set({ dialog }),
     setView: (view) => set({ view }),

@@ -12,6 +12,8 @@ import { sameDevice, type RelayContext } from './RelayContext.ts';
 
 export class Directory {
   private revocations: Uint8Array[] = [];
+  /** Each revocation by what it revokes (`device:serial`, `member:serial`): the proof a revoked device gets. */
+  private readonly revocationOf = new Map<string, Uint8Array>();
   private readonly deviceCache = new Map<string, DeviceRecord[]>();
 
   constructor(
@@ -33,11 +35,20 @@ export class Directory {
   // ---- authentication ----
 
   async authenticateDevice(certificate: Uint8Array, challenge: Uint8Array, signature: Uint8Array): Promise<DeviceCertInfo> {
-    const cert = this.ctx.trust.verifyDeviceCertificate(certificate, this.ctx.now());
+    let cert: DeviceCertInfo;
+    try {
+      cert = this.ctx.trust.verifyDeviceCertificate(certificate, this.ctx.now());
+    } catch (e) {
+      if (!(e instanceof RelayError) || e.code !== 'AUTH_REVOKED') throw e;
+      // The device can only tell a real revocation from a relay's say-so with the signed proof.
+      const known = (await this.store.listDevices()).find((d) => Buffer.compare(d.certificate, certificate) === 0);
+      const revocation = known ? this.revocationOf.get(`device:${known.serial}`) : undefined;
+      throw new RelayError('AUTH_REVOKED', e.userMessage, { cause: e, revocation });
+    }
     const member = await this.store.getMember(cert.userId);
     if (!member) throw new RelayError('AUTH_UNSANCTIONED', 'This device belongs to no known member of the organisation. Ask your security officer.');
     if (this.isMemberRevoked(member.serial)) {
-      throw new RelayError('AUTH_REVOKED', 'Your membership of the organisation was revoked. Ask your security officer.');
+      throw new RelayError('AUTH_REVOKED', 'Your membership of the organisation was revoked. Ask your security officer.', { revocation: this.revocationOf.get(`member:${member.serial}`) });
     }
     const known = await this.store.getDevice(cert.userId, cert.deviceId);
     if (!known || Buffer.compare(known.certificate, certificate) !== 0) {
@@ -108,7 +119,7 @@ export class Directory {
     this.noteRevocation(bytes);
     await this.ctx.audit(r.target === 'device' ? 'device.revoked' : 'user.revoked', 'org', subject, `serial ${r.serial}`);
     for (const d of cut) {
-      for (const s of this.fanOut.sinksOf(d)) s.cut('AUTH_REVOKED', 'This device was revoked by the security officer.');
+      for (const s of this.fanOut.sinksOf(d)) s.cut('AUTH_REVOKED', 'This device was revoked by the security officer.', bytes);
     }
     // Every other device learns of it, so peers stop trusting the revoked key.
     const everyone = (await this.store.listDevices()).filter((d) => !cut.some((c) => sameDevice(c, d)));
@@ -118,6 +129,8 @@ export class Directory {
 
   private noteRevocation(bytes: Uint8Array): void {
     this.ctx.trust.learnRevocation(bytes);
+    const r = this.ctx.trust.verifyRevocation(bytes);
+    this.revocationOf.set(`${r.target}:${r.serial}`, bytes);
     this.deviceCache.clear();
     this.revocations.push(bytes);
   }

@@ -13,7 +13,8 @@ export interface DeviceSink {
   /** Newly placed items for this device (already persisted). */
   wake(items: QueuedItem[]): void;
   pushPrekeysLow(counts: { oneTime: number; oneTimeKyber: number }): void;
-  cut(code: 'AUTH_REVOKED', message: string): void;
+  /** Cuts the connection of a revoked device, handing it the org-signed revocation. */
+  cut(code: 'AUTH_REVOKED', message: string, revocation: Uint8Array): void;
   resume(): void;
 }
 

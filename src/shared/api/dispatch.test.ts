@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClient } from './ApiClient.ts';
-import { dispatchFrame, type ApiHandlers } from './dispatch.ts';
+import { apiFromHandlers, dispatchFrame, type ApiImplementation, type ApiHandlers } from './dispatch.ts';
 import { ApiError } from './errors.ts';
 import { API_METHOD_NAMES } from './methods.ts';
 import { DEFAULT_SETTINGS } from './schemas.ts';
+import { MAX_NAME_BYTES, MAX_REASON_BYTES, MAX_TEXT_BYTES } from '../model/limits.ts';
+import { DEFAULT_POLICY } from '../model/policy.ts';
 
-function handlers(overrides: Partial<ApiHandlers>): ApiHandlers {
+function handlers(overrides: Partial<ApiHandlers>): ApiImplementation {
   const all = {} as Record<string, unknown>;
   for (const m of API_METHOD_NAMES) all[m] = () => Promise.reject(new ApiError('LOCKED'));
-  return { ...(all as ApiHandlers), ...overrides };
+  return apiFromHandlers({ ...(all as ApiHandlers), ...overrides });
 }
 
-function loop(h: ApiHandlers): ApiClient {
+function loop(h: ApiImplementation): ApiClient {
   const client: ApiClient = new ApiClient((frame) => {
     // A JSON round trip, as over IPC or a WebSocket.
     void dispatchFrame(h, JSON.parse(JSON.stringify(frame))).then((res) => res && client.receive(JSON.parse(JSON.stringify(res))));
@@ -68,6 +70,14 @@ describe('API dispatch', () => {
     expect(await dispatchFrame(bad, { id: 9, method: 'getSettings' })).toMatchObject({ error: { code: 'INTERNAL' } });
   });
 
+  it('tells the transport who failed and how, without the params', async () => {
+    const seen: [string, string][] = [];
+    const h = handlers({ resume: () => Promise.reject(new ApiError('CHANNEL_PAUSED')) });
+    await dispatchFrame(h, { id: 4, method: 'resume', params: { channelId: 'secret channel' } }, (e, m) => seen.push([m, (e as ApiError).code]));
+    expect(await dispatchFrame(h, { method: 'resume' }, (e, m) => seen.push([m, (e as ApiError).code]))).toBeUndefined();
+    expect(seen).toEqual([['resume', 'CHANNEL_PAUSED'], ['?', 'BAD_REQUEST']]);
+  });
+
   it('delivers events to listeners and fails pending calls when the transport closes', async () => {
     const seen: string[] = [];
     const c = new ApiClient(() => undefined);
@@ -79,5 +89,44 @@ describe('API dispatch', () => {
     const p = c.call('status');
     c.close();
     await expect(p).rejects.toMatchObject({ code: 'OFFLINE' });
+  });
+});
+
+describe('API dispatch: one size limit, in bytes, and well-formed text', () => {
+  const refusal = async (method: Parameters<ApiClient['call']>[0], params: object): Promise<{ code: string; called: boolean; message: string }> => {
+    let called = false;
+    const all: ApiImplementation = { call: () => ((called = true), Promise.reject(new ApiError('CONFLICT'))) };
+    const err = (await loop(all).call(method, params as never).catch((e: unknown) => e)) as ApiError;
+    return { code: err.code, called, message: err.message };
+  };
+
+  it('refuses 65,536 Chinese characters with TOO_LARGE before the engine sees them (196,608 bytes, more than any receiver takes)', async () => {
+    const r = await refusal('send', { channelId: 'c1', text: '交'.repeat(65_536) });
+    expect(r).toMatchObject({ code: 'TOO_LARGE', called: false });
+    expect(r.message).not.toContain('交');
+  });
+
+  it('lets the largest allowed text through, in any script', async () => {
+    for (const text of ['a'.repeat(MAX_TEXT_BYTES), '交'.repeat(Math.floor(MAX_TEXT_BYTES / 3)), '😀'.repeat(MAX_TEXT_BYTES / 4)]) {
+      expect(await refusal('send', { channelId: 'c1', text })).toMatchObject({ code: 'CONFLICT', called: true });
+    }
+    expect(await refusal('send', { channelId: 'c1', text: 'a'.repeat(MAX_TEXT_BYTES + 1) })).toMatchObject({ code: 'TOO_LARGE', called: false });
+    expect(await refusal('send', { channelId: 'c1', text: '交'.repeat(Math.floor(MAX_TEXT_BYTES / 3) + 1) })).toMatchObject({ code: 'TOO_LARGE', called: false });
+  });
+
+  it('refuses a lone surrogate with INVALID_TEXT instead of letting it arrive altered', async () => {
+    for (const text of ['deal at \ud83d', '\ude00 x', 'a\ud83d\ud83d\ude00']) {
+      expect(await refusal('send', { channelId: 'c1', text })).toMatchObject({ code: 'INVALID_TEXT', called: false });
+    }
+    expect(await refusal('createChannel', { name: 'Talks \ud800', classification: 0, memberUserIds: [], policy: DEFAULT_POLICY })).toMatchObject({ code: 'INVALID_TEXT', called: false });
+    expect(await refusal('send', { channelId: 'c1', text: 'deal at 😀' })).toMatchObject({ code: 'CONFLICT', called: true });
+  });
+
+  it('refuses an over-long name or reason with TOO_LARGE, counted in bytes', async () => {
+    expect(await refusal('createChannel', { name: '交'.repeat(Math.floor(MAX_NAME_BYTES / 3) + 1), classification: 0, memberUserIds: [], policy: DEFAULT_POLICY })).toMatchObject({ code: 'TOO_LARGE', called: false });
+    expect(await refusal('createChannel', { name: '交'.repeat(Math.floor(MAX_NAME_BYTES / 3)), classification: 0, memberUserIds: [], policy: DEFAULT_POLICY })).toMatchObject({ called: true });
+    expect(await refusal('pause', { channelId: 'c1', reason: 'x'.repeat(MAX_REASON_BYTES + 1) })).toMatchObject({ code: 'TOO_LARGE', called: false });
+    expect(await refusal('pause', { channelId: 'c1', reason: '交'.repeat(Math.floor(MAX_REASON_BYTES / 3) + 1) })).toMatchObject({ code: 'TOO_LARGE', called: false });
+    expect(await refusal('pause', { channelId: 'c1', reason: '交'.repeat(Math.floor(MAX_REASON_BYTES / 3)) })).toMatchObject({ called: true });
   });
 });

@@ -17,6 +17,7 @@ export const API_ERRORS = {
   ENROLMENT_REJECTED: { kind: 'verification', message: 'The security officer did not approve this device. Ask them to start enrolment again.' },
   BAD_ORG_CONFIG: { kind: 'input', message: 'The organisation file is not valid. Ask your security office for a new org.json.' },
   DEVICE_REVOKED: { kind: 'verification', message: 'This device was revoked by your organisation; its data has been erased. Contact your security office.' },
+  REVOCATION_UNPROVEN: { kind: 'verification', message: 'The relay says this device was revoked, but gave no proof signed by your organisation. Valise stopped connecting; ask your security officer.' },
   RELAY_CERTIFICATE_MISMATCH: { kind: 'verification', message: 'The relay presented another TLS certificate than the one pinned in your organisation file. Valise did not connect; tell your security officer.' },
   OFFLINE: { kind: 'io', message: 'Valise cannot reach the relay right now. It keeps trying; your messages wait in the outbox.' },
   NOT_FOUND: { kind: 'input', message: 'That channel, message or person no longer exists, or you cannot see it.' },
@@ -28,7 +29,8 @@ export const API_ERRORS = {
   IDENTITY_CHANGED: { kind: 'verification', message: "A member's safety number changed. Verify it before sending to that device." },
   SAFETY_NUMBER_MISMATCH: { kind: 'verification', message: 'The safety number you entered does not match. Compare it again in person or by phone.' },
   CONFLICT: { kind: 'state', message: 'The channel changed meanwhile. Look at the new state and try again.' },
-  TOO_LARGE: { kind: 'input', message: 'That message is too large to send.' },
+  TOO_LARGE: { kind: 'input', message: 'That is too large: shorten it and try again. A message holds up to 191 KiB of text (about 195,000 Latin letters or 65,000 Chinese characters), a name 400 bytes, a reason 2,000 bytes.' },
+  INVALID_TEXT: { kind: 'input', message: 'The text holds a broken character (a lone surrogate) and could not be sent as typed. Retype or paste it again.' },
   UNREACHABLE: { kind: 'state', message: 'Some members cannot be reached yet: their devices have not been online since they were enrolled, so there are no keys to encrypt to. The others got the message; ask them to open Valise once, then send again.' },
   INTERNAL: { kind: 'internal', message: 'Something went wrong inside Valise. Nothing you had stored was lost; try again.' },
 } as const satisfies Record<string, { kind: ErrorKind; message: string }>;

@@ -16,15 +16,18 @@ import {
   SettingsSchema,
   StatusSchema,
   TimeMs,
+  typedText,
 } from './schemas.ts';
+import { MAX_NAME_BYTES, MAX_REASON_BYTES, MAX_TEXT_BYTES } from '../model/limits.ts';
 import { CHANNEL_ROLES, ORG_ROLES } from '../model/roles.ts';
 
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
 const ChannelRef = z.object({ channelId: Id }).strict();
-/** A message text: generous, but bounded so one frame cannot exhaust memory. */
-const Text = z.string().min(1).max(64 * 1024);
-const Reason = z.string().trim().min(1).max(500);
+/** A message text, bounded in bytes by the limit every receiver applies. */
+const Text = typedText(MAX_TEXT_BYTES);
+const Reason = typedText(MAX_REASON_BYTES, { trim: true });
+const Name = typedText(MAX_NAME_BYTES, { trim: true });
 
 export const API_METHODS = {
   /** Where the app stands: first run, enrolling, locked or unlocked; who I am; connection. */
@@ -47,7 +50,7 @@ export const API_METHODS = {
       .object({
         orgJson: z.string().min(2).max(256 * 1024),
         relayUrl: z.url().optional(),
-        displayName: z.string().trim().min(1).max(100),
+        displayName: Name,
         keyProvider: z.enum(KEY_PROVIDERS),
         passphrase: z.string().min(8).max(1024).optional(),
       })
@@ -72,8 +75,8 @@ export const API_METHODS = {
   startLocalOrganisation: {
     input: z
       .object({
-        orgName: z.string().trim().min(1).max(100),
-        displayName: z.string().trim().min(1).max(100),
+        orgName: Name,
+        displayName: Name,
         keyProvider: z.enum(KEY_PROVIDERS),
         passphrase: z.string().min(8).max(1024).optional(),
       })
@@ -176,7 +179,7 @@ export const API_METHODS = {
   createChannel: {
     input: z
       .object({
-        name: z.string().trim().min(1).max(100),
+        name: Name,
         classification: z.number().int().nonnegative(),
         memberUserIds: z.array(Id).max(500),
         policy: PolicySchema,
@@ -232,7 +235,7 @@ export const API_METHODS = {
    * `confirmName` must equal the channel's name (typed confirmation).
    */
   wipe: {
-    input: z.object({ channelId: Id, confirmName: z.string().max(100) }).strict(),
+    input: z.object({ channelId: Id, confirmName: z.string().max(MAX_NAME_BYTES) }).strict(),
     output: z.object({ wipeId: Id, total: z.number().int().nonnegative() }),
   },
 

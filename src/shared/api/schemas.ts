@@ -3,10 +3,27 @@
  * they carry what a screen needs and nothing secret (no keys, no raw protocol state).
  */
 import { z } from 'zod';
+import { isWellFormedText, utf8Length } from '../model/limits.ts';
 import { RECORDING_MODES } from '../model/policy.ts';
 import { CHANNEL_ROLES, ORG_ROLES } from '../model/roles.ts';
 
 export const Id = z.string().min(1).max(128);
+
+/**
+ * Text a person typed (a message, a name, a reason): refused with INVALID_TEXT when it holds a lone
+ * surrogate (it could not be sent as typed), and with TOO_LARGE above `maxBytes` bytes of UTF-8 (the
+ * limits of src/shared/model/limits.ts, which every receiver applies too). `invoke` maps the
+ * `apiError` of a refused check to that error code.
+ */
+export function typedText(maxBytes: number, opts: { trim?: boolean } = {}) {
+  const base = opts.trim ? z.string().trim() : z.string();
+  return base
+    .min(1)
+    // A character takes at least one byte: this cheap bound (too_big: TOO_LARGE) comes first.
+    .max(maxBytes)
+    .refine(isWellFormedText, { params: { apiError: 'INVALID_TEXT' }, abort: true })
+    .refine((s) => utf8Length(s) <= maxBytes, { params: { apiError: 'TOO_LARGE' } });
+}
 /** Unix time in milliseconds. */
 export const TimeMs = z.number().int().nonnegative();
 
@@ -149,7 +166,12 @@ export const PersonSchema = z.object({
 });
 export type Person = z.infer<typeof PersonSchema>;
 
-export const CONNECTION_STATES = ['offline', 'connecting', 'online', 'revoked'] as const;
+/**
+ * `revoked`: the organisation revoked this device (proof checked; the profile is erased).
+ * `revocation-unproven`: the relay said so without the organisation's signed revocation; nothing
+ * was erased and Valise stopped connecting until it is unlocked again.
+ */
+export const CONNECTION_STATES = ['offline', 'connecting', 'online', 'revoked', 'revocation-unproven'] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
 export const SettingsSchema = z.object({

@@ -19,6 +19,12 @@ export interface KeyProvider {
    * when the backend is missing or changed, KeyFileTampered when the fields are malformed.
    */
   unwrap(fields: WrappedFields): Promise<Buffer>;
+  /**
+   * Erasing the profile: destroys whatever outside the key file can still recover the key from
+   * these fields (a token key made for this profile). Afterwards even a copy of the key file,
+   * with the right secret, opens nothing. A no-op where the key file is all there is.
+   */
+  destroy(fields: WrappedFields): Promise<void>;
 }
 
 export function str(fields: WrappedFields, name: string): string {

@@ -40,6 +40,12 @@ export class OsKeystoreKeyProvider implements KeyProvider {
     return { backend, blob: blob.toString('base64') };
   }
 
+  /**
+   * Nothing to destroy per profile: the key store's own key serves the whole application (and
+   * other profiles); the blob in the key file is what shredding destroys.
+   */
+  async destroy(): Promise<void> {}
+
   async unwrap(f: WrappedFields): Promise<Buffer> {
     let recorded: string, blob: Buffer;
     try {

@@ -79,6 +79,9 @@ export class PassphraseKeyProvider implements KeyProvider {
     }
   }
 
+  /** The key file is all there is: shredding it is the destruction. */
+  async destroy(): Promise<void> {}
+
   private derive(salt: Buffer, p: Argon2Params): Promise<Buffer> {
     return hashRaw(this.passphrase.normalize('NFC'), { algorithm: ARGON2ID, ...p, outputLen: 32, salt });
   }

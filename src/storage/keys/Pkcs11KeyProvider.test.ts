@@ -8,8 +8,28 @@ import { SOFTHSM_LIB, setUpSoftHsm } from '../../../test/storage/support.ts';
 
 const hsm = setUpSoftHsm();
 afterAll(() => hsm.cleanup());
-const provider = (over: Partial<{ pin: string; tokenLabel: string }> = {}) =>
-  new Pkcs11KeyProvider({ library: SOFTHSM_LIB, tokenLabel: over.tokenLabel ?? hsm.tokenLabel, pin: over.pin ?? hsm.pin });
+const provider = (over: Partial<{ pin: string; tokenLabel: string; keyLabel: string }> = {}) =>
+  new Pkcs11KeyProvider({ library: SOFTHSM_LIB, tokenLabel: over.tokenLabel ?? hsm.tokenLabel, pin: over.pin ?? hsm.pin, ...(over.keyLabel ? { keyLabel: over.keyLabel } : {}) });
+
+/** The token's secret keys with this label. */
+function keysLabelled(label: string): number {
+  const p = new pkcs11js.PKCS11();
+  p.load(SOFTHSM_LIB);
+  p.C_Initialize();
+  try {
+    const slot = p.C_GetSlotList(true).find((s) => p.C_GetTokenInfo(s).label.trim() === hsm.tokenLabel)!;
+    const s = p.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
+    p.C_Login(s, pkcs11js.CKU_USER, hsm.pin);
+    p.C_FindObjectsInit(s, [{ type: pkcs11js.CKA_LABEL, value: label }]);
+    const n = p.C_FindObjects(s, 10).length;
+    p.C_FindObjectsFinal(s);
+    p.C_Logout(s);
+    p.C_CloseSession(s);
+    return n;
+  } finally {
+    p.C_Finalize();
+  }
+}
 
 describe('Pkcs11KeyProvider', () => {
   it('wraps with a token key and unwraps only through the token', async () => {
@@ -17,12 +37,32 @@ describe('Pkcs11KeyProvider', () => {
     const fields = await provider().wrap(key);
     expect(JSON.stringify(fields)).not.toContain(key.toString('base64'));
     expect(await provider().unwrap(fields)).toEqual(key);
-    // A second wrap reuses the same token key.
-    expect(await provider().unwrap(await provider().wrap(key))).toEqual(key);
+    // A fixed label is shared: a second wrap reuses the same token key.
+    const shared = await provider({ keyLabel: 'team-key' }).wrap(key);
+    expect(await provider({ keyLabel: 'team-key' }).unwrap(await provider({ keyLabel: 'team-key' }).wrap(key))).toEqual(key);
+    expect(await provider({ keyLabel: 'team-key' }).unwrap(shared)).toEqual(key);
+    expect(keysLabelled('team-key')).toBe(1);
+  });
+
+  it('destroys the profile’s own token key, so a kept copy of the key file opens nothing', async () => {
+    const key = crypto.randomBytes(32);
+    const mine = await provider().wrap(key);
+    const other = await provider().wrap(key);
+    expect(mine['key']).not.toBe(other['key']);
+    expect(keysLabelled(mine['key'] as string)).toBe(1);
+    await provider().destroy(mine);
+    expect(keysLabelled(mine['key'] as string)).toBe(0);
+    await expect(provider().unwrap(mine)).rejects.toThrow(KeyProviderUnavailable);
+    // Another profile on the same token keeps its key.
+    expect(await provider().unwrap(other)).toEqual(key);
+    // The older shared key is never destroyed: other profiles may use it.
+    const legacy = await provider({ keyLabel: 'valise-profile-key' }).wrap(key);
+    await provider().destroy(legacy);
+    expect(await provider().unwrap(legacy)).toEqual(key);
   });
 
   it('keeps the token key non-extractable and sensitive', async () => {
-    await provider().wrap(crypto.randomBytes(32));
+    const { key: label } = await provider().wrap(crypto.randomBytes(32));
     const p = new pkcs11js.PKCS11();
     p.load(SOFTHSM_LIB);
     p.C_Initialize();
@@ -30,7 +70,7 @@ describe('Pkcs11KeyProvider', () => {
       const slot = p.C_GetSlotList(true).find((s) => p.C_GetTokenInfo(s).label.trim() === hsm.tokenLabel)!;
       const s = p.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
       p.C_Login(s, pkcs11js.CKU_USER, hsm.pin);
-      p.C_FindObjectsInit(s, [{ type: pkcs11js.CKA_LABEL, value: 'valise-profile-key' }]);
+      p.C_FindObjectsInit(s, [{ type: pkcs11js.CKA_LABEL, value: label as string }]);
       const handles = p.C_FindObjects(s, 10);
       p.C_FindObjectsFinal(s);
       expect(handles).toHaveLength(1);

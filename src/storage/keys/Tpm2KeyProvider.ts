@@ -94,6 +94,13 @@ export class Tpm2KeyProvider implements KeyProvider {
     });
   }
 
+  /**
+   * The sealed object is not kept on the TPM: it lives only as the two blobs in the key file,
+   * loaded under a primary key re-derived at each unlock, so shredding the key file is what
+   * destroys it. (A copy of the key file taken earlier would still unseal on this TPM.)
+   */
+  async destroy(): Promise<void> {}
+
   /** Turns the script's exit code (which step failed) and the tool's message into a typed error. */
   private failure(r: RunResult): Error {
     const cause = new Error(r.stderr);

@@ -1,16 +1,26 @@
 /**
  * The full-text index, one contentless FTS5 table per channel (`message_fts_<n>`). Contentless: it
- * keeps tokens only, never a second copy of the text, and FTS5's own secure-delete is on, so a
- * deleted message's words leave the index. Per channel: a wipe drops the channel's whole index in
- * one statement, with `secure_delete` zeroing the freed pages, instead of deleting 100k entries one
- * by one from a shared index; search in one channel only touches that channel's index.
+ * keeps tokens only, never a second copy of the text. Removing a message gives FTS5 the message's
+ * text again (the `'delete'` command), and with FTS5's secure-delete on, each of its terms and
+ * positions is taken out of the segment pages at once; `secure_delete` zeroes what SQLite frees.
+ * (A `contentless_delete=1` table cannot do that: it only records the rowid as a tombstone and keeps
+ * the words in its segments until some later merge rewrites them; such tables from earlier versions
+ * are rebuilt by `LegacyIndexes.ts`.) Per channel: a wipe drops the channel's whole index in one
+ * statement instead of deleting 100k entries one by one from a shared index; search in one channel
+ * only touches that channel's index.
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../Database.ts';
 
+/** Creates the index table `name`. `name` comes from our own counter, never from user input. */
+export function createIndexTable(db: Db, name: string): void {
+  db.exec(`CREATE VIRTUAL TABLE ${name} USING fts5 (text, content = '', tokenize = 'unicode61 remove_diacritics 2');
+    INSERT INTO ${name} (${name}, rank) VALUES ('secure-delete', 1);`);
+}
+
 interface TableStatements {
   insert: Database.Statement<[number, string]>;
-  remove: Database.Statement<[number]>;
+  remove: Database.Statement<[number, string]>;
   match: Database.Statement<[string, number], { rowid: number }>;
 }
 
@@ -33,9 +43,10 @@ export class ChannelIndexes {
     this.statements(this.tableFor(channelId, true)!).insert.run(seq, text);
   }
 
-  remove(channelId: string, seq: number): void {
+  /** Takes the message's words out of the index; `text` must be exactly the text that was added. */
+  remove(channelId: string, seq: number, text: string): void {
     const t = this.tableFor(channelId, false);
-    if (t) this.statements(t).remove.run(seq);
+    if (t) this.statements(t).remove.run(seq, text);
   }
 
   /** Up to `limit` matching seqs, newest first, from one channel or all of them. */
@@ -58,6 +69,12 @@ export class ChannelIndexes {
     this.s.del.run(channelId);
   }
 
+  /** Replaces the channel's index by a fresh one holding only `entries` (the old one is dropped, its pages zeroed). */
+  rebuild(channelId: string, entries: Iterable<{ seq: number; text: string }>): void {
+    this.drop(channelId);
+    for (const e of entries) this.add(channelId, e.seq, e.text);
+  }
+
   /** After a rolled-back transaction, tables created inside it no longer exist. */
   forgetCache(): void {
     this.tables.clear();
@@ -78,9 +95,7 @@ export class ChannelIndexes {
     if (n === undefined) {
       if (!create) return null;
       n = this.s.next.get()!.n;
-      // n is an integer from our own counter, never user input, so it is safe in the table name.
-      this.db.exec(`CREATE VIRTUAL TABLE message_fts_${n} USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
-        INSERT INTO message_fts_${n} (message_fts_${n}, rank) VALUES ('secure-delete', 1);`);
+      createIndexTable(this.db, `message_fts_${n}`);
       this.s.add.run(channelId, n);
     }
     const name = `message_fts_${n}`;
@@ -93,7 +108,7 @@ export class ChannelIndexes {
     if (!s) {
       s = {
         insert: this.db.prepare<[number, string]>(`INSERT INTO ${table} (rowid, text) VALUES (?, ?)`),
-        remove: this.db.prepare<[number]>(`DELETE FROM ${table} WHERE rowid = ?`),
+        remove: this.db.prepare<[number, string]>(`INSERT INTO ${table} (${table}, rowid, text) VALUES ('delete', ?, ?)`),
         match: this.db.prepare<[string, number], { rowid: number }>(`SELECT rowid FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ?`),
       };
       this.stmts.set(table, s);

@@ -74,12 +74,7 @@ export class ReadMarks {
         if (store === this.d.otr) {
           this.d.otr.delete(m.id);
           this.d.otr.insert(burned);
-        } else {
-          profile.transaction((r) => {
-            r.messages.delete(m.id);
-            r.messages.insert(burned);
-          });
-        }
+        } else profile.messages.setExpiry(m.id, at);
         this.d.expires(m.id, m.channelId, at);
       }
     }

@@ -17,6 +17,7 @@ import { isUnreachable, Reachability } from '../Reachability.ts';
 import { channelView, hex } from '../views.ts';
 import type { ChannelBook } from './ChannelBook.ts';
 import type { Directory } from './Directory.ts';
+import { checkContentFits } from '../checkContentFits.ts';
 import { distributionIdOf } from './distributionId.ts';
 import type { MemoryMessageStore } from '../../../storage/index.ts';
 import { meView, type SessionContext } from './SessionContext.ts';
@@ -90,6 +91,7 @@ export class Sender {
     const content = encodeContent({
       body: { case: 'data', value: { messageId, channelId: e.state.channelId, sentAtMs: BigInt(now), kind: { case: 'text', value: { body: input.text } } } },
     });
+    checkContentFits(content);
     const message: StoredMessage = {
       id,
       channelId: input.channelId,
