@@ -10,16 +10,17 @@ export interface ValiseRun {
   stderr: string;
 }
 
-export function runValise(args: string[], o: { passphrase: string; onStdout?: (chunk: string) => void; timeoutMs?: number }): Promise<ValiseRun> {
+export function runValise(args: string[], o: { passphrase: string; onStdout?: (chunk: string) => void; timeoutMs?: number; stdin?: string }): Promise<ValiseRun> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, VALISE_PASSPHRASE: o.passphrase }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, VALISE_PASSPHRASE: o.passphrase }, stdio: [o.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (o.stdin !== undefined) p.stdin!.end(o.stdin);
     let stdout = '';
     let stderr = '';
-    p.stdout.on('data', (d: Buffer) => {
+    p.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString();
       o.onStdout?.(d.toString());
     });
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const t = setTimeout(() => {
       p.kill('SIGKILL');
       reject(new Error(`valise ${args.join(' ')} timed out: ${stderr}`));

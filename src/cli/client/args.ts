@@ -50,7 +50,11 @@ export const USAGE = `Usage: valise [--profile DIR] [--json] COMMAND ...
   channels [--all]      the channels of this device; --all: every channel of the organisation
                         (security officers), with members count and status
   members CHANNEL       members, devices and safety numbers
-  send CHANNEL TEXT     send a message (waits until the relay has it)
+  send CHANNEL TEXT | send CHANNEL --stdin | send CHANNEL --text-file PATH
+                        send a message (waits until the relay has it); --stdin and --text-file
+                        take texts too long for the command line (UTF-8, one final newline dropped)
+  search QUERY [--channel CHANNEL]
+                        find messages: time, channel, sender and a snippet of each
   tail CHANNEL [--history N] [--count N] [--timeout S]
                         print messages as they arrive
   create-channel NAME --classification C --members a,b [--recording off-the-record|devices|archived]
@@ -102,6 +106,9 @@ export function parse(argv: string[]) {
       device: { type: 'string' },
       'safety-number': { type: 'string' },
       all: { type: 'boolean', default: false },
+      stdin: { type: 'boolean', default: false },
+      'text-file': { type: 'string' },
+      channel: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });

@@ -14,6 +14,8 @@ import type { ApiMethod, ApiParams, ApiResult } from '../../shared/api/methods.t
 import type { ChannelSummary, MessageView, Status } from '../../shared/api/schemas.ts';
 import { DEFAULT_POLICY, RECORDING_MODES, type RecordingMode } from '../../shared/model/policy.ts';
 import { EXIT, USAGE, UsageError, exitCodeOf, parse, parseDuration } from './args.ts';
+import { searchHit } from './searchOutput.ts';
+import { sendText } from './sendText.ts';
 
 type Opts = ReturnType<typeof parse>['values'];
 
@@ -208,10 +210,10 @@ async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'send': {
+      if (!args[0]) throw new UsageError('Name a channel (its id or its name).');
+      const text = await sendText(o, args.slice(1));
       await cli.open();
       const ch = await cli.channel(args[0]);
-      const text = args.slice(1).join(' ');
-      if (!text) throw new UsageError('send needs a text.');
       const { message } = await cli.call('send', { channelId: ch.id, text });
       await cli.waitFor(() => cli.seen().some((e) => e.type === 'messageUpdated' && e.message.id === message.id && e.message.delivery !== 'pending'), cli.timeoutMs(30));
       const last = [...cli.seen()].reverse().find((e) => e.type === 'messageUpdated' && e.message.id === message.id);
@@ -223,6 +225,19 @@ async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
         process.stderr.write(`${new ApiError('UNREACHABLE').userMessage}\nNot reached: ${who}\n`);
       }
       return state === 'failed' || state === 'unreachable' ? EXIT.refused : EXIT.ok;
+    }
+    case 'search': {
+      const query = args.join(' ').trim();
+      if (!query) throw new UsageError('search needs words to look for.');
+      await cli.open();
+      const channelId = o.channel !== undefined ? (await cli.channel(o.channel)).id : undefined;
+      const { hits } = await cli.call('search', { query, ...(channelId ? { channelId } : {}) });
+      const names = new Map((await cli.call('listChannels', {})).channels.map((c) => [c.id, c.name]));
+      for (const h of hits) {
+        const { human, data } = searchHit(h, names);
+        cli.out(human, data);
+      }
+      return EXIT.ok;
     }
     case 'tail': {
       // --timeout bounds the watching, not the catch-up before it.
