@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, locked: 3, offline: 4, refused: 5, notFound: 6 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, locked: 3, offline: 4, refused: 5, notFound: 6, damaged: 7 } as const;
 
 const BY_CODE: Record<string, number> = {
   BAD_REQUEST: EXIT.usage,
@@ -34,6 +34,10 @@ const BY_CODE: Record<string, number> = {
   CONFLICT: EXIT.refused,
   TOO_LARGE: EXIT.usage,
   INVALID_TEXT: EXIT.usage,
+  EMPTY_TEXT: EXIT.usage,
+  PASSPHRASE_REQUIRED: EXIT.locked,
+  PASSPHRASE_TOO_SHORT: EXIT.usage,
+  PROFILE_DAMAGED: EXIT.damaged,
   UNREACHABLE: EXIT.refused,
 };
 
@@ -71,7 +75,8 @@ export const USAGE = `Usage: valise [--profile DIR] [--json] COMMAND ...
   The passphrase comes from $VALISE_PASSPHRASE or --passphrase-file FILE.
   CHANNEL is a channel id or its exact name.
 
-Exit codes: 0 done, 1 failure, 2 usage, 3 locked/not enrolled, 4 offline/timeout, 5 refused, 6 not found.`;
+Exit codes: 0 done, 1 failure, 2 usage, 3 locked/not enrolled/wrong or missing passphrase, 4 offline/timeout,
+5 refused, 6 not found, 7 profile database damaged.`;
 
 export function parse(argv: string[]) {
   return parseArgs({

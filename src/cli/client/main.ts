@@ -180,7 +180,8 @@ async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
     }
     case 'status': {
       const meta = await cli.call('status', {});
-      const st = meta.state === 'locked' ? await cli.open(false).catch(() => meta) : meta;
+      // A profile that does not unlock is not "locked" and fine: the unlock error and its exit code say why.
+      const st = meta.state === 'locked' ? await cli.open(false) : meta;
       cli.out(`${st.state}${st.org ? ` — ${st.org.name}${st.org.local ? ' (local organisation)' : ''}` : ''}${st.me ? ` — ${st.me.displayName} (${st.me.userId}, device ${st.me.deviceId})` : ''}`, st);
       return EXIT.ok;
     }
