@@ -117,7 +117,7 @@ async function realStartMs(browser: Browser, dir: string, channelName: string, l
   const host = await startBrowserMode({ root: ROOT, profile: 'bench', service: engine });
   const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
   try {
-    await page.goto(host.url);
+    await page.goto(host.launchUrl());
     await page.getByLabel('Passphrase').fill(PASSPHRASE);
     await page.getByRole('button', { name: 'Unlock' }).click();
     await page.getByRole('button', { name: new RegExp(channelName) }).click();

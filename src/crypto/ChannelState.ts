@@ -7,6 +7,7 @@ import type { PrivateKey } from '@signalapp/libsignal-client';
 import { MAX_NAME_BYTES, MAX_REASON_BYTES, utf8Length } from '../shared/model/limits.ts';
 import { CHANNEL_ROLES, type ChannelRole } from '../shared/model/roles.ts';
 import { RECORDING_MODES, type ChannelPolicy } from '../shared/model/policy.ts';
+import { unsafeCharacterIn } from '../shared/model/safeText.ts';
 import {
   ChannelRole as PbChannelRole,
   ChannelStateBodySchema,
@@ -146,6 +147,8 @@ function fieldsOf(b: WireChannelState, what: string): ChannelStateFields {
   if (utf8Length(b.name) > MAX_CHANNEL_NAME) throw new CodecError(what, 'name too long');
   if (b.members.length > MAX_CHANNEL_MEMBERS) throw new CodecError(what, 'too many members');
   if (utf8Length(b.pausedReason) > MAX_PAUSED_REASON) throw new CodecError(what, 'pause reason too long');
+  const hidden = unsafeCharacterIn(b.name) ?? unsafeCharacterIn(b.pausedReason);
+  if (hidden) throw new CodecError(what, `name or pause reason holds ${hidden}, an invisible, control or text-direction character`);
   if (!b.signer || !b.policy) throw new CodecError(what, 'missing signer or policy');
   const status = STATUS_OF.get(b.status);
   if (!status) throw new CodecError(what, 'unknown status');

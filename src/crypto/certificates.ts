@@ -5,6 +5,7 @@
  */
 import type { PrivateKey, PublicKey } from '@signalapp/libsignal-client';
 import { ORG_ROLES, type OrgRole } from '../shared/model/roles.ts';
+import { isSafeText } from '../shared/model/safeText.ts';
 import {
   DeviceCertificateBodySchema,
   MemberCertificateBodySchema,
@@ -182,7 +183,7 @@ export function readMemberCertificate(bytes: Uint8Array, org: OrgIdentity): Memb
     throw new CertificateError('malformed', subject, { cause: e });
   }
   if (b.orgId !== org.orgId) throw new CertificateError('wrong-org', subject);
-  if (!isValidUserId(b.userId)) throw new CertificateError('malformed', subject);
+  if (!isValidUserId(b.userId) || !isSafeText(b.displayName)) throw new CertificateError('malformed', subject);
   const roles: OrgRole[] = [];
   for (const r of b.roles) {
     const role = ORG_ROLES.find((name) => ROLE_TO_PB[name] === r);

@@ -29,3 +29,6 @@ export * from './GroupDecryptWorker.ts';
 export * from './safetyNumber.ts';
 export * from './envelopeCodec.ts';
 export * from './contentCodec.ts';
+export { AttachmentEncryptor, decryptAttachment, bindingContext, DIGEST_SIZE, type AttachmentBinding, type AttachmentDescriptor } from './attachments/AttachmentCipher.ts';
+export { AttachmentError } from './attachments/AttachmentError.ts';
+export { blobLength, isBlobLength, paddedSize } from './attachments/paddedSize.ts';

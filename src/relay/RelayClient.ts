@@ -17,6 +17,7 @@ import {
   type RelayRequestSchema,
   type RelayResponse,
 } from '../gen/valise/v1/relay_pb.ts';
+import { downloadBlob, uploadBlob, type BlobDownload, type BlobUpload } from './BlobTransfer.ts';
 import { RelayRefused, RelayUnavailable } from './errors.ts';
 import { SocketBatcher } from './SocketBatcher.ts';
 import { encodeAck, encodeSendRequest, readServerFrame } from './wire.ts';
@@ -192,6 +193,28 @@ export class RelayClient {
   /** Sends a signed wipe command; returns the number of member devices it was queued for. */
   async sendWipe(wipe: Uint8Array): Promise<number> {
     return (await this.request({ case: 'sendWipe', value: { wipe } }, 'sent')).recipients;
+  }
+
+  /**
+   * Uploads an encrypted attachment blob into a channel and returns its id once the relay checked
+   * length and digest. A dropped connection throws `BlobTransferInterrupted`; call again on a new
+   * connection with its `blobId` to continue after the bytes the relay holds.
+   */
+  uploadBlob(upload: BlobUpload): Promise<Uint8Array> {
+    return uploadBlob(this, upload);
+  }
+
+  /**
+   * A blob's bytes as they arrive, from `offset` (memory bounded). A dropped connection throws
+   * `BlobTransferInterrupted` with the bytes handed out so far: continue from there.
+   */
+  downloadBlob(blobId: Uint8Array, o: BlobDownload = {}): AsyncGenerator<Uint8Array> {
+    return downloadBlob(this, blobId, o);
+  }
+
+  /** The attachment is safely stored on this device: the relay may delete the blob once every recipient device said so. */
+  async ackBlob(blobId: Uint8Array): Promise<void> {
+    await this.request({ case: 'ackBlob', value: { blobId } }, 'ok');
   }
 
   onPush(listener: (p: RelayPush['body']) => void): () => void {

@@ -32,6 +32,15 @@ export const RELAY_ERROR_CODES = {
   NO_PREKEYS: 'state',
   NAME_REFUSED: 'input',
   ENROLMENT_LIMIT: 'usage',
+  BLOB_UNKNOWN: 'state',
+  BLOB_OFFSET_MISMATCH: 'usage',
+  BLOB_TOO_LARGE: 'usage',
+  BLOB_QUOTA_EXCEEDED: 'state',
+  BLOB_BAD_LENGTH: 'input',
+  BLOB_DIGEST_MISMATCH: 'input',
+  BLOB_FINISHED: 'usage',
+  BLOB_NOT_ALLOWED: 'usage',
+  BLOB_UNAVAILABLE: 'state',
   INTERNAL: 'internal',
 } as const satisfies Record<string, ErrorKind>;
 
@@ -94,3 +103,18 @@ export const CLOSE = {
   TOO_MANY_CONNECTIONS: 4009,
   HANDSHAKE_TIMEOUT: 4010,
 } as const;
+
+/**
+ * The connection dropped during a blob transfer. What the relay holds is kept: continue on a new
+ * connection with the same `blobId` (an upload from `committed`, a download from `offset`).
+ */
+export class BlobTransferInterrupted extends RelayUnavailable {
+  constructor(
+    readonly blobId: Uint8Array,
+    /** Upload: bytes the relay acknowledged holding. Download: bytes already handed to the caller. */
+    readonly offset: number,
+    options?: { cause?: unknown },
+  ) {
+    super('the connection dropped during a file transfer; it continues where it stopped once reconnected', undefined, options);
+  }
+}

@@ -7,6 +7,8 @@
  */
 import type { Logger } from 'pino';
 import { RelayError } from '../relay/errors.ts';
+import type { BlobStore } from './blobs/BlobStore.ts';
+import { Blobs } from './relay/Blobs.ts';
 import { Channels } from './relay/Channels.ts';
 import { Directory } from './relay/Directory.ts';
 import { Enrolments } from './relay/Enrolments.ts';
@@ -31,6 +33,7 @@ export class Relay implements RelayContext {
   readonly enrolments: Enrolments;
   readonly channels: Channels;
   readonly router: EnvelopeRouter;
+  readonly blobs: Blobs;
 
   constructor(
     readonly store: RelayStore,
@@ -38,12 +41,16 @@ export class Relay implements RelayContext {
     readonly limits: RelayLimits,
     readonly log: Logger,
     readonly now: () => number = Date.now,
+    /** Where attachment blobs live; without one, blob requests are refused (BLOB_UNAVAILABLE). */
+    blobStore: BlobStore | null = null,
   ) {
     this.fanOut = new FanOut(this);
     this.directory = new Directory(this, this.fanOut);
     this.enrolments = new Enrolments(this, this.directory);
     this.channels = new Channels(this, this.directory, this.fanOut);
     this.router = new EnvelopeRouter(this, this.directory, this.channels, this.fanOut);
+    this.blobs = new Blobs(this, this.directory, this.channels, blobStore);
+    this.channels.watch(this.blobs);
   }
 
   async init(): Promise<void> {
@@ -52,8 +59,10 @@ export class Relay implements RelayContext {
     await this.channels.init();
   }
 
+  /** The sweeper's work: expired queue items, then expired blobs and abandoned uploads. */
   async expire(): Promise<number> {
-    return this.store.expire(this.now());
+    const items = await this.store.expire(this.now());
+    return items + (await this.blobs.sweep());
   }
 
   async audit(event: string, actor: string, subject: string, detail: string): Promise<void> {

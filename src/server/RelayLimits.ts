@@ -32,6 +32,14 @@ export interface RelayLimits {
   enrolmentWindowMs: number;
   /** How long a connection may wait for its enrolment, from its first request (not re-armed). */
   enrolmentWaitMs: number;
+  /** The largest attachment the organisation allows, in file bytes (its padded blob may be up to 5 % larger). */
+  maxAttachmentBytes: number;
+  /** Blob bytes one device may hold on the relay at once, uploads in progress included. */
+  blobQuotaBytes: number;
+  /** Upper bound on how long a finished blob is kept, whatever the channel's policy says. */
+  maxBlobAgeMs: number;
+  /** How long an unfinished upload may wait to be resumed before it is swept. */
+  blobUploadWindowMs: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -51,4 +59,8 @@ export const DEFAULT_LIMITS: RelayLimits = {
   enrolmentsPending: 300,
   enrolmentWindowMs: 3600 * 1000,
   enrolmentWaitMs: 30 * 60 * 1000,
+  maxAttachmentBytes: 100 * 1024 * 1024,
+  blobQuotaBytes: 1024 * 1024 * 1024,
+  maxBlobAgeMs: 30 * 24 * 3600 * 1000,
+  blobUploadWindowMs: 24 * 3600 * 1000,
 };

@@ -14,6 +14,17 @@ describe('loadServerConfig', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it('takes the organisation’s attachment limit and the device quota from the config file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-cfg-'));
+    const file = path.join(dir, 'relay.json');
+    const limits = { maxAttachmentBytes: 20 * 1024 * 1024, blobQuotaBytes: 200 * 1024 * 1024, maxBlobAgeMs: 86_400_000, blobUploadWindowMs: 3_600_000 };
+    fs.writeFileSync(file, JSON.stringify({ limits }));
+    expect(loadServerConfig(['--config', file]).limits).toEqual(limits);
+    fs.writeFileSync(file, JSON.stringify({ limits: { maxAttachmentBytes: -1 } }));
+    expect(() => loadServerConfig(['--config', file])).toThrow(/not valid/);
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it('refuses a bad port, half a TLS pair, and unknown keys in the file', () => {
     expect(() => loadServerConfig(['--port', 'eighty'])).toThrow(ConfigError);
     expect(() => loadServerConfig(['--tls-cert', 'c.pem'])).toThrow(/both/);

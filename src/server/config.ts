@@ -31,6 +31,10 @@ const FileSchema = z
         enrolmentsPending: z.number().int().positive(),
         enrolmentWindowMs: z.number().int().positive(),
         enrolmentWaitMs: z.number().int().positive(),
+        maxAttachmentBytes: z.number().int().positive(),
+        blobQuotaBytes: z.number().int().positive(),
+        maxBlobAgeMs: z.number().int().positive(),
+        blobUploadWindowMs: z.number().int().positive(),
       })
       .partial(),
   })

@@ -2,15 +2,18 @@
  * `npm run server`: the relay's composition root. Reads the config, pins the organisation from
  * org.json, opens the SQLite store and serves until SIGTERM/SIGINT, then drains and exits.
  */
+import path from 'node:path';
 import pino from 'pino';
 import { ConfigError, loadServerConfig } from './config.ts';
 import { OrgConfigError, orgPublicKeyBytes, readOrgConfig } from '../relay/readOrgConfig.ts';
+import { logDestination } from './logDestination.ts';
 import { startRelay } from './startRelay.ts';
 
 async function main(): Promise<void> {
   const config = loadServerConfig(process.argv.slice(2));
-  const log = pino({ level: config.logLevel, base: { service: 'valise-relay' } });
-  const org = readOrgConfig(config.org);
+  // Readable lines on a terminal, JSON lines otherwise.
+  const log = pino({ level: config.logLevel, base: { service: 'valise-relay' } }, logDestination());
+  const org = readOrgConfig(path.resolve(config.org));
   const relay = await startRelay({
     orgId: org.orgId,
     orgPublicKey: orgPublicKeyBytes(org),

@@ -6,6 +6,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { EnrolmentStatus_State, type RelayRequest, type RelayResponseSchema } from '../gen/valise/v1/relay_pb.ts';
 import { RelayError } from '../relay/errors.ts';
+import { BLOB_HANDLERS } from './blobHandlers.ts';
 import type { EnrolmentOrigin } from './relay/Enrolments.ts';
 import type { Relay } from './Relay.ts';
 import type { DeviceAddress } from './store/RelayStore.ts';
@@ -14,6 +15,8 @@ import type { DeviceCertInfo } from './trust/RelayTrust.ts';
 export type ResponseResult = MessageInitShape<typeof RelayResponseSchema>['result'];
 type Op = RelayRequest['op'];
 export type RequestKind = NonNullable<Op['case']>;
+/** The attachment blob requests, handled in blobHandlers.ts. */
+export type BlobRequestKind = 'beginBlobUpload' | 'appendBlob' | 'resumeBlobUpload' | 'finishBlobUpload' | 'downloadBlob' | 'ackBlob';
 
 /** What a handler may ask of the connection it runs on. */
 export interface RequestContext {
@@ -36,7 +39,7 @@ export interface RequestContext {
   awaitEnrolment(requestId: string, fresh: boolean): void;
 }
 
-interface Handler<K extends RequestKind> {
+export interface Handler<K extends RequestKind> {
   /** Whether the request may write: its answer then waits until the store is durable. */
   writes: boolean;
   run(c: RequestContext, value: Extract<Op, { case: K }>['value']): Promise<ResponseResult>;
@@ -46,6 +49,7 @@ const OK: ResponseResult = { case: 'ok', value: {} };
 const ENROLMENT_STATE = { pending: EnrolmentStatus_State.PENDING, approved: EnrolmentStatus_State.APPROVED, unknown: EnrolmentStatus_State.UNKNOWN };
 
 export const REQUEST_HANDLERS: { [K in RequestKind]: Handler<K> } = {
+  ...BLOB_HANDLERS,
   authenticate: {
     writes: false,
     async run(c, v) {

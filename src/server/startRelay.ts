@@ -3,6 +3,8 @@
  * tests and the app's "start a local organisation on this machine" all go through here.
  */
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +15,8 @@ import { CLOSE } from '../relay/errors.ts';
 import { DEFAULT_LIMITS, Relay, type RelayLimits } from './Relay.ts';
 import { RelayConnection } from './RelayConnection.ts';
 import { SocketBatcher } from '../relay/SocketBatcher.ts';
+import type { BlobStore } from './blobs/BlobStore.ts';
+import { FileBlobStore } from './blobs/FileBlobStore.ts';
 import { SqliteRelayStore } from './store/SqliteRelayStore.ts';
 import type { RelayStore } from './store/RelayStore.ts';
 import { CryptoRelayTrust } from './trust/CryptoRelayTrust.ts';
@@ -32,6 +36,13 @@ export interface RelayOptions {
   limits?: Partial<RelayLimits>;
   logger?: Logger;
   now?: () => number;
+  /**
+   * Where attachment blobs live. Default: `<dataDir>/blobs`, or without a data directory a
+   * temporary folder removed on close.
+   */
+  blobStore?: BlobStore;
+  /** How often expired queue items and blobs are swept (default one minute). */
+  sweepEveryMs?: number;
 }
 
 export interface RunningRelay {
@@ -46,7 +57,14 @@ export async function startRelay(o: RelayOptions): Promise<RunningRelay> {
   const log = o.logger ?? pino({ level: 'silent' });
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   const store = o.store ?? new SqliteRelayStore(o.dataDir ? path.join(o.dataDir, 'relay.db') : ':memory:');
-  const relay = new Relay(store, new CryptoRelayTrust(o.orgId, o.orgPublicKey), limits, log, o.now);
+  const trust = new CryptoRelayTrust(o.orgId, o.orgPublicKey);
+  const blobDir = o.blobStore ? undefined : o.dataDir ? path.join(o.dataDir, 'blobs') : await fsp.mkdtemp(path.join(os.tmpdir(), 'valise-relay-blobs-'));
+  const blobStore = o.blobStore ?? (await FileBlobStore.open(blobDir!, {
+    maxBlobBytes: trust.blobLength(limits.maxAttachmentBytes),
+    deviceQuotaBytes: limits.blobQuotaBytes,
+    isBlobLength: (n) => trust.isBlobLength(n),
+  }));
+  const relay = new Relay(store, trust, limits, log, o.now, blobStore);
   await relay.init();
 
   const server = o.tls
@@ -75,7 +93,7 @@ export async function startRelay(o: RelayOptions): Promise<RunningRelay> {
   const url = `${o.tls ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const sweeper = setInterval(() => {
     relay.expire().catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : 'unknown' }, 'expiry sweep failed'));
-  }, 60_000);
+  }, o.sweepEveryMs ?? 60_000);
   sweeper.unref();
   log.info({ url }, 'relay listening');
 
@@ -98,6 +116,7 @@ export async function startRelay(o: RelayOptions): Promise<RunningRelay> {
         });
         wss.close();
         await store.close();
+        if (!o.blobStore && !o.dataDir) await fsp.rm(blobDir!, { recursive: true, force: true });
         log.info('relay stopped');
       })()),
   };

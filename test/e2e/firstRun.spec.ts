@@ -31,7 +31,7 @@ test('start a local organisation, lock, unlock', async ({ page }) => {
   engine = new Engine({ startRelay, profileDir: dir, keyProviders: { argon2: FAST_ARGON2 } });
   host = await startBrowserMode({ root: ROOT, profile: 'first-run', service: engine });
   await page.setViewportSize({ width: 1100, height: 700 });
-  await page.goto(host.url);
+  await page.goto(host.launchUrl());
 
   await expect(page.getByRole('heading', { name: 'Welcome to Valise' })).toBeVisible();
   await page.getByLabel('Organisation name').fill('Trade delegation');

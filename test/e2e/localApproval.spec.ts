@@ -43,7 +43,7 @@ test('the local officer approves a second profile from the Organisation view', a
 
   host = await startBrowserMode({ root: ROOT, profile: 'alice', service: alice });
   await page.setViewportSize({ width: 1200, height: 760 });
-  await page.goto(host.url);
+  await page.goto(host.launchUrl());
   await page.getByRole('button', { name: 'Organisation' }).click();
   const request = page.getByRole('form', { name: 'Request from Bob Keller' });
   await expect(request).toBeVisible({ timeout: 20_000 });

@@ -2,7 +2,8 @@
  * The security officer's Organisation view in Debian Chromium, on real engines and a real relay:
  * the officer (not a member) sees the channel with its classification, members count and status,
  * pauses it with a reason (the members cannot send and see why), resumes it, and wipes it with the
- * typed confirmation, watching the receipts reach 2 of 2. Screenshots in the test's output folder.
+ * typed confirmation, watching the receipts reach 2 of 2. Screenshots in the test's output folder
+ * and in docs/images/ (docs/security-officer.md shows them).
  */
 import { expect, test } from '@playwright/test';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
@@ -10,6 +11,7 @@ import { ensureRendererBuilt } from '../../scripts/rendererBuild.ts';
 import { until, type Node } from '../scenarios/harness.ts';
 import { ROOT } from './fixtures/demoHost.ts';
 import { LiveOrg } from './fixtures/LiveOrg.ts';
+import { shotForDocs } from './fixtures/docsImages.ts';
 
 let live: LiveOrg | undefined;
 
@@ -48,7 +50,7 @@ test('a security officer pauses, resumes and wipes a channel she is not a member
   await expect(row.getByText('SECRET')).toBeVisible();
   await expect(row.getByRole('cell', { name: '2', exact: true })).toBeVisible();
   await expect(row.getByText('Active')).toBeVisible();
-  await page.screenshot({ path: test.info().outputPath('1-organisation.png') });
+  await shotForDocs(page, 'officer-1-organisation');
 
   // Pause with a reason: the members cannot send and see why.
   await page.getByRole('button', { name: 'Pause Room 7' }).click();
@@ -58,7 +60,7 @@ test('a security officer pauses, resumes and wipes a channel she is not a member
   await until(async () => (await statusAt(bob, ch.id))?.status === 'paused', 20_000, 'bob sees the pause');
   expect((await statusAt(bob, ch.id))?.pausedReason).toBe('Badge lost at the venue');
   await expect(bob.call('send', { channelId: ch.id, text: 'one more' })).rejects.toMatchObject({ code: 'CHANNEL_PAUSED' });
-  await page.screenshot({ path: test.info().outputPath('2-paused.png') });
+  await shotForDocs(page, 'officer-2-paused');
 
   await page.getByRole('button', { name: 'Resume Room 7' }).click();
   await expect(row.getByText('Active')).toBeVisible({ timeout: 20_000 });
@@ -69,14 +71,14 @@ test('a security officer pauses, resumes and wipes a channel she is not a member
   const wipe = page.getByRole('dialog');
   await expect(wipe.getByRole('button', { name: 'Wipe channel' })).toBeDisabled();
   await wipe.getByLabel('Type the channel name to confirm').fill('Room 7');
-  await page.screenshot({ path: test.info().outputPath('3-wipe-confirm.png') });
+  await shotForDocs(page, 'officer-3-wipe-confirm');
   await wipe.getByRole('button', { name: 'Wipe channel' }).click();
   await expect(wipe.getByTestId('wipe-status')).toHaveText('Wiped on 2 of 2 devices — complete.', { timeout: 30_000 });
-  await page.screenshot({ path: test.info().outputPath('4-wipe-receipts.png') });
+  await shotForDocs(page, 'officer-4-wipe-receipts');
   expect((await alice.call('listChannels', {})).channels).toEqual([]);
   expect((await bob.call('listChannels', {})).channels).toEqual([]);
   await wipe.getByRole('button', { name: 'Close' }).click();
   await expect(page.getByRole('row', { name: /Room 7/ })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Room 7: Wiped on 2 of 2 devices — complete.' })).toBeVisible();
-  await page.screenshot({ path: test.info().outputPath('5-after-wipe.png') });
+  await shotForDocs(page, 'officer-5-after-wipe');
 });

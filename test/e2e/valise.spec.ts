@@ -9,6 +9,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { ensureRendererBuilt } from '../../scripts/rendererBuild.ts';
 import { ROOT } from './fixtures/demoHost.ts';
+import { shotForDocs } from './fixtures/docsImages.ts';
 import { LiveOrg } from './fixtures/LiveOrg.ts';
 
 const SECRET = 3;
@@ -21,8 +22,9 @@ test.afterEach(async () => {
   live = undefined;
 });
 
+/** Each step's screenshot; docs/delegate.md and docs/lead.md show them (docs/images/). */
 async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
+  await shotForDocs(page, name);
 }
 
 async function copyIsBlocked(page: Page): Promise<boolean> {

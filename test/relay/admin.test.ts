@@ -70,7 +70,7 @@ describe('valise-admin', () => {
     const sub = await device.request({ case: 'submitEnrolment', value: { request: req.encoded } }, 'enrolmentSubmitted');
 
     const early = await admin('approve', sub.requestId, '--code', '123456', '--relay', relay.url);
-    expect(early.code).toBe(1);
+    expect(early.code).toBe(5);
     expect(early.stderr).toMatch(/no valid code yet/);
 
     // "pending" opens the request: the officer's nonce reaches the device, which derives its code
@@ -85,7 +85,7 @@ describe('valise-admin', () => {
     expect(JSON.parse(again.stdout)).toEqual([expect.objectContaining({ requestId: sub.requestId, code: shown })]);
 
     const wrong = await admin('approve', sub.requestId, '--code', shown === '000000' ? '111111' : '000000', '--relay', relay.url);
-    expect(wrong.code).toBe(1);
+    expect(wrong.code).toBe(5);
     expect(wrong.stderr).toMatch(/does not match/);
 
     const ok = await admin('approve', sub.requestId, '--code', shown, '--relay', relay.url);
@@ -98,7 +98,7 @@ describe('valise-admin', () => {
     expect(auth).toMatchObject({ userId, deviceId: 1 });
 
     const users = await admin('users', '--relay', relay.url, '--json');
-    expect(JSON.parse(users.stdout)).toEqual([expect.objectContaining({ userId, clearance: 3, devices: '1' })]);
+    expect(JSON.parse(users.stdout)).toEqual([expect.objectContaining({ userId, clearance: 'SECRET', level: 3, devices: '1' })]);
 
     expect((await admin('set-clearance', userId, '--clearance', 'RESTRICTED', '--relay', relay.url)).code).toBe(0);
 
@@ -135,11 +135,11 @@ describe('valise-admin', () => {
       expect(row.warning).toMatch(/2 requests for this name/);
 
       const swapped = await admin('approve', fake.requestId, '--code', shown, '--relay', relay.url);
-      expect(swapped.code).toBe(1);
+      expect(swapped.code).toBe(5);
       expect(swapped.stderr).toMatch(/does not match/);
       await attacker.close();
       const wrong = await admin('approve', joined.requestId, '--code', shown === '000000' ? '111111' : '000000', '--relay', relay.url);
-      expect(wrong.code).toBe(1);
+      expect(wrong.code).toBe(5);
       expect((await node.call('status', {})).state).toBe('enrolling');
       const ok = await admin('approve', joined.requestId, '--code', shown, '--relay', relay.url);
       expect(ok.code, ok.stderr).toBe(0);
@@ -155,7 +155,7 @@ describe('valise-admin', () => {
     const bad = path.join(dir, 'bad');
     fs.writeFileSync(bad, 'not the passphrase at all');
     const r = await run(process.execPath, [path.join(root, 'bin/valise-admin.js'), '--dir', dir, '--passphrase-file', bad, 'users', '--relay', relay.url], { timeout: 30_000 }).catch((e: { stderr: string; code: number }) => e);
-    expect(r).toMatchObject({ code: 1 });
+    expect(r).toMatchObject({ code: 3 });
     expect((r as { stderr: string }).stderr).toMatch(/Wrong passphrase/);
   });
 });

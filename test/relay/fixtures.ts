@@ -57,6 +57,14 @@ export class TestOrg {
     return this;
   }
 
+  /** Uses a relay running in another process (started and stopped by the caller); again after it restarts. */
+  async attach(url: string): Promise<this> {
+    await this.admin?.close().catch(() => undefined);
+    this.relay = { url, port: Number(new URL(url).port), relay: undefined as never, close: async () => undefined };
+    this.admin = await this.adminClient();
+    return this;
+  }
+
   async adminClient(): Promise<RelayClient> {
     const c = await RelayClient.connect(this.relay.url, this.relay.url.startsWith('wss:') ? { ws: { rejectUnauthorized: false } } : {});
     await c.authenticateAdmin((ch) => signAdminChallenge(this.root.privateKey, ch));

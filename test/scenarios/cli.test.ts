@@ -18,7 +18,7 @@ let sc: Scenario;
 afterEach(async () => sc?.stop());
 
 describe('valise CLI', () => {
-  it('enrols, creates a channel, sends and reports errors with exit codes', async () => {
+  it('enrols, creates a channel, sends and reports errors with exit codes', { timeout: 150_000 }, async () => {
     sc = await new Scenario().start();
     await sc.user('alice', { roles: ['delegate', 'lead'] });
     await sc.user('bob');
@@ -76,7 +76,7 @@ describe('valise CLI', () => {
     expect(wrong.code).toBe(3);
   });
 
-  it('a device enrolled from the shell is reachable at once and reads what waited for it', async () => {
+  it('a device enrolled from the shell is reachable at once and reads what waited for it', { timeout: 150_000 }, async () => {
     sc = await new Scenario().start();
     await sc.user('alice', { roles: ['delegate', 'lead'] });
     await sc.user('carol');

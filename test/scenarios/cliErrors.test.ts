@@ -34,7 +34,7 @@ describe('valise CLI errors', () => {
 
     const empty = await runValise([...base, 'status'], { passphrase: '' });
     expect(empty.code).toBe(3);
-    expect(error(empty.stdout)).toMatchObject({ code: 'PASSPHRASE_REQUIRED', message: expect.stringMatching(/passphrase is needed/) });
+    expect(error(empty.stdout)).toMatchObject({ code: 'NO_PASSPHRASE', message: expect.stringMatching(/VALISE_PASSPHRASE/) });
 
     const emptyText = await runValise([...base, 'send', 'Room', '--stdin'], { passphrase: PASSPHRASE, stdin: '\n' });
     expect(emptyText.code).toBe(2);
@@ -42,9 +42,9 @@ describe('valise CLI errors', () => {
 
     fs.truncateSync(profilePaths(node.dir).db, 4096 + 100);
     const damaged = await runValise([...base, 'status'], { passphrase: PASSPHRASE });
-    expect(damaged.code).toBe(7);
+    expect(damaged.code).toBe(8);
     expect(error(damaged.stdout)).toMatchObject({ code: 'PROFILE_DAMAGED', message: expect.stringMatching(/damaged.*backup or re-enrol/) });
     const damagedSend = await runValise([...base, 'send', 'Room', 'hello'], { passphrase: PASSPHRASE });
-    expect(damagedSend.code).toBe(7);
+    expect(damagedSend.code).toBe(8);
   }, 120_000);
 });

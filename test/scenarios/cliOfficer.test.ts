@@ -36,7 +36,7 @@ describe('valise CLI for a security officer', () => {
     const { channels } = JSON.parse(listed.stdout) as { channels: { id: string; name: string; membersCount: number; member: boolean }[] };
     expect(channels).toEqual([expect.objectContaining({ id: ch.id, name: 'Venue', membersCount: 2, member: false })]);
     const human = await valise([...officer, 'channels', '--all']);
-    expect(human.stdout).toContain(`${ch.id}  Venue  [level 1, 2 members, active, not a member]`);
+    expect(human.stdout).toContain(`${ch.id}  Venue  [RESTRICTED, 2 members, active, not a member]`);
 
     const paused = await valise([...officer, 'pause', 'Venue', '--reason', 'badge lost']);
     expect(paused.code).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * The security officer's operations (issue 5 item 3). Design choice: every admin command is a
+ * The security officer's operations. Design choice: every admin command is a
  * request to the relay over its normal protocol, on a connection authenticated by the organisation
  * root key signing the connection's challenge; what changes the directory is itself an org-signed
  * record (member certificate, device certificate, revocation) that the relay verifies and that
@@ -31,6 +31,8 @@ import { DEFAULT_CLASSIFICATIONS } from '../../shared/model/classification.ts';
 import { RelayClient } from '../../relay/RelayClient.ts';
 import { orgPublicKeyBytes, readOrgConfig, type OrgFile } from '../../relay/readOrgConfig.ts';
 import { RelayRefused } from '../../relay/errors.ts';
+import { looksAlike } from '../../shared/model/lookAlike.ts';
+import { isSafeText, UNSAFE_TEXT_MESSAGE } from '../../shared/model/safeText.ts';
 import { readRootKeyFile, writeRootKeyFile } from './RootKeyFile.ts';
 
 export const ORG_FILE = 'org.json';
@@ -114,6 +116,7 @@ export class AdminTool {
   }
 
   async addUser(o: { name: string; clearance: string; roles: string[]; userId?: string }): Promise<string> {
+    if (!isSafeText(o.name)) throw new AdminError(UNSAFE_TEXT_MESSAGE);
     const roles = o.roles.map((r) => {
       if (!(ORG_ROLES as readonly string[]).includes(r)) throw new AdminError(`Unknown role "${r}". Known: ${ORG_ROLES.join(', ')}.`);
       return r as OrgRole;
@@ -162,10 +165,23 @@ export class AdminTool {
     }
     // Look-alike requests are how a relay would try its luck (one 1-in-a-million draw each).
     for (const row of out) {
-      const twins = out.filter((o) => o.userName.toLowerCase() === row.userName.toLowerCase()).length;
+      const twins = out.filter((o) => looksAlike(o.userName, row.userName)).length;
       if (twins > 1) row.warning = `${twins} requests for this name: confirm with the person which one is theirs`;
     }
     return out;
+  }
+
+  /** The waiting requests as signed by their devices, without opening any (to name one for `approve`). */
+  async waiting(): Promise<{ requestId: string; userName: string; deviceName: string }[]> {
+    const r = await this.relay.request({ case: 'listPending', value: {} }, 'pending');
+    return r.pending.flatMap((p) => {
+      try {
+        const req = verifyEnrolmentRequest(p.request);
+        return req.orgId === this.org.orgId ? [{ requestId: p.requestId, userName: req.userName, deviceName: req.deviceName }] : [];
+      } catch {
+        return [];
+      }
+    });
   }
 
   /**
@@ -177,6 +193,8 @@ export class AdminTool {
     try {
       const req = verifyEnrolmentRequest(p.request);
       if (req.orgId !== this.org.orgId || p.nonceRecord.length === 0) return undefined;
+      // A name with escapes or invisible characters never reaches the officer's terminal (whatever the relay let through).
+      if (!isSafeText(req.userName) || !isSafeText(req.deviceName)) return undefined;
       const code = enrolmentCode(this.root.publicKey, { orgId: this.org.orgId, requestId: p.requestId, request: p.request }, p.nonceRecord);
       return { req, code };
     } catch {

@@ -1,50 +1,31 @@
 /**
  * Where the root key's passphrase comes from: `--passphrase-file`, the VALISE_ADMIN_PASSPHRASE
- * environment variable (scripts, CI), or a prompt on the terminal with echo off.
+ * environment variable (scripts, CI), or a prompt on the terminal with echo off. On creation the
+ * rule (at least 12 characters) is said before typing, and a short one is asked again at once.
  */
 import fs from 'node:fs';
+import { CliError } from '../CliError.ts';
+import { EXIT } from '../exitCodes.ts';
+import { canPrompt, promptHidden } from '../promptHidden.ts';
+
+export const MIN_ADMIN_PASSPHRASE = 12;
 
 export async function getPassphrase(opts: { passphraseFile?: string | undefined; confirm?: boolean }): Promise<string> {
   if (opts.passphraseFile) return fs.readFileSync(opts.passphraseFile, 'utf8').replace(/\r?\n$/, '');
   const env = process.env.VALISE_ADMIN_PASSPHRASE;
   if (env) return env;
-  if (!process.stdin.isTTY) {
-    throw new Error('No passphrase: give --passphrase-file FILE or set VALISE_ADMIN_PASSPHRASE (no terminal to ask on).');
+  if (!canPrompt()) {
+    throw new CliError('NO_PASSPHRASE', EXIT.locked, 'No passphrase: give --passphrase-file FILE or set VALISE_ADMIN_PASSPHRASE (there is no terminal to ask on).');
   }
-  const first = await prompt('Root key passphrase: ');
-  if (opts.confirm && (await prompt('Repeat the passphrase: ')) !== first) throw new Error('The two passphrases differ.');
-  return first;
-}
-
-function prompt(question: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const stdin = process.stdin;
-    process.stderr.write(question);
-    stdin.setRawMode(true);
-    stdin.resume();
-    let value = '';
-    const onData = (buf: Buffer) => {
-      for (const ch of buf.toString('utf8')) {
-        if (ch === '\r' || ch === '\n') {
-          done();
-          process.stderr.write('\n');
-          resolve(value);
-          return;
-        }
-        if (ch === '\u0003') {
-          done();
-          reject(new Error('Cancelled.'));
-          return;
-        }
-        if (ch === '\u007f') value = value.slice(0, -1);
-        else value += ch;
-      }
-    };
-    const done = () => {
-      stdin.off('data', onData);
-      stdin.setRawMode(false);
-      stdin.pause();
-    };
-    stdin.on('data', onData);
-  });
+  if (!opts.confirm) return promptHidden('Root key passphrase: ');
+  process.stderr.write(`Choose a passphrase for the organisation root key (at least ${MIN_ADMIN_PASSPHRASE} characters; nothing is shown as you type).\n`);
+  for (;;) {
+    const first = await promptHidden('Root key passphrase: ');
+    if (first.length < MIN_ADMIN_PASSPHRASE) {
+      process.stderr.write(`That is ${first.length} characters; at least ${MIN_ADMIN_PASSPHRASE} are needed. Try again.\n`);
+      continue;
+    }
+    if ((await promptHidden('Repeat the passphrase: ')) !== first) throw new CliError('PASSPHRASE_MISMATCH', EXIT.usage, 'The two passphrases differ. Nothing was created; run the command again.');
+    return first;
+  }
 }

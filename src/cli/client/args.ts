@@ -1,12 +1,14 @@
 /**
- * Command-line parsing of `valise` and its exit codes. Scripts rely on the codes, so they are
- * part of the interface: 0 done, 1 unexpected failure, 2 usage, 3 locked / not enrolled / wrong
- * secret, 4 relay unreachable or timed out, 5 refused (policy, role, clearance, paused, wiped),
- * 6 not found.
+ * Command-line parsing of `valise` and how engine error codes map to exit codes. Scripts rely
+ * on the codes, so they are part of the interface; they are defined once in ../exitCodes.ts and
+ * tabled in docs/cli.md.
  */
 import { parseArgs } from 'node:util';
+import { UsageError } from '../CliError.ts';
+import { EXIT, exitCodesLine } from '../exitCodes.ts';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, locked: 3, offline: 4, refused: 5, notFound: 6, damaged: 7 } as const;
+export { EXIT } from '../exitCodes.ts';
+export { UsageError } from '../CliError.ts';
 
 const BY_CODE: Record<string, number> = {
   BAD_REQUEST: EXIT.usage,
@@ -61,7 +63,7 @@ export const USAGE = `Usage: valise [--profile DIR] [--json] COMMAND ...
                         find messages: time, channel, sender and a snippet of each
   tail CHANNEL [--history N] [--count N] [--timeout S]
                         print messages as they arrive
-  create-channel NAME --classification C --members a,b [--recording off-the-record|devices|archived]
+  create-channel NAME --classification C --members Bob,Carol [--recording off-the-record|devices|archived]
                       [--lifetime 24h] [--burn] [--ends-at ISO-TIME] [--allow-export] [--allow-copy]
                       [--allow-attachments] [--allow-screen-capture] [--no-read-receipts]
   pause CHANNEL --reason TEXT | resume CHANNEL
@@ -70,13 +72,16 @@ export const USAGE = `Usage: valise [--profile DIR] [--json] COMMAND ...
   wipe-status CHANNEL
   verify USER [--device N] [--safety-number DIGITS]
 
+  completion bash|zsh   print the shell completion script
+
   --profile DIR   the profile directory (default: $VALISE_PROFILE or ~/.config/valise/default)
   --json          machine-readable output, one JSON document per line
-  The passphrase comes from $VALISE_PASSPHRASE or --passphrase-file FILE.
-  CHANNEL is a channel id or its exact name.
+  --timeout S     how long to wait for the relay (default 10 s), or how long tail watches
+  The passphrase comes from $VALISE_PASSPHRASE or --passphrase-file FILE, else a prompt on a terminal.
+  CHANNEL is a channel id or its name; USER and --members entries a user id or a person's name.
 
-Exit codes: 0 done, 1 failure, 2 usage, 3 locked/not enrolled/wrong or missing passphrase, 4 offline/timeout,
-5 refused, 6 not found, 7 profile database damaged.`;
+${exitCodesLine()}
+tail ends with 0 after --count messages or --timeout, 7 when the channel is wiped while it watches.`;
 
 export function parse(argv: string[]) {
   return parseArgs({
@@ -119,6 +124,29 @@ export function parse(argv: string[]) {
   });
 }
 
+/** For `valise completion`: commands and options (`=`: takes a value). */
+export const CLIENT_COMPLETION = {
+  program: 'valise',
+  globalOptions: ['--profile=', '--json', '--passphrase-file=', '--timeout=', '--help'],
+  commands: {
+    enroll: ['--org=', '--name=', '--relay=', '--key-provider='],
+    'start-local': ['--org-name=', '--name=', '--key-provider='],
+    status: [],
+    channels: ['--all'],
+    members: [],
+    send: ['--stdin', '--text-file='],
+    search: ['--channel='],
+    tail: ['--history=', '--count='],
+    'create-channel': ['--classification=', '--members=', '--recording=', '--lifetime=', '--burn', '--ends-at=', '--allow-export', '--allow-copy', '--allow-attachments', '--allow-screen-capture', '--no-read-receipts'],
+    pause: ['--reason='],
+    resume: [],
+    wipe: ['--wait='],
+    'wipe-status': [],
+    verify: ['--device=', '--safety-number='],
+    completion: [],
+  },
+};
+
 /** "24h", "90m", "30s", "7d", or milliseconds. */
 export function parseDuration(s: string): number {
   const m = /^(\d+)(ms|s|m|h|d)?$/.exec(s.trim());
@@ -128,4 +156,3 @@ export function parseDuration(s: string): number {
   return n * unit;
 }
 
-export class UsageError extends Error {}

@@ -9,6 +9,7 @@ import { startRelay } from '../../server/startRelay.ts';
 import type { KeyProvider } from '../../storage/keys/KeyProvider.ts';
 import { Engine } from '../engine/Engine.ts';
 import type { ApiService } from '../host/ApiService.ts';
+import { captureProtectionEffective } from './contentProtection.ts';
 
 export interface ComposeOptions {
   profileDir: string;
@@ -18,5 +19,5 @@ export interface ComposeOptions {
 
 export function composeEngine(o: ComposeOptions): ApiService & { close(): Promise<void> } {
   fs.mkdirSync(o.profileDir, { recursive: true, mode: 0o700 });
-  return new Engine({ profileDir: o.profileDir, logger: o.log, keyProviders: { osKeystore: o.osKeystore }, startRelay });
+  return new Engine({ profileDir: o.profileDir, logger: o.log, keyProviders: { osKeystore: o.osKeystore }, startRelay, captureProtection: captureProtectionEffective(process.platform) });
 }

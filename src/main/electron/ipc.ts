@@ -11,12 +11,11 @@ import type { ChannelSummary, Settings } from '../../shared/api/schemas.ts';
 import { DEFAULT_SETTINGS } from '../../shared/api/schemas.ts';
 import type { ApiService } from '../host/ApiService.ts';
 import { EventBatches } from '../host/EventBatches.ts';
-import { captureBlocked } from './contentProtection.ts';
+import { CaptureProtection } from './contentProtection.ts';
 import { NotificationGate, notificationForMany } from './notifications.ts';
 import { isOwnUrl } from './security.ts';
 
 export function wireIpc(win: BrowserWindow, service: ApiService, log: Logger, lang: 'en' | 'fr'): () => void {
-  let visible: string | null = null;
   const fromOurPage = (e: { senderFrame: { url: string } | null; sender: unknown }) => e.sender === win.webContents && !!e.senderFrame && isOwnUrl(e.senderFrame.url);
 
   const channels = async (): Promise<ChannelSummary[] | null> => {
@@ -33,9 +32,8 @@ export function wireIpc(win: BrowserWindow, service: ApiService, log: Logger, la
       return DEFAULT_SETTINGS;
     }
   };
-  const protect = async () => {
-    if (!win.isDestroyed()) win.setContentProtection(captureBlocked(visible, visible === null ? [] : await channels()));
-  };
+  const protection = new CaptureProtection(win, channels);
+  const protect = () => protection.refresh();
 
   ipcMain.handle('valise:call', async (e: IpcMainInvokeEvent, raw: unknown): Promise<ResponseFrame | undefined> => {
     if (!fromOurPage(e)) {
@@ -52,10 +50,7 @@ export function wireIpc(win: BrowserWindow, service: ApiService, log: Logger, la
 
   ipcMain.on('valise:showing', (e, channelId: unknown) => {
     if (!fromOurPage(e)) return;
-    visible = typeof channelId === 'string' ? channelId : null;
-    // Protect at once; relax only after the policy lookup says capture is allowed.
-    if (visible !== null) win.setContentProtection(true);
-    void protect();
+    void protection.show(typeof channelId === 'string' ? channelId : null);
   });
 
   // One notification for a burst (a catch-up of thousands of messages is one), never one each.
@@ -66,6 +61,7 @@ export function wireIpc(win: BrowserWindow, service: ApiService, log: Logger, la
     });
   });
   const batches = new EventBatches((events) => {
+    const visible = protection.visibleChannel;
     if (!win.isDestroyed()) win.webContents.send('valise:event', { events });
     if (events.some((e) => e.type === 'channelChanged' && e.channel.id === visible)) void protect();
     for (const e of events) {

@@ -28,10 +28,12 @@ if (!app.requestSingleInstanceLock()) {
   });
 }
 
-function profileName(): string {
+/** `--profile=NAME` (under userData) or `--profile=/absolute/folder` (a CLI profile, from npm start). */
+function profileDirOf(userData: string): string {
   const arg = process.argv.find((a) => a.startsWith('--profile='));
   const name = arg ? arg.slice('--profile='.length) : 'default';
-  return /^[\w-]{1,64}$/.test(name) ? name : 'default';
+  if (path.isAbsolute(name)) return name;
+  return path.join(userData, 'profiles', /^[\w-]{1,64}$/.test(name) ? name : 'default');
 }
 
 async function start(): Promise<void> {
@@ -42,7 +44,7 @@ async function start(): Promise<void> {
   // it as better-sqlite3's nativeBinding when this is set. Packaged builds are rebuilt in place.
   const binding = app.isPackaged ? undefined : electronSqliteBinding(appRoot);
   if (binding) process.env.VALISE_SQLITE_BINDING = binding;
-  const profileDir = path.join(app.getPath('userData'), 'profiles', profileName());
+  const profileDir = profileDirOf(app.getPath('userData'));
   const engine = composeEngine({ profileDir, osKeystore: () => new OsKeystoreKeyProvider(safeStorage), log });
   const service: ApiService = engine;
 

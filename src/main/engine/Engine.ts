@@ -37,6 +37,12 @@ export interface EngineOptions {
   catchUpWorkerFrom?: number;
   /** Starts the relay of a local organisation (the server's `startRelay`, passed by the composition root). */
   startRelay: StartEmbeddedRelay;
+  /**
+   * Whether the window that shows this engine's channels can keep screen captures out (Electron on
+   * Windows and macOS). Reported in `status` so that the UI never claims a protection it lacks;
+   * false for browser mode, Linux and the CLI.
+   */
+  captureProtection?: boolean;
 }
 
 export class Engine implements ApiImplementation {
@@ -57,6 +63,7 @@ export class Engine implements ApiImplementation {
       clock,
       log,
       emit: this.emit,
+      captureProtection: o.captureProtection ?? false,
       tuning: {
         ...(o.burnGraceMs !== undefined ? { burnGraceMs: o.burnGraceMs } : {}),
         ...(o.sweepEveryMs !== undefined ? { sweepEveryMs: o.sweepEveryMs } : {}),

@@ -26,6 +26,8 @@ export interface LifecycleDeps {
   log: Logger;
   emit: (e: ApiEvent) => void;
   tuning?: SessionTuning;
+  /** Whether screen capture can really be blocked where this engine is shown (EngineOptions). */
+  captureProtection?: boolean;
 }
 
 export class Lifecycle {
@@ -65,6 +67,7 @@ export class Lifecycle {
       org: meta ? { name: meta.orgName, local: meta.local, classifications: org?.classifications ?? [] } : null,
       me: me && session ? { userId: me.userId, deviceId: String(me.deviceId), displayName: me.displayName, clearance: me.clearance, orgRoles: me.orgRoles } : null,
       connection: session?.connectionState ?? 'offline',
+      captureBlockable: this.d.captureProtection ?? false,
     };
   }
 

@@ -17,6 +17,7 @@ import {
 } from '../../crypto/index.ts';
 import { RelayClient } from '../../relay/RelayClient.ts';
 import type { OrgRole } from '../../shared/model/roles.ts';
+import { isSafeText } from '../../shared/model/safeText.ts';
 import { ApiError, toApiError } from './errors.ts';
 import { userIdFromDisplayName } from './userIdFromDisplayName.ts';
 import type { PendingEnrolment } from '../../gen/valise/v1/relay_pb.ts';
@@ -101,7 +102,8 @@ export class LocalOfficer {
   private verified(p: Pending) {
     try {
       const req = verifyEnrolmentRequest(p.request);
-      return req.orgId === this.d.orgId ? req : undefined;
+      // A name that could disguise itself is never shown to the officer (whatever the relay let through).
+      return req.orgId === this.d.orgId && isSafeText(req.userName) && isSafeText(req.deviceName) ? req : undefined;
     } catch {
       return undefined;
     }

@@ -39,4 +39,14 @@ describe('WipeTracker', () => {
     t2.restore(t.snapshot());
     expect(t2.confirm('c', 'h', 'carol', '2', 130)).toEqual({ confirmed: 2, total: 3 });
   });
+
+  it('finds a wipe by the name the channel had, also after a restart', () => {
+    const t = new WipeTracker();
+    t.issue('c1', 'h', 100, devices, 'Tariff talks');
+    t.issue('c2', 'h', 100, devices, 'Quotas');
+    const t2 = new WipeTracker();
+    t2.restore(t.snapshot());
+    expect(t2.idsNamed('Tariff talks')).toEqual(['c1']);
+    expect(t2.idsNamed('Nothing')).toEqual([]);
+  });
 });

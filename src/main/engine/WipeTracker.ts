@@ -15,6 +15,8 @@ export interface WipeRecord {
   commandHash: string;
   issuedAt: number;
   expected: DeviceKey[];
+  /** The channel's name when it was wiped, so that its wipe can be looked up by name afterwards. */
+  channelName?: string;
   /** `${userId}/${deviceId}` → time of the receipt. */
   confirmed: Map<string, number>;
 }
@@ -33,9 +35,14 @@ export class WipeTracker {
   private readonly wipes = new Map<string, WipeRecord>();
 
   /** Records an issued wipe and the devices expected to confirm it (the issuing device included). */
-  issue(channelId: string, commandHash: string, issuedAt: number, expected: DeviceKey[]): void {
+  issue(channelId: string, commandHash: string, issuedAt: number, expected: DeviceKey[], channelName?: string): void {
     const unique = new Map(expected.map((d) => [key(d.userId, d.deviceId), d]));
-    this.wipes.set(channelId, { channelId, commandHash, issuedAt, expected: [...unique.values()], confirmed: new Map() });
+    this.wipes.set(channelId, { channelId, commandHash, issuedAt, expected: [...unique.values()], confirmed: new Map(), ...(channelName !== undefined ? { channelName } : {}) });
+  }
+
+  /** The ids of the tracked wipes of channels that had this name (several channels may have shared it). */
+  idsNamed(name: string): string[] {
+    return [...this.wipes.values()].filter((w) => w.channelName === name).map((w) => w.channelId);
   }
 
   /**

@@ -33,7 +33,8 @@ const STATUS = { state: 'no-profile', keyProvider: null, org: null, me: null, co
 
 async function start() {
   host = new BrowserHost();
-  const { url, port } = await host.listen();
+  const { port } = await host.listen();
+  const url = host.launchUrl();
   const events = listeners();
   socket = attachApiSocket(host, {
     call: async (method) => {

@@ -1,8 +1,10 @@
 /**
  * Browser mode host (DESIGN.md §3): serves the renderer on loopback to one browser window, reached
- * with a random per-launch token. The token arrives once in the URL, is swapped for an HttpOnly,
- * SameSite=Strict cookie and stripped from the address bar. Every later request, including the
- * WebSocket upgrade of the API transport, must carry that cookie. Requests from anything but
+ * with a random launch token. A token is good for one exchange: it is swapped for an HttpOnly,
+ * SameSite=Strict cookie and is dead from then on, so a link seen by someone else (another local
+ * user, a history file) opens nothing. The token never travels in a command line: the browser is
+ * pointed at a launch file only its user can read (writeLaunchFile). Every later request, including
+ * the WebSocket upgrade of the API transport, must carry the cookie. Requests from anything but
  * loopback, or naming another Host (DNS rebinding), are refused.
  */
 import crypto from 'node:crypto';
@@ -16,20 +18,18 @@ export interface BrowserHostOptions {
   /** Folder with the built renderer (index.html and assets); a placeholder page is served without it. */
   staticDir?: string;
   port?: number;
-  /** Fixed token for tests; a random 32-byte token otherwise. */
-  token?: string;
 }
 
 const COOKIE = 'valise_session';
 
 export class BrowserHost {
-  readonly token: string;
+  /** Launch tokens not yet exchanged, each with the launch file that holds it (if any). */
+  private readonly tokens = new Map<string, string | null>();
   private readonly server: http.Server;
   private readonly sessionSecret = crypto.randomBytes(32).toString('base64url');
   private port = 0;
 
   constructor(private readonly options: BrowserHostOptions = {}) {
-    this.token = options.token ?? crypto.randomBytes(32).toString('base64url');
     this.server = http.createServer((req, res) => this.handle(req, res));
   }
 
@@ -38,13 +38,39 @@ export class BrowserHost {
     return this.server;
   }
 
-  async listen(): Promise<{ port: number; url: string }> {
+  async listen(): Promise<{ port: number; origin: string }> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
     });
     this.port = (this.server.address() as AddressInfo).port;
-    return { port: this.port, url: `${this.origin}/?token=${this.token}` };
+    return { port: this.port, origin: this.origin };
+  }
+
+  /** A fresh link that opens the interface once (for a browser driven by this process, e.g. tests). */
+  launchUrl(): string {
+    const token = crypto.randomBytes(32).toString('base64url');
+    this.tokens.set(token, null);
+    return `${this.origin}/?token=${token}`;
+  }
+
+  /**
+   * Writes a page that opens the interface once, readable only by this user (0600, in a 0700
+   * folder), and returns its path: a browser started with this path in its command line shows
+   * nothing of the token to other users. The file is deleted once its token is exchanged.
+   */
+  writeLaunchFile(file: string): string {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.rmSync(file, { force: true });
+    const url = this.launchUrl();
+    const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+    try {
+      fs.writeSync(fd, launchPage(url));
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.tokens.set(new URL(url).searchParams.get('token')!, file);
+    return file;
   }
 
   get origin(): string {
@@ -52,6 +78,8 @@ export class BrowserHost {
   }
 
   async close(): Promise<void> {
+    for (const file of this.tokens.values()) if (file) fs.rmSync(file, { force: true });
+    this.tokens.clear();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -78,7 +106,7 @@ export class BrowserHost {
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed.');
     const offered = url.searchParams.get('token');
     if (offered !== null) {
-      if (!safeEqual(offered, this.token)) return refuse(res, 403, 'Refused: this link is not valid for this launch of Valise.');
+      if (!this.redeem(offered)) return refuse(res, 403, 'Refused: this link was used already or is not from this launch of Valise. Start Valise again to open it.');
       res.writeHead(303, {
         location: '/',
         'set-cookie': `${COOKIE}=${this.sessionSecret}; HttpOnly; SameSite=Strict; Path=/`,
@@ -90,6 +118,18 @@ export class BrowserHost {
     }
     if (!this.isAuthorised(req)) return refuse(res, 403, 'Refused: open Valise with the link printed when it started.');
     this.serveStatic(url.pathname, res);
+  }
+
+  /** True once per token: the token is dead from this call on. */
+  private redeem(offered: string): boolean {
+    for (const [token, file] of this.tokens) {
+      if (safeEqual(offered, token)) {
+        this.tokens.delete(token);
+        if (file) fs.rmSync(file, { force: true });
+        return true;
+      }
+    }
+    return false;
   }
 
   private serveStatic(pathname: string, res: http.ServerResponse): void {
@@ -157,6 +197,14 @@ function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+function launchPage(url: string): string {
+  const href = url.replaceAll('&', '&amp;').replaceAll('"', '&quot;');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><meta http-equiv="refresh" content="0;url=${href}"><title>Valise</title></head>
+<body><p>Opening Valise… This page works once.</p></body></html>
+`;
 }
 
 const PLACEHOLDER = `<!doctype html>

@@ -2,6 +2,7 @@
 import type { ChannelSummary } from '../../shared/api/schemas.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { PolicyBadges } from './PolicyBadges.tsx';
+import { Name } from './Name.tsx';
 
 export interface ChannelHeaderProps {
   channel: ChannelSummary;
@@ -12,15 +13,19 @@ export interface ChannelHeaderProps {
   onWipe(): void;
   onExport?(): void;
   exporting?: boolean;
+  /** Whether screen capture can really be blocked here (status.captureBlockable). */
+  captureBlockable?: boolean;
 }
 
-export function ChannelHeader({ channel, now, onInfo, onPause, onResume, onWipe, onExport, exporting }: ChannelHeaderProps) {
+export function ChannelHeader({ channel, now, onInfo, onPause, onResume, onWipe, onExport, exporting, captureBlockable }: ChannelHeaderProps) {
   const { t } = useI18n();
   return (
     <header className="channel-header">
       <div className="channel-header__title">
-        <h1>{channel.name}</h1>
-        <PolicyBadges policy={channel.policy} now={now} />
+        <h1>
+          <Name text={channel.name} />
+        </h1>
+        <PolicyBadges policy={channel.policy} now={now} captureBlockable={captureBlockable} />
       </div>
       <div className="channel-header__actions">
         <button type="button" onClick={onInfo}>

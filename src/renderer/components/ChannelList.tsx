@@ -5,6 +5,7 @@ import { classificationByLevel, type ClassificationLevel } from '../../shared/mo
 import { useI18n } from '../i18n/I18n.tsx';
 import { groupByClassification } from '../stores/channels.ts';
 import { ClassificationTag } from './ClassificationBanner.tsx';
+import { Name } from './Name.tsx';
 
 export interface ChannelListProps {
   channels: readonly ChannelSummary[];
@@ -53,7 +54,7 @@ export function ChannelList({ channels, levels, selectedId, onSelect }: ChannelL
                     onClick={() => onSelect(c.id)}
                   >
                     <ClassificationTag level={level} />
-                    <span className="channel-item__name">{c.name}</span>
+                    <Name className="channel-item__name" text={c.name} />
                     {c.status === 'paused' && <span className="channel-item__paused">{t('nav.paused')}</span>}
                     {c.unread > 0 && (
                       <span className="unread" aria-label={t('nav.unread', { n: c.unread })}>

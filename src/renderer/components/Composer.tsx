@@ -7,6 +7,7 @@ import { useRef, useState, type FormEvent, type KeyboardEvent, type SyntheticEve
 import type { ChannelSummary } from '../../shared/api/schemas.ts';
 import { MAX_TEXT_BYTES } from '../../shared/model/limits.ts';
 import { useI18n } from '../i18n/I18n.tsx';
+import { NAME_SLOT, Sentence } from './Name.tsx';
 
 export interface Attachment {
   name: string;
@@ -46,7 +47,12 @@ export function Composer({ channel, sendOnEnter, onSend }: ComposerProps) {
     return (
       <div className="composer composer--blocked" role="status">
         <strong>{t('composer.paused')}</strong>
-        {channel.pausedReason && <span> {t('channel.pausedReason', { reason: channel.pausedReason })}</span>}
+        {channel.pausedReason && (
+          <span>
+            {' '}
+            <Sentence text={t('channel.pausedReason', { reason: NAME_SLOT })} name={channel.pausedReason} />
+          </span>
+        )}
       </div>
     );
   }

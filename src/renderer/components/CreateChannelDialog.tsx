@@ -10,6 +10,7 @@ import { formatDuration } from '../i18n/catalogue.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { Dialog } from './Dialog.tsx';
 import { LIFETIMES_MS, PRESETS } from './presets.ts';
+import { Name } from './Name.tsx';
 
 export interface CreateChannelInput {
   name: string;
@@ -147,7 +148,7 @@ export function CreateChannelDialog({ levels, myUserId, myClearance, loadCleared
                       })
                     }
                   />
-                  {p.displayName}
+                  <Name text={p.displayName} />
                 </label>
               </li>
             ))}

@@ -35,3 +35,21 @@ it('asks nothing more for a further device of a known member, and says when nobo
   renderIn(<EnrolmentRequests levels={DEFAULT_CLASSIFICATIONS} requests={[]} onApprove={vi.fn()} />);
   expect(screen.getByText(/No device is waiting/)).toBeTruthy();
 });
+
+it('warns when two waiting requests carry names that look the same (a Cyrillic А)', () => {
+  renderIn(
+    <EnrolmentRequests
+      levels={DEFAULT_CLASSIFICATIONS}
+      requests={[
+        { requestId: 'r1', displayName: 'Anna Weber', deviceName: 'laptop', submittedAt: 1, userId: null },
+        { requestId: 'r2', displayName: 'Аnna Weber', deviceName: 'laptop', submittedAt: 2, userId: null },
+        { requestId: 'r3', displayName: 'Bob Keller', deviceName: 'laptop', submittedAt: 3, userId: null },
+      ]}
+      onApprove={vi.fn()}
+    />,
+  );
+  const alerts = screen.getAllByRole('alert');
+  expect(alerts).toHaveLength(2);
+  expect(alerts[0]!.textContent).toContain('2 requests for this name');
+  expect(within(screen.getByRole('form', { name: 'Request from Bob Keller' })).queryByRole('alert')).toBeNull();
+});

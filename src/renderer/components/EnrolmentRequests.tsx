@@ -8,6 +8,8 @@ import type { ApiResult } from '../../shared/api/methods.ts';
 import type { ClassificationLevel } from '../../shared/model/classification.ts';
 import type { OrgRole } from '../../shared/model/roles.ts';
 import { useI18n } from '../i18n/I18n.tsx';
+import { Name } from './Name.tsx';
+import { looksAlike } from '../../shared/model/lookAlike.ts';
 
 export type EnrolmentRequest = ApiResult<'listEnrolmentRequests'>['requests'][number];
 
@@ -29,7 +31,7 @@ export function EnrolmentRequests({ requests, levels, onApprove }: EnrolmentRequ
       ) : (
         <ul className="enrol-requests__list">
           {requests.map((r) => (
-            <RequestRow key={r.requestId} request={r} levels={levels} onApprove={onApprove} />
+            <RequestRow key={r.requestId} request={r} twins={requests.filter((o) => looksAlike(o.displayName, r.displayName)).length} levels={levels} onApprove={onApprove} />
           ))}
         </ul>
       )}
@@ -37,7 +39,8 @@ export function EnrolmentRequests({ requests, levels, onApprove }: EnrolmentRequ
   );
 }
 
-function RequestRow({ request: r, levels, onApprove }: { request: EnrolmentRequest; levels: readonly ClassificationLevel[]; onApprove: EnrolmentRequestsProps['onApprove'] }) {
+/** `twins`: how many waiting requests carry this name or one that looks the same ("Аnna" with a Cyrillic А). */
+function RequestRow({ request: r, twins, levels, onApprove }: { request: EnrolmentRequest; twins: number; levels: readonly ClassificationLevel[]; onApprove: EnrolmentRequestsProps['onApprove'] }) {
   const { t } = useI18n();
   const [code, setCode] = useState('');
   const [clearance, setClearance] = useState(levels[Math.min(1, levels.length - 1)]?.level ?? 0);
@@ -53,9 +56,19 @@ function RequestRow({ request: r, levels, onApprove }: { request: EnrolmentReque
     <li className="enrol-request">
       <form className="form" onSubmit={submit} aria-label={t('approve.request', { name: r.displayName })}>
         <p>
-          <strong>{r.displayName}</strong> <span className="muted">— {r.deviceName}</span>
+          <strong>
+            <Name text={r.displayName} />
+          </strong>{' '}
+          <span className="muted">
+            — <Name text={r.deviceName} />
+          </span>
           {r.userId && <span className="org__note">{t('approve.anotherDevice')}</span>}
         </p>
+        {twins > 1 && (
+          <p className="warning" role="alert">
+            {t('approve.twins', { n: twins })}
+          </p>
+        )}
         <div className="form__row">
           <label>
             {t('approve.typeCode')}

@@ -8,6 +8,7 @@ import { memo, useEffect, useLayoutEffect, useRef, type SyntheticEvent } from 'r
 import type { DeliveryState, MessageView } from '../../shared/api/schemas.ts';
 import { formatTime } from '../i18n/catalogue.ts';
 import { useI18n } from '../i18n/I18n.tsx';
+import { Name } from './Name.tsx';
 
 export interface MessageListProps {
   channelName: string;
@@ -109,7 +110,7 @@ const MessageRow = memo(function MessageRow({ m, index, total }: { m: MessageVie
   return (
     <article className={`message${m.mine ? ' message--mine' : ''}`} aria-setsize={total} aria-posinset={index + 1}>
       <header className="message__meta">
-        <span className="message__sender">{m.mine ? t('message.you') : m.senderName}</span>
+        <span className="message__sender">{m.mine ? t('message.you') : <Name text={m.senderName} />}</span>
         <time dateTime={new Date(m.sentAt).toISOString()}>{formatTime(lang, m.sentAt)}</time>
         {m.mine && m.delivery && <DeliveryMark state={m.delivery} />}
         {m.mine && m.delivery !== 'unreachable' && <UnreachableNote count={m.deliveries.filter((d) => d.state === 'unreachable').length} />}

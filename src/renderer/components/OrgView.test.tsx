@@ -26,7 +26,7 @@ it('lists each channel with classification, member count and status, and offers 
   expect(within(talks).getByText('4')).toBeTruthy();
   expect(within(talks).getByText('Active')).toBeTruthy();
   const logistics = screen.getByRole('row', { name: /Logistics/ });
-  expect(within(logistics).getByText('Paused — leak')).toBeTruthy();
+  expect(within(logistics).getByText((_, el) => el?.className === 'channel-item__paused' && el.textContent === 'Paused — leak')).toBeTruthy();
   expect(within(logistics).queryByText('not a member')).toBeNull();
   fireEvent.click(screen.getByRole('button', { name: 'Pause Talks' }));
   expect(h.onPause).toHaveBeenCalledWith(expect.objectContaining({ id: 'c1' }));

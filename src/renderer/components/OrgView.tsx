@@ -8,6 +8,7 @@ import type { ClassificationLevel } from '../../shared/model/classification.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { levelOf } from './ChannelList.tsx';
 import { ClassificationTag } from './ClassificationBanner.tsx';
+import { Name, NAME_SLOT, Sentence } from './Name.tsx';
 
 export interface OrgViewProps {
   channels: readonly OrgChannel[] | null;
@@ -63,7 +64,7 @@ export function OrgView({ channels, levels, loading, error, wipes, onRefresh, on
               return (
                 <tr key={c.id} data-channel={c.id}>
                   <th scope="row">
-                    {c.name}
+                    <Name text={c.name} />
                     {!c.member && <span className="org__note">{t('org.notMember')}</span>}
                   </th>
                   <td>
@@ -73,7 +74,7 @@ export function OrgView({ channels, levels, loading, error, wipes, onRefresh, on
                   <td>
                     {c.status === 'paused' ? (
                       <span className="channel-item__paused" title={c.pausedReason ?? undefined}>
-                        {c.pausedReason ? t('org.pausedBecause', { reason: c.pausedReason }) : t('org.status.paused')}
+                        {c.pausedReason ? <Sentence text={t('org.pausedBecause', { reason: NAME_SLOT })} name={c.pausedReason} /> : t('org.status.paused')}
                       </span>
                     ) : (
                       t(`org.status.${c.status}`)

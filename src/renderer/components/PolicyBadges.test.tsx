@@ -26,6 +26,20 @@ describe('PolicyBadges', () => {
     expect(screen.queryByText('Copy blocked')).toBeNull();
   });
 
+  it('says screen capture is blocked only where the system can block it', () => {
+    const policy = { ...DEFAULT_POLICY, screenCapture: 'block' as const };
+    renderIn(<PolicyBadges policy={policy} now={NOW} captureBlockable />);
+    expect(screen.getByText('Screen capture blocked')).toBeTruthy();
+    cleanup();
+    // Linux and browser mode: the window cannot keep captures out, and the badge says so.
+    renderIn(<PolicyBadges policy={policy} now={NOW} captureBlockable={false} />);
+    expect(screen.queryByText('Screen capture blocked')).toBeNull();
+    expect(screen.getByText('Screen capture not blockable on this system')).toBeTruthy();
+    cleanup();
+    renderIn(<PolicyBadges policy={policy} now={NOW} />);
+    expect(screen.queryByText('Screen capture blocked')).toBeNull();
+  });
+
   it('speaks French', () => {
     renderIn(<PolicyBadges policy={{ ...DEFAULT_POLICY, recording: 'off-the-record', messageLifetimeMs: 30 * 86_400_000 }} now={NOW} />, 'fr');
     expect(screen.getByText('Officieux')).toBeTruthy();

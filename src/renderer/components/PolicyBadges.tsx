@@ -1,5 +1,5 @@
 /** What a channel's policy means for the reader, at a glance (recorded? disappearing? ending?). */
-import type { ChannelPolicy } from '../../shared/model/policy.ts';
+import { blocksScreenCapture, type ChannelPolicy } from '../../shared/model/policy.ts';
 import { formatDuration } from '../i18n/catalogue.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 
@@ -9,7 +9,11 @@ export interface Badge {
   tone: 'neutral' | 'warn' | 'strong';
 }
 
-export function PolicyBadges({ policy, now }: { policy: ChannelPolicy; now: number }) {
+/**
+ * `captureBlockable`: whether this system really keeps captures out (the engine's status says so;
+ * not on Linux nor in a browser). Without it the badge says protection is not possible here.
+ */
+export function PolicyBadges({ policy, now, captureBlockable = false }: { policy: ChannelPolicy; now: number; captureBlockable?: boolean }) {
   const { t, lang } = useI18n();
   const badges: Badge[] = [];
   if (policy.recording === 'off-the-record') badges.push({ key: 'otr', text: t('policy.offTheRecord'), tone: 'strong' });
@@ -28,7 +32,9 @@ export function PolicyBadges({ policy, now }: { policy: ChannelPolicy; now: numb
     });
   }
   if (!policy.allowCopy) badges.push({ key: 'copy', text: t('policy.noCopy'), tone: 'neutral' });
-  if (policy.screenCapture === 'block') badges.push({ key: 'capture', text: t('policy.captureBlocked'), tone: 'neutral' });
+  if (blocksScreenCapture(policy)) {
+    badges.push(captureBlockable ? { key: 'capture', text: t('policy.captureBlocked'), tone: 'neutral' } : { key: 'capture', text: t('policy.captureNotBlockable'), tone: 'warn' });
+  }
   return (
     <ul className="policy-badges" aria-label={t('policy.badges')}>
       {badges.map((b) => (

@@ -3,15 +3,24 @@ import { useState, type FormEvent } from 'react';
 import type { MessageView } from '../../shared/api/schemas.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { Dialog } from './Dialog.tsx';
+import { Name } from './Name.tsx';
 
 export interface SearchPanelProps {
   search(query: string): Promise<{ message: MessageView; snippet: string }[]>;
   channelName(id: string): string;
+  /** Whether a channel's policy keeps it out of screen captures (unknown channels count as protected). */
+  isProtected(channelId: string): boolean;
+  /** Whether a protected channel is open under the panel, so that the window is protected too. */
+  protectedOnScreen: boolean;
   onOpen(channelId: string): void;
   onClose(): void;
 }
 
-export function SearchPanel({ search, channelName, onOpen, onClose }: SearchPanelProps) {
+/**
+ * A snippet of a protected channel shows only while a protected channel is open (the window is
+ * then protected from capture); otherwise its hit says "protected channel" and opens it.
+ */
+export function SearchPanel({ search, channelName, isProtected, protectedOnScreen, onOpen, onClose }: SearchPanelProps) {
   const { t } = useI18n();
   const [query, setQuery] = useState('');
   const [hits, setHits] = useState<{ message: MessageView; snippet: string }[] | null>(null);
@@ -33,8 +42,15 @@ export function SearchPanel({ search, channelName, onOpen, onClose }: SearchPane
             {hits.map((h) => (
               <li key={h.message.id}>
                 <button type="button" onClick={() => onOpen(h.message.channelId)}>
-                  <strong>{channelName(h.message.channelId)}</strong> · {h.message.senderName}
-                  <span className="search-hits__snippet">{h.snippet}</span>
+                  <strong>
+                    <Name text={channelName(h.message.channelId)} />
+                  </strong>{' '}
+                  · <Name text={h.message.senderName} />
+                  {protectedOnScreen || !isProtected(h.message.channelId) ? (
+                    <span className="search-hits__snippet">{h.snippet}</span>
+                  ) : (
+                    <span className="search-hits__snippet search-hits__snippet--hidden">{t('search.protected')}</span>
+                  )}
                 </button>
               </li>
             ))}

@@ -32,3 +32,13 @@ it('names the devices it is still waiting for, then says it is complete', () => 
   renderIn(<WipeDialog channelName="Room 4" progress={{ confirmed: 2, total: 2, status: null }} onWipe={vi.fn()} onClose={vi.fn()} />);
   expect(screen.getByTestId('wipe-status').textContent).toBe('Wiped on 2 of 2 devices — complete.');
 });
+
+it('accepts the name typed in another width (NFKC) and never a text with an invisible character added', () => {
+  renderIn(<WipeDialog channelName="Room 4" progress={null} onWipe={vi.fn()} onClose={vi.fn()} />);
+  const button = screen.getByRole('button', { name: 'Wipe channel' }) as HTMLButtonElement;
+  const input = screen.getByLabelText('Type the channel name to confirm');
+  fireEvent.change(input, { target: { value: 'Room\u200B 4' } });
+  expect(button.disabled).toBe(true);
+  fireEvent.change(input, { target: { value: 'Ｒｏｏｍ ４' } });
+  expect(button.disabled).toBe(false);
+});

@@ -59,6 +59,7 @@ export function ChannelView({ channelId }: { channelId: string }) {
         onWipe={() => ui.open({ kind: 'wipe', channelId })}
         onExport={exportChannel}
         exporting={exporting}
+        captureBlockable={status.captureBlockable ?? false}
       />
       <MessageList
         channelName={channel.name}

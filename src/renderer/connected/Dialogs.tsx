@@ -10,6 +10,8 @@ import { useChannels, useSession, useSettings, useStores, useUi } from '../store
 import { InfoDialog } from './InfoDialog.tsx';
 import { useSelectChannel } from './useSelectChannel.ts';
 import { WipeFlow } from './WipeFlow.tsx';
+import { blocksScreenCapture } from '../../shared/model/policy.ts';
+import { selectSelectedChannel } from '../stores/channels.ts';
 
 export function Dialogs() {
   const stores = useStores();
@@ -19,6 +21,9 @@ export function Dialogs() {
   const settings = useSettings(selectSettings);
   const settingsError = useSettings((s) => s.error);
   const select = useSelectChannel();
+  const selected = useChannels(selectSelectedChannel);
+  const view = useUi((s) => s.view);
+  const officer = status.me?.orgRoles.includes('security-officer') ?? false;
   const close = () => stores.ui.getState().close();
   switch (dialog?.kind) {
     case 'create':
@@ -37,6 +42,8 @@ export function Dialogs() {
         <SearchPanel
           search={(query) => stores.messages.getState().search(query)}
           channelName={(id) => byId[id]?.name ?? ''}
+          isProtected={(id) => !byId[id] || blocksScreenCapture(byId[id].policy)}
+          protectedOnScreen={!(officer && view === 'organisation') && !!selected && blocksScreenCapture(selected.policy)}
           onOpen={(id) => {
             close();
             select(id);

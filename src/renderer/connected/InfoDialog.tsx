@@ -2,11 +2,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ChannelDetails } from '../../shared/api/schemas.ts';
 import { ChannelInfo } from '../components/ChannelInfo.tsx';
-import { useStores, useUi } from '../stores/Stores.tsx';
+import { useSession, useStores, useUi } from '../stores/Stores.tsx';
 
 export function InfoDialog({ channelId }: { channelId: string }) {
   const { channels, ui } = useStores();
   const now = useUi((s) => s.now);
+  const captureBlockable = useSession((s) => s.status?.captureBlockable) ?? false;
   const [details, setDetails] = useState<ChannelDetails | null>(null);
   const reload = useCallback(() => void channels.getState().details(channelId).then((d) => d && setDetails(d)), [channels, channelId]);
   useEffect(reload, [reload]);
@@ -16,6 +17,7 @@ export function InfoDialog({ channelId }: { channelId: string }) {
       now={now}
       onVerify={(userId, deviceId) => void channels.getState().verifySafetyNumber(userId, deviceId).then((ok) => ok && reload())}
       onClose={() => ui.getState().close()}
+      captureBlockable={captureBlockable}
     />
   );
 }

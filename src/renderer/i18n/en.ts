@@ -3,7 +3,7 @@ export const en = {
   'app.name': 'Valise',
   'app.localOrg': 'Local organisation (this machine only)',
   'app.loading': 'Starting Valise…',
-  'app.disconnected': 'The connection to the Valise engine was lost. Reload the window to reconnect.',
+  'app.disconnected': 'Valise stopped, so this page has nothing to talk to. Nothing stored was lost: start it again with npm start, then use the new address it prints.',
 
   'connection.offline': 'Offline — messages wait in the outbox',
   'connection.connecting': 'Connecting to the relay…',
@@ -70,6 +70,8 @@ export const en = {
   'policy.ended': 'Channel has ended',
   'policy.noCopy': 'Copy blocked',
   'policy.captureBlocked': 'Screen capture blocked',
+  'search.protected': 'Protected channel: open it to read this result',
+  'policy.captureNotBlockable': 'Screen capture not blockable on this system',
   'policy.badges': 'Channel policy',
 
   'message.you': 'You',
@@ -225,6 +227,7 @@ export const en = {
   'approve.none': 'No device is waiting. Another profile joins with this organisation’s org.json.',
   'approve.request': 'Request from {name}',
   'approve.anotherDevice': 'another device of a member',
+  'approve.twins': '{n} requests for this name or one that looks the same: confirm with the person which one is theirs',
   'approve.typeCode': 'Code shown on the new device',
   'approve.clearance': 'Clearance',
   'approve.lead': 'Team lead (may create channels)',

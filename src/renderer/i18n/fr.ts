@@ -5,7 +5,7 @@ export const fr: Record<MessageKey, string> = {
   'app.name': 'Valise',
   'app.localOrg': 'Organisation locale (cette machine seulement)',
   'app.loading': 'Démarrage de Valise…',
-  'app.disconnected': 'La connexion au moteur de Valise est perdue. Rechargez la fenêtre pour vous reconnecter.',
+  'app.disconnected': "Valise s'est arrêté : cette page n'a plus rien à qui parler. Rien de ce qui était enregistré n'est perdu : relancez-le avec npm start, puis ouvrez la nouvelle adresse qu'il affiche.",
 
   'connection.offline': 'Hors ligne — les messages attendent dans la boîte d’envoi',
   'connection.connecting': 'Connexion au relais…',
@@ -72,6 +72,8 @@ export const fr: Record<MessageKey, string> = {
   'policy.ended': 'Le canal est terminé',
   'policy.noCopy': 'Copie bloquée',
   'policy.captureBlocked': 'Capture d’écran bloquée',
+  'search.protected': 'Canal protégé : ouvrez-le pour lire ce résultat',
+  'policy.captureNotBlockable': 'Capture d’écran impossible à bloquer sur ce système',
   'policy.badges': 'Règles du canal',
 
   'message.you': 'Vous',
@@ -227,6 +229,7 @@ export const fr: Record<MessageKey, string> = {
   'approve.none': 'Aucun appareil n’attend. Un autre profil rejoint l’organisation avec son org.json.',
   'approve.request': 'Demande de {name}',
   'approve.anotherDevice': 'autre appareil d’un membre',
+  'approve.twins': '{n} demandes pour ce nom ou un nom identique à l’œil : vérifiez avec la personne laquelle est la sienne',
   'approve.typeCode': 'Code affiché sur le nouvel appareil',
   'approve.clearance': 'Habilitation',
   'approve.lead': 'Chef d’équipe (peut créer des canaux)',

@@ -37,6 +37,7 @@ export interface UploadState {
   /** Bytes durably stored so far: the offset of the next append. */
   readonly committed: number;
   readonly length: number;
+  readonly channelId: string;
 }
 
 export interface FinishUpload {
@@ -45,6 +46,8 @@ export interface FinishUpload {
   readonly length: number;
   /** When the finished blob may be swept (the channel policy's lifetime, at most the relay's limit). */
   readonly expiresAtMs: number;
+  /** Devices expected to acknowledge the blob (the channel's member devices when it was finished). */
+  readonly awaiting?: readonly string[];
 }
 
 export interface BlobInfo {
@@ -55,6 +58,8 @@ export interface BlobInfo {
   readonly digest: Uint8Array;
   readonly createdAtMs: number;
   readonly expiresAtMs: number;
+  /** Devices that have not acknowledged it yet. */
+  readonly awaiting: readonly string[];
 }
 
 export interface BlobStore {
@@ -71,8 +76,10 @@ export interface BlobStore {
   finish(id: string, device: string, finish: FinishUpload): Promise<BlobInfo>;
   /** A finished blob (null for unknown ids and unfinished uploads). */
   info(id: string): Promise<BlobInfo | null>;
-  /** The bytes of a finished blob from `offset` on (a download resumes like an upload). */
-  read(id: string, offset?: number): Promise<AsyncIterable<Uint8Array>>;
+  /** The bytes of a finished blob from `offset` on, at most `maxBytes` of them (a download resumes like an upload). */
+  read(id: string, offset?: number, maxBytes?: number): Promise<AsyncIterable<Uint8Array>>;
+  /** Takes `device` off the blob's awaited acknowledgements; the blob as it now is (null if unknown). */
+  acknowledge(id: string, device: string): Promise<BlobInfo | null>;
   /** Deletes a blob or an unfinished upload and returns its bytes to the owner's quota. */
   delete(id: string): Promise<boolean>;
   /** Ids (finished or not) of a channel's blobs, to delete them when the channel is wiped. */

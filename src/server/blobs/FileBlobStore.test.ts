@@ -78,6 +78,22 @@ describe('FileBlobStore', () => {
     const opened = await readAll(decryptAttachment(await store.read(id), descriptor, BINDING));
     expect(opened.length).toBe(150_000);
     expect((await readAll(await store.read(id, 1000))).equals(blob.subarray(1000))).toBe(true);
+    expect((await readAll(await store.read(id, 1000, 5000))).equals(blob.subarray(1000, 6000))).toBe(true);
+    expect(await readAll(await store.read(id, blob.length, 5000))).toHaveLength(0);
+  });
+
+  it('records which devices must still acknowledge a finished blob, across a restart', async () => {
+    const store = await FileBlobStore.open(dir, RULES);
+    const { blob, digest } = await encrypted(2000);
+    const { id } = await store.begin({ device: ALICE, channelId: CHANNEL, length: blob.length, expiresAtMs: NOW + DAY }, NOW);
+    await store.append(id, ALICE, 0, blob);
+    expect(await store.acknowledge(id, BOB)).toBeNull();
+    const info = await store.finish(id, ALICE, { digest, length: blob.length, expiresAtMs: NOW + DAY, awaiting: [BOB, 'carol:1'] });
+    expect(info.awaiting).toEqual([BOB, 'carol:1']);
+    expect((await store.acknowledge(id, BOB))?.awaiting).toEqual(['carol:1']);
+    const reopened = await FileBlobStore.open(dir, RULES);
+    expect((await reopened.info(id))?.awaiting).toEqual(['carol:1']);
+    expect((await reopened.acknowledge(id, 'mallory:1'))?.awaiting).toEqual(['carol:1']);
   });
 
   it('resumes an upload after the connection drops mid-chunk, across a relay restart', async () => {
@@ -95,7 +111,7 @@ describe('FileBlobStore', () => {
 
     const restarted = await FileBlobStore.open(dir, RULES);
     const state = await restarted.resume(id, ALICE);
-    expect(state).toEqual({ id, committed: DROP_AT, length: blob.length });
+    expect(state).toEqual({ id, channelId: CHANNEL, committed: DROP_AT, length: blob.length });
     const early = await restarted.append(id, ALICE, state.committed + 10, blob.subarray(state.committed + 10)).catch((e: unknown) => e);
     expect(early).toBeInstanceOf(BlobStoreError);
     expect((early as BlobStoreError).code).toBe('BLOB_OFFSET_MISMATCH');

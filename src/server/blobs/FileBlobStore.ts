@@ -28,6 +28,8 @@ interface Meta {
   readonly state: 'uploading' | 'ready';
   /** Hex SHA-256, once ready. */
   readonly digest?: string;
+  /** Devices that have not acknowledged the blob yet, once ready. */
+  readonly awaiting?: readonly string[];
 }
 
 interface Entry {
@@ -78,7 +80,7 @@ export class FileBlobStore implements BlobStore {
       await fsp.rm(this.uploadPath(id), { force: true });
       throw e;
     }
-    return { id, committed: 0, length };
+    return { id, committed: 0, length, channelId };
   }
 
   append(id: string, device: string, offset: number, bytes: Uint8Array | AsyncIterable<Uint8Array>): Promise<number> {
@@ -118,7 +120,7 @@ export class FileBlobStore implements BlobStore {
   async resume(id: string, device: string): Promise<UploadState> {
     return this.locked(id, async () => {
       const entry = this.upload(id, device);
-      return { id, committed: entry.committed, length: entry.meta.length };
+      return { id, committed: entry.committed, length: entry.meta.length, channelId: entry.meta.channelId };
     });
   }
 
@@ -131,7 +133,7 @@ export class FileBlobStore implements BlobStore {
         await this.remove(id);
         throw new BlobStoreError('BLOB_DIGEST_MISMATCH');
       }
-      const meta: Meta = { ...entry.meta, state: 'ready', digest: digest.toString('hex'), expiresAtMs: finish.expiresAtMs };
+      const meta: Meta = { ...entry.meta, state: 'ready', digest: digest.toString('hex'), expiresAtMs: finish.expiresAtMs, awaiting: [...(finish.awaiting ?? [])] };
       // Metadata first: a crash before the rename leaves a "ready" record whose bytes `open` moves.
       await this.writeMeta(id, meta);
       await fsp.rename(this.uploadPath(id), this.readyPath(id));
@@ -147,13 +149,32 @@ export class FileBlobStore implements BlobStore {
     return entry?.meta.state === 'ready' ? infoOf(id, entry.meta) : null;
   }
 
-  async read(id: string, offset = 0): Promise<AsyncIterable<Uint8Array>> {
+  async read(id: string, offset = 0, maxBytes = Number.MAX_SAFE_INTEGER): Promise<AsyncIterable<Uint8Array>> {
     const info = await this.info(id);
     if (!info) throw new BlobStoreError('BLOB_UNKNOWN');
     if (!Number.isSafeInteger(offset) || offset < 0 || offset > info.length) throw new BlobStoreError('BLOB_OFFSET_MISMATCH', info.length);
     // The descriptor stays valid if the blob is deleted while it is being read.
     const handle = await fsp.open(this.readyPath(id), 'r');
-    return handle.createReadStream({ start: offset, highWaterMark: 256 * 1024, autoClose: true });
+    const end = Math.min(info.length, offset + Math.max(0, maxBytes)) - 1;
+    if (end < offset) {
+      await handle.close();
+      return (async function* () {})();
+    }
+    return handle.createReadStream({ start: offset, end, highWaterMark: 256 * 1024, autoClose: true });
+  }
+
+  acknowledge(id: string, device: string): Promise<BlobInfo | null> {
+    return this.locked(id, async () => {
+      const entry = BLOB_ID_PATTERN.test(id) ? this.entries.get(id) : undefined;
+      if (entry?.meta.state !== 'ready') return null;
+      const awaiting = entry.meta.awaiting ?? [];
+      if (awaiting.includes(device)) {
+        const meta: Meta = { ...entry.meta, awaiting: awaiting.filter((d) => d !== device) };
+        await this.writeMeta(id, meta);
+        entry.meta = meta;
+      }
+      return infoOf(id, entry.meta);
+    });
   }
 
   delete(id: string): Promise<boolean> {
@@ -282,6 +303,7 @@ function infoOf(id: string, meta: Meta): BlobInfo {
     digest: Buffer.from(meta.digest ?? '', 'hex'),
     createdAtMs: meta.createdAtMs,
     expiresAtMs: meta.expiresAtMs,
+    awaiting: meta.awaiting ?? [],
   };
 }
 
@@ -294,6 +316,7 @@ function parseMeta(text: string): Meta | null {
       Number.isSafeInteger(m.length) &&
       Number.isFinite(m.createdAtMs) &&
       Number.isFinite(m.expiresAtMs) &&
+      (m.awaiting === undefined || (Array.isArray(m.awaiting) && m.awaiting.every((d) => typeof d === 'string'))) &&
       (m.state === 'uploading' || (m.state === 'ready' && typeof m.digest === 'string' && /^[0-9a-f]{64}$/.test(m.digest)));
     return ok ? (m as Meta) : null;
   } catch {

@@ -16,7 +16,14 @@ import { actorOf, sameDevice, type RelayContext } from './RelayContext.ts';
 const unknownChannel = (): RelayError => new RelayError('CHANNEL_UNKNOWN', 'The relay knows no such channel. Publish its state first.');
 const wipedChannel = (): RelayError => new RelayError('CHANNEL_WIPED', 'This channel was wiped; create a new one.');
 
+/** What else the relay keeps per channel (attachment blobs) and must follow its changes. */
+export interface ChannelWatcher {
+  channelChanged(channelId: Uint8Array): Promise<void>;
+  channelWiped(channelId: Uint8Array): Promise<unknown>;
+}
+
 export class Channels {
+  private readonly watchers: ChannelWatcher[] = [];
   private readonly views = new Map<string, ChannelView>();
   /** The signed record behind each view (what ListChannels returns). */
   private readonly states = new Map<string, Uint8Array>();
@@ -43,6 +50,10 @@ export class Channels {
         this.ctx.log.error({ channel: hex(id), err: e instanceof Error ? e.message : 'unknown' }, 'stored channel record unreadable');
       }
     }
+  }
+
+  watch(w: ChannelWatcher): void {
+    this.watchers.push(w);
   }
 
   /** A live channel, or CHANNEL_WIPED / CHANNEL_UNKNOWN. */
@@ -90,6 +101,7 @@ export class Channels {
     const placed = await this.fanOut.place(to.filter((d) => !sameDevice(d, from)), {
       id: digest(change), kind: 'channel-change', channelId: probe.channelId, payload: change, expiresMs: this.ctx.now() + this.ctx.limits.maxQueueAgeMs,
     });
+    if (probe.status !== 'wiped') for (const w of this.watchers) await w.channelChanged(probe.channelId);
     FanOut.requireDelivered('channel change', placed);
   }
 
@@ -161,6 +173,7 @@ export class Channels {
     this.views.delete(k);
     this.states.delete(k);
     this.memberHistory.delete(k);
+    for (const w of this.watchers) await w.channelWiped(channelId);
     return this.ctx.store.wipeChannel(channelId);
   }
 }

@@ -23,6 +23,8 @@ import {
   type ChannelState,
   type DeviceCertificate,
   type OrgIdentity,
+  blobLength,
+  isBlobLength,
 } from '../../crypto/index.ts';
 import { RelayError } from '../../relay/errors.ts';
 import { unsafeTextReason } from './unsafeTextReason.ts';
@@ -180,6 +182,14 @@ export class CryptoRelayTrust implements RelayTrust {
     }
   }
 
+  blobLength(fileBytes: number): number {
+    return blobLength(fileBytes);
+  }
+
+  isBlobLength(length: number): boolean {
+    return isBlobLength(length);
+  }
+
   private quietly(f: () => unknown): void {
     try {
       f();
@@ -197,6 +207,7 @@ function viewOf(s: ChannelState): ChannelView {
     status: s.status,
     memberUserIds: s.members.map((m) => m.userId),
     messageLifetimeMs: s.policy.messageLifetimeMs,
+    allowAttachments: s.policy.allowAttachments,
     state: s,
   };
 }

@@ -51,6 +51,7 @@ export interface ChannelView {
   status: ChannelStatus;
   memberUserIds: string[];
   messageLifetimeMs: number;
+  allowAttachments: boolean;
   state: unknown;
 }
 
@@ -92,4 +93,8 @@ export interface RelayTrust {
   applyChannelChange(prev: ChannelView | undefined, change: Uint8Array, nowMs: number): ChannelView;
   /** Verifies a wipe command against the current state; throws a RelayError (FORBIDDEN) on refusal. */
   verifyWipe(current: ChannelView, wipe: Uint8Array, nowMs: number): void;
+  /** The length of the encrypted blob of a file of `fileBytes` (its size bucket, sealed). */
+  blobLength(fileBytes: number): number;
+  /** Whether `length` is some size bucket's blob length: the relay refuses any other length. */
+  isBlobLength(length: number): boolean;
 }

@@ -13,6 +13,7 @@ import {
   OrgChannelSchema,
   PersonSchema,
   PolicySchema,
+  SafeText,
   SettingsSchema,
   StatusSchema,
   TimeMs,
@@ -27,8 +28,8 @@ const Ok = z.object({ ok: z.literal(true) });
 const ChannelRef = z.object({ channelId: Id }).strict();
 /** A message text, bounded in bytes by the limit every receiver applies. */
 const Text = typedText(MAX_TEXT_BYTES);
-const Reason = typedText(MAX_REASON_BYTES, { trim: true });
-const Name = typedText(MAX_NAME_BYTES, { trim: true });
+const Reason = SafeText(MAX_REASON_BYTES);
+const Name = SafeText(MAX_NAME_BYTES);
 
 export const API_METHODS = {
   /** Where the app stands: first run, enrolling, locked or unlocked; who I am; connection. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { isWellFormedText, utf8Length } from '../model/limits.ts';
 import { RECORDING_MODES } from '../model/policy.ts';
+import { isSafeText, UNSAFE_TEXT_MESSAGE } from '../model/safeText.ts';
 import { CHANNEL_ROLES, ORG_ROLES } from '../model/roles.ts';
 
 export const Id = z.string().min(1).max(128);
@@ -36,6 +37,10 @@ export function passphrase(minLength: number) {
     .max(1024);
 }
 
+/** A name or reason someone else will read: typed text with visible characters only (model/safeText.ts). */
+export function SafeText(maxBytes: number) {
+  return typedText(maxBytes, { trim: true }).refine(isSafeText, UNSAFE_TEXT_MESSAGE);
+}
 /** Unix time in milliseconds. */
 export const TimeMs = z.number().int().nonnegative();
 
@@ -224,5 +229,7 @@ export const StatusSchema = z.object({
     })
     .nullable(),
   connection: z.enum(CONNECTION_STATES),
+  /** Whether a channel whose policy blocks screen capture is really kept out of captures here (absent: it is not). */
+  captureBlockable: z.boolean().optional(),
 });
 export type Status = z.infer<typeof StatusSchema>;

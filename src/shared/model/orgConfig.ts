@@ -6,14 +6,17 @@
  * the file; each reader applies its own defaults and says which fields it cannot do without.
  */
 import { z } from 'zod';
+import { isSafeText, UNSAFE_TEXT_MESSAGE } from './safeText.ts';
 
 const Base64 = z.string().regex(/^[A-Za-z0-9+/=_-]+$/);
+/** Names every member reads (organisation, classification labels): visible characters only. */
+const Label = z.string().refine(isSafeText, UNSAFE_TEXT_MESSAGE);
 
 export const OrgConfigSchema = z.object({
   /** Written as 1; files without it are read as version 1. */
   version: z.literal(1).optional(),
   orgId: z.string().min(1).max(128),
-  name: z.string().max(200).optional(),
+  name: Label.max(200).optional(),
   /** The organisation root public key (libsignal serialized), base64. `rootPublicKey` is accepted too. */
   orgPublicKey: Base64.optional(),
   rootPublicKey: Base64.optional(),
@@ -21,7 +24,7 @@ export const OrgConfigSchema = z.object({
   /** SHA-256 (hex) of the relay's TLS certificate: a `wss:` relay must present exactly this one. Empty or absent: not pinned. */
   relayCertificateSha256: z.string().regex(/^([0-9a-fA-F]{64})?$/).optional(),
   classifications: z
-    .array(z.object({ level: z.number().int().nonnegative(), label: z.string(), short: z.string(), colour: z.string() }))
+    .array(z.object({ level: z.number().int().nonnegative(), label: Label, short: Label, colour: z.string() }))
     .min(1)
     .optional(),
   recordsUserId: z.string().optional(),

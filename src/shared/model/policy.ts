@@ -38,3 +38,8 @@ export function normalisePolicy(p: ChannelPolicy): ChannelPolicy {
   if (p.recording !== 'off-the-record') return p;
   return { ...p, allowCopy: false, allowExport: false, screenCapture: 'block' };
 }
+
+/** Whether what a channel shows must be kept out of screen captures (its own view, and its search snippets). */
+export function blocksScreenCapture(p: Pick<ChannelPolicy, 'recording' | 'screenCapture'>): boolean {
+  return p.screenCapture === 'block' || p.recording === 'off-the-record';
+}

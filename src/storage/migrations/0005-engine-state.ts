@@ -17,7 +17,9 @@ export const m0005: Migration = {
         command_hash TEXT NOT NULL,
         issued_at INTEGER NOT NULL,
         -- The signed command (receipts are verified against it); empty when it was not kept.
-        command BLOB NOT NULL
+        command BLOB NOT NULL,
+        -- The channel's name when it was wiped: its wipe can be looked up by name afterwards.
+        channel_name TEXT
       ) STRICT;
       CREATE TABLE wipe_expected (
         channel_id TEXT NOT NULL REFERENCES wipes(channel_id) ON DELETE CASCADE,

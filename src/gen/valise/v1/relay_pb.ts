@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file valise/v1/relay.proto.
  */
 export const file_valise_v1_relay: GenFile = /*@__PURE__*/
-  fileDesc("ChV2YWxpc2UvdjEvcmVsYXkucHJvdG8SCXZhbGlzZS52MSKNAQoLQ2xpZW50RnJhbWUSJgoFaGVsbG8YASABKAsyFS52YWxpc2UudjEuUmVsYXlIZWxsb0gAEioKB3JlcXVlc3QYAiABKAsyFy52YWxpc2UudjEuUmVsYXlSZXF1ZXN0SAASIgoDYWNrGAMgASgLMhMudmFsaXNlLnYxLlJlbGF5QWNrSABCBgoEYm9keSKVAQoLU2VydmVyRnJhbWUSKgoHd2VsY29tZRgBIAEoCzIXLnZhbGlzZS52MS5SZWxheVdlbGNvbWVIABIsCghyZXNwb25zZRgCIAEoCzIYLnZhbGlzZS52MS5SZWxheVJlc3BvbnNlSAASJAoEcHVzaBgDIAEoCzIULnZhbGlzZS52MS5SZWxheVB1c2hIAEIGCgRib2R5IiYKClJlbGF5SGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDSJTCgxSZWxheVdlbGNvbWUSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIRCgljaGFsbGVuZ2UYAiABKAwSFgoOc2VydmVyX3RpbWVfbXMYAyABKAMioggKDFJlbGF5UmVxdWVzdBIKCgJpZBgBIAEoBBI1CgxhdXRoZW50aWNhdGUYCiABKAsyHS52YWxpc2UudjEuQXV0aGVudGljYXRlRGV2aWNlSAASOgoSYXV0aGVudGljYXRlX2FkbWluGAsgASgLMhwudmFsaXNlLnYxLkF1dGhlbnRpY2F0ZUFkbWluSAASNgoQc3VibWl0X2Vucm9sbWVudBgMIAEoCzIaLnZhbGlzZS52MS5TdWJtaXRFbnJvbG1lbnRIABIyCg5wb2xsX2Vucm9sbWVudBgNIAEoCzIYLnZhbGlzZS52MS5Qb2xsRW5yb2xtZW50SAASMgoOdXBsb2FkX3ByZWtleXMYFCABKAsyGC52YWxpc2UudjEuVXBsb2FkUHJla2V5c0gAEjAKDWZldGNoX3ByZWtleXMYFSABKAsyFy52YWxpc2UudjEuRmV0Y2hQcmVrZXlzSAASJwoEc2VuZBgWIAEoCzIXLnZhbGlzZS52MS5TZW5kRW52ZWxvcGVIABJBChZwdWJsaXNoX2NoYW5uZWxfY2hhbmdlGBcgASgLMh8udmFsaXNlLnYxLlB1Ymxpc2hDaGFubmVsQ2hhbmdlSAASKAoJc2VuZF93aXBlGBggASgLMhMudmFsaXNlLnYxLlNlbmRXaXBlSAASOwoTZmV0Y2hfY2hhbm5lbF9zdGF0ZRgZIAEoCzIcLnZhbGlzZS52MS5GZXRjaENoYW5uZWxTdGF0ZUgAEjQKD2ZldGNoX2RpcmVjdG9yeRgaIAEoCzIZLnZhbGlzZS52MS5GZXRjaERpcmVjdG9yeUgAEi4KDHByZWtleV9jb3VudBgbIAEoCzIWLnZhbGlzZS52MS5QcmVrZXlDb3VudEgAEjAKDWxpc3RfY2hhbm5lbHMYHCABKAsyFy52YWxpc2UudjEuTGlzdENoYW5uZWxzSAASLgoMbGlzdF9wZW5kaW5nGCggASgLMhYudmFsaXNlLnYxLkxpc3RQZW5kaW5nSAASPQoOcHVibGlzaF9tZW1iZXIYKSABKAsyIy52YWxpc2UudjEuUHVibGlzaE1lbWJlckNlcnRpZmljYXRlSAASOAoRYXBwcm92ZV9lbnJvbG1lbnQYKiABKAsyGy52YWxpc2UudjEuQXBwcm92ZUVucm9sbWVudEgAEjoKEnB1Ymxpc2hfcmV2b2NhdGlvbhgrIAEoCzIcLnZhbGlzZS52MS5QdWJsaXNoUmV2b2NhdGlvbkgAEioKCnJlYWRfYXVkaXQYLCABKAsyFC52YWxpc2UudjEuUmVhZEF1ZGl0SAASPwoVaXNzdWVfZW5yb2xtZW50X25vbmNlGC0gASgLMh4udmFsaXNlLnYxLklzc3VlRW5yb2xtZW50Tm9uY2VIAEIECgJvcCKCBQoNUmVsYXlSZXNwb25zZRIKCgJpZBgBIAEoBBImCgVlcnJvchgCIAEoCzIVLnZhbGlzZS52MS5SZWxheUVycm9ySAASGwoCb2sYAyABKAsyDS52YWxpc2UudjEuT2tIABIxCg1hdXRoZW50aWNhdGVkGAogASgLMhgudmFsaXNlLnYxLkF1dGhlbnRpY2F0ZWRIABI8ChNlbnJvbG1lbnRfc3VibWl0dGVkGAwgASgLMh0udmFsaXNlLnYxLkVucm9sbWVudFN1Ym1pdHRlZEgAEjYKEGVucm9sbWVudF9zdGF0dXMYDSABKAsyGi52YWxpc2UudjEuRW5yb2xtZW50U3RhdHVzSAASMgoOcHJla2V5X2J1bmRsZXMYFSABKAsyGC52YWxpc2UudjEuUHJla2V5QnVuZGxlc0gAEh8KBHNlbnQYFiABKAsyDy52YWxpc2UudjEuU2VudEgAEjYKDWNoYW5uZWxfc3RhdGUYGSABKAsyHS52YWxpc2UudjEuQ2hhbm5lbFN0YXRlUmVzdWx0SAASKQoJZGlyZWN0b3J5GBogASgLMhQudmFsaXNlLnYxLkRpcmVjdG9yeUgAEjQKDHByZWtleV9jb3VudBgbIAEoCzIcLnZhbGlzZS52MS5QcmVrZXlDb3VudFJlc3VsdEgAEi4KDGNoYW5uZWxfbGlzdBgcIAEoCzIWLnZhbGlzZS52MS5DaGFubmVsTGlzdEgAEikKB3BlbmRpbmcYKCABKAsyFi52YWxpc2UudjEuUGVuZGluZ0xpc3RIABIkCgVhdWRpdBgsIAEoCzITLnZhbGlzZS52MS5BdWRpdExvZ0gAQggKBnJlc3VsdCI/CgpSZWxheUVycm9yEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRISCgpyZXZvY2F0aW9uGAMgASgMIgQKAk9rIkMKEkF1dGhlbnRpY2F0ZURldmljZRIaChJkZXZpY2VfY2VydGlmaWNhdGUYASABKAwSEQoJc2lnbmF0dXJlGAIgASgMIiYKEUF1dGhlbnRpY2F0ZUFkbWluEhEKCXNpZ25hdHVyZRgBIAEoDCJECg1BdXRoZW50aWNhdGVkEg8KB3VzZXJfaWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgNEg8KB2JhY2tsb2cYAyABKA0iIgoPU3VibWl0RW5yb2xtZW50Eg8KB3JlcXVlc3QYASABKAwiNAoSRW5yb2xtZW50U3VibWl0dGVkEhIKCnJlcXVlc3RfaWQYASABKAlKBAgCEANSBGNvZGUiIwoNUG9sbEVucm9sbWVudBISCgpyZXF1ZXN0X2lkGAEgASgJIuoBCg9FbnJvbG1lbnRTdGF0dXMSLwoFc3RhdGUYASABKA4yIC52YWxpc2UudjEuRW5yb2xtZW50U3RhdHVzLlN0YXRlEhoKEmRldmljZV9jZXJ0aWZpY2F0ZRgCIAEoDBIaChJtZW1iZXJfY2VydGlmaWNhdGUYAyABKAwSFAoMbm9uY2VfcmVjb3JkGAQgASgMIlgKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEQoNU1RBVEVfUEVORElORxABEhIKDlNUQVRFX0FQUFJPVkVEEAISEQoNU1RBVEVfVU5LTk9XThADIqABChBQZW5kaW5nRW5yb2xtZW50EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHcmVxdWVzdBgCIAEoDBIUCgxub25jZV9yZWNvcmQYByABKAwSFAoMc3VibWl0dGVkX21zGAQgASgDEhcKD21hdGNoZWRfdXNlcl9pZBgFIAEoCRIWCg5uZXh0X2RldmljZV9pZBgGIAEoDUoECAMQBFIEY29kZSINCgtMaXN0UGVuZGluZyI7CgtQZW5kaW5nTGlzdBIsCgdwZW5kaW5nGAEgAygLMhsudmFsaXNlLnYxLlBlbmRpbmdFbnJvbG1lbnQiPwoTSXNzdWVFbnJvbG1lbnROb25jZRISCgpyZXF1ZXN0X2lkGAEgASgJEhQKDG5vbmNlX3JlY29yZBgCIAEoDCJQChBBcHByb3ZlRW5yb2xtZW50EhIKCnJlcXVlc3RfaWQYASABKAkSDAoEY29kZRgCIAEoCRIaChJkZXZpY2VfY2VydGlmaWNhdGUYAyABKAwiNgoYUHVibGlzaE1lbWJlckNlcnRpZmljYXRlEhoKEm1lbWJlcl9jZXJ0aWZpY2F0ZRgBIAEoDCInChFQdWJsaXNoUmV2b2NhdGlvbhISCgpyZXZvY2F0aW9uGAEgASgMIiIKDkZldGNoRGlyZWN0b3J5EhAKCHVzZXJfaWRzGAEgAygJIloKDkRpcmVjdG9yeUVudHJ5Eg8KB3VzZXJfaWQYASABKAkSGgoSbWVtYmVyX2NlcnRpZmljYXRlGAIgASgMEhsKE2RldmljZV9jZXJ0aWZpY2F0ZXMYAyADKAwiTAoJRGlyZWN0b3J5EioKB2VudHJpZXMYASADKAsyGS52YWxpc2UudjEuRGlyZWN0b3J5RW50cnkSEwoLcmV2b2NhdGlvbnMYAiADKAwinwEKDVVwbG9hZFByZWtleXMSFQoNc2lnbmVkX3ByZWtleRgBIAEoDBIZChFreWJlcl9sYXN0X3Jlc29ydBgCIAEoDBIqCghvbmVfdGltZRgDIAMoCzIYLnZhbGlzZS52MS5PbmVUaW1lUHJla2V5EjAKDm9uZV90aW1lX2t5YmVyGAQgAygLMhgudmFsaXNlLnYxLk9uZVRpbWVQcmVrZXkiKwoNT25lVGltZVByZWtleRIKCgJpZBgBIAEoDRIOCgZyZWNvcmQYAiABKAwiHwoMRmV0Y2hQcmVrZXlzEg8KB3VzZXJfaWQYASABKAkizQEKDFByZWtleUJ1bmRsZRIRCglkZXZpY2VfaWQYASABKA0SGgoSZGV2aWNlX2NlcnRpZmljYXRlGAIgASgMEhUKDXNpZ25lZF9wcmVrZXkYAyABKAwSKgoIb25lX3RpbWUYBCABKAsyGC52YWxpc2UudjEuT25lVGltZVByZWtleRIUCgxreWJlcl9wcmVrZXkYBSABKAwSFwoPa3liZXJfcHJla2V5X2lkGAYgASgNEhwKFGt5YmVyX2lzX2xhc3RfcmVzb3J0GAcgASgIIjkKDVByZWtleUJ1bmRsZXMSKAoHYnVuZGxlcxgBIAMoCzIXLnZhbGlzZS52MS5QcmVrZXlCdW5kbGUiDQoLUHJla2V5Q291bnQiPQoRUHJla2V5Q291bnRSZXN1bHQSEAoIb25lX3RpbWUYASABKA0SFgoOb25lX3RpbWVfa3liZXIYAiABKA0iIAoMU2VuZEVudmVsb3BlEhAKCGVudmVsb3BlGAEgASgMIhoKBFNlbnQSEgoKcmVjaXBpZW50cxgBIAEoDSImChRQdWJsaXNoQ2hhbm5lbENoYW5nZRIOCgZjaGFuZ2UYASABKAwiJwoRRmV0Y2hDaGFubmVsU3RhdGUSEgoKY2hhbm5lbF9pZBgBIAEoDCIlChJDaGFubmVsU3RhdGVSZXN1bHQSDwoHY2hhbmdlcxgBIAMoDCIOCgxMaXN0Q2hhbm5lbHMiMwoOQ2hhbm5lbExpc3RpbmcSEgoKY2hhbm5lbF9pZBgBIAEoDBINCgVzdGF0ZRgCIAEoDCI6CgtDaGFubmVsTGlzdBIrCghjaGFubmVscxgBIAMoCzIZLnZhbGlzZS52MS5DaGFubmVsTGlzdGluZyIYCghTZW5kV2lwZRIMCgR3aXBlGAEgASgMIi0KCVJlYWRBdWRpdBIRCglhZnRlcl9zZXEYASABKAMSDQoFbGltaXQYAiABKA0iZwoKQXVkaXRFbnRyeRILCgNzZXEYASABKAMSDQoFYXRfbXMYAiABKAMSDQoFZXZlbnQYAyABKAkSDQoFYWN0b3IYBCABKAkSDwoHc3ViamVjdBgFIAEoCRIOCgZkZXRhaWwYBiABKAkiMgoIQXVkaXRMb2cSJgoHZW50cmllcxgBIAMoCzIVLnZhbGlzZS52MS5BdWRpdEVudHJ5IvUBCglSZWxheVB1c2gSJwoIZGVsaXZlcnkYASABKAsyEy52YWxpc2UudjEuRGVsaXZlcnlIABIsCgtwcmVrZXlzX2xvdxgCIAEoCzIVLnZhbGlzZS52MS5QcmVrZXlzTG93SAASLwoJZW5yb2xtZW50GAMgASgLMhoudmFsaXNlLnYxLkVucm9sbWVudFN0YXR1c0gAEigKB2Nsb3NpbmcYBCABKAsyFS52YWxpc2UudjEuUmVsYXlFcnJvckgAEi4KDGJhY2tsb2dfZG9uZRgFIAEoCzIWLnZhbGlzZS52MS5CYWNrbG9nRG9uZUgAQgYKBGJvZHki0QEKCERlbGl2ZXJ5EgoKAmlkGAEgASgMEiYKBGtpbmQYAiABKA4yGC52YWxpc2UudjEuRGVsaXZlcnkuS2luZBIPCgdwYXlsb2FkGAMgASgMEhIKCmNoYW5uZWxfaWQYBCABKAwibAoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASEQoNS0lORF9FTlZFTE9QRRABEhcKE0tJTkRfQ0hBTk5FTF9DSEFOR0UQAhINCglLSU5EX1dJUEUQAxITCg9LSU5EX1JFVk9DQVRJT04QBCI2CgpQcmVrZXlzTG93EhAKCG9uZV90aW1lGAEgASgNEhYKDm9uZV90aW1lX2t5YmVyGAIgASgNIg0KC0JhY2tsb2dEb25lIhcKCFJlbGF5QWNrEgsKA2lkcxgBIAMoDCp6ChRSZWxheVByb3RvY29sVmVyc2lvbhImCiJSRUxBWV9QUk9UT0NPTF9WRVJTSU9OX1VOU1BFQ0lGSUVEEAASHAoYUkVMQVlfUFJPVE9DT0xfVkVSU0lPTl8xEAESHAoYUkVMQVlfUFJPVE9DT0xfVkVSU0lPTl8yEAJiBnByb3RvMw");
+  fileDesc("ChV2YWxpc2UvdjEvcmVsYXkucHJvdG8SCXZhbGlzZS52MSKNAQoLQ2xpZW50RnJhbWUSJgoFaGVsbG8YASABKAsyFS52YWxpc2UudjEuUmVsYXlIZWxsb0gAEioKB3JlcXVlc3QYAiABKAsyFy52YWxpc2UudjEuUmVsYXlSZXF1ZXN0SAASIgoDYWNrGAMgASgLMhMudmFsaXNlLnYxLlJlbGF5QWNrSABCBgoEYm9keSKVAQoLU2VydmVyRnJhbWUSKgoHd2VsY29tZRgBIAEoCzIXLnZhbGlzZS52MS5SZWxheVdlbGNvbWVIABIsCghyZXNwb25zZRgCIAEoCzIYLnZhbGlzZS52MS5SZWxheVJlc3BvbnNlSAASJAoEcHVzaBgDIAEoCzIULnZhbGlzZS52MS5SZWxheVB1c2hIAEIGCgRib2R5IiYKClJlbGF5SGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDSJTCgxSZWxheVdlbGNvbWUSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIRCgljaGFsbGVuZ2UYAiABKAwSFgoOc2VydmVyX3RpbWVfbXMYAyABKAMi2QoKDFJlbGF5UmVxdWVzdBIKCgJpZBgBIAEoBBI1CgxhdXRoZW50aWNhdGUYCiABKAsyHS52YWxpc2UudjEuQXV0aGVudGljYXRlRGV2aWNlSAASOgoSYXV0aGVudGljYXRlX2FkbWluGAsgASgLMhwudmFsaXNlLnYxLkF1dGhlbnRpY2F0ZUFkbWluSAASNgoQc3VibWl0X2Vucm9sbWVudBgMIAEoCzIaLnZhbGlzZS52MS5TdWJtaXRFbnJvbG1lbnRIABIyCg5wb2xsX2Vucm9sbWVudBgNIAEoCzIYLnZhbGlzZS52MS5Qb2xsRW5yb2xtZW50SAASMgoOdXBsb2FkX3ByZWtleXMYFCABKAsyGC52YWxpc2UudjEuVXBsb2FkUHJla2V5c0gAEjAKDWZldGNoX3ByZWtleXMYFSABKAsyFy52YWxpc2UudjEuRmV0Y2hQcmVrZXlzSAASJwoEc2VuZBgWIAEoCzIXLnZhbGlzZS52MS5TZW5kRW52ZWxvcGVIABJBChZwdWJsaXNoX2NoYW5uZWxfY2hhbmdlGBcgASgLMh8udmFsaXNlLnYxLlB1Ymxpc2hDaGFubmVsQ2hhbmdlSAASKAoJc2VuZF93aXBlGBggASgLMhMudmFsaXNlLnYxLlNlbmRXaXBlSAASOwoTZmV0Y2hfY2hhbm5lbF9zdGF0ZRgZIAEoCzIcLnZhbGlzZS52MS5GZXRjaENoYW5uZWxTdGF0ZUgAEjQKD2ZldGNoX2RpcmVjdG9yeRgaIAEoCzIZLnZhbGlzZS52MS5GZXRjaERpcmVjdG9yeUgAEi4KDHByZWtleV9jb3VudBgbIAEoCzIWLnZhbGlzZS52MS5QcmVrZXlDb3VudEgAEjAKDWxpc3RfY2hhbm5lbHMYHCABKAsyFy52YWxpc2UudjEuTGlzdENoYW5uZWxzSAASNwoRYmVnaW5fYmxvYl91cGxvYWQYMiABKAsyGi52YWxpc2UudjEuQmVnaW5CbG9iVXBsb2FkSAASLAoLYXBwZW5kX2Jsb2IYMyABKAsyFS52YWxpc2UudjEuQXBwZW5kQmxvYkgAEjkKEnJlc3VtZV9ibG9iX3VwbG9hZBg0IAEoCzIbLnZhbGlzZS52MS5SZXN1bWVCbG9iVXBsb2FkSAASOQoSZmluaXNoX2Jsb2JfdXBsb2FkGDUgASgLMhsudmFsaXNlLnYxLkZpbmlzaEJsb2JVcGxvYWRIABIwCg1kb3dubG9hZF9ibG9iGDYgASgLMhcudmFsaXNlLnYxLkRvd25sb2FkQmxvYkgAEiYKCGFja19ibG9iGDcgASgLMhIudmFsaXNlLnYxLkFja0Jsb2JIABIuCgxsaXN0X3BlbmRpbmcYKCABKAsyFi52YWxpc2UudjEuTGlzdFBlbmRpbmdIABI9Cg5wdWJsaXNoX21lbWJlchgpIAEoCzIjLnZhbGlzZS52MS5QdWJsaXNoTWVtYmVyQ2VydGlmaWNhdGVIABI4ChFhcHByb3ZlX2Vucm9sbWVudBgqIAEoCzIbLnZhbGlzZS52MS5BcHByb3ZlRW5yb2xtZW50SAASOgoScHVibGlzaF9yZXZvY2F0aW9uGCsgASgLMhwudmFsaXNlLnYxLlB1Ymxpc2hSZXZvY2F0aW9uSAASKgoKcmVhZF9hdWRpdBgsIAEoCzIULnZhbGlzZS52MS5SZWFkQXVkaXRIABI/ChVpc3N1ZV9lbnJvbG1lbnRfbm9uY2UYLSABKAsyHi52YWxpc2UudjEuSXNzdWVFbnJvbG1lbnROb25jZUgAQgQKAm9wIpkGCg1SZWxheVJlc3BvbnNlEgoKAmlkGAEgASgEEiYKBWVycm9yGAIgASgLMhUudmFsaXNlLnYxLlJlbGF5RXJyb3JIABIbCgJvaxgDIAEoCzINLnZhbGlzZS52MS5Pa0gAEjEKDWF1dGhlbnRpY2F0ZWQYCiABKAsyGC52YWxpc2UudjEuQXV0aGVudGljYXRlZEgAEjwKE2Vucm9sbWVudF9zdWJtaXR0ZWQYDCABKAsyHS52YWxpc2UudjEuRW5yb2xtZW50U3VibWl0dGVkSAASNgoQZW5yb2xtZW50X3N0YXR1cxgNIAEoCzIaLnZhbGlzZS52MS5FbnJvbG1lbnRTdGF0dXNIABIyCg5wcmVrZXlfYnVuZGxlcxgVIAEoCzIYLnZhbGlzZS52MS5QcmVrZXlCdW5kbGVzSAASHwoEc2VudBgWIAEoCzIPLnZhbGlzZS52MS5TZW50SAASNgoNY2hhbm5lbF9zdGF0ZRgZIAEoCzIdLnZhbGlzZS52MS5DaGFubmVsU3RhdGVSZXN1bHRIABIpCglkaXJlY3RvcnkYGiABKAsyFC52YWxpc2UudjEuRGlyZWN0b3J5SAASNAoMcHJla2V5X2NvdW50GBsgASgLMhwudmFsaXNlLnYxLlByZWtleUNvdW50UmVzdWx0SAASLgoMY2hhbm5lbF9saXN0GBwgASgLMhYudmFsaXNlLnYxLkNoYW5uZWxMaXN0SAASNwoRYmxvYl91cGxvYWRfYmVndW4YMiABKAsyGi52YWxpc2UudjEuQmxvYlVwbG9hZEJlZ3VuSAASMgoOYmxvYl9jb21taXR0ZWQYMyABKAsyGC52YWxpc2UudjEuQmxvYkNvbW1pdHRlZEgAEigKCWJsb2JfZGF0YRg2IAEoCzITLnZhbGlzZS52MS5CbG9iRGF0YUgAEikKB3BlbmRpbmcYKCABKAsyFi52YWxpc2UudjEuUGVuZGluZ0xpc3RIABIkCgVhdWRpdBgsIAEoCzITLnZhbGlzZS52MS5BdWRpdExvZ0gAQggKBnJlc3VsdCI/CgpSZWxheUVycm9yEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRISCgpyZXZvY2F0aW9uGAMgASgMIgQKAk9rIkMKEkF1dGhlbnRpY2F0ZURldmljZRIaChJkZXZpY2VfY2VydGlmaWNhdGUYASABKAwSEQoJc2lnbmF0dXJlGAIgASgMIiYKEUF1dGhlbnRpY2F0ZUFkbWluEhEKCXNpZ25hdHVyZRgBIAEoDCJECg1BdXRoZW50aWNhdGVkEg8KB3VzZXJfaWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgNEg8KB2JhY2tsb2cYAyABKA0iIgoPU3VibWl0RW5yb2xtZW50Eg8KB3JlcXVlc3QYASABKAwiNAoSRW5yb2xtZW50U3VibWl0dGVkEhIKCnJlcXVlc3RfaWQYASABKAlKBAgCEANSBGNvZGUiIwoNUG9sbEVucm9sbWVudBISCgpyZXF1ZXN0X2lkGAEgASgJIuoBCg9FbnJvbG1lbnRTdGF0dXMSLwoFc3RhdGUYASABKA4yIC52YWxpc2UudjEuRW5yb2xtZW50U3RhdHVzLlN0YXRlEhoKEmRldmljZV9jZXJ0aWZpY2F0ZRgCIAEoDBIaChJtZW1iZXJfY2VydGlmaWNhdGUYAyABKAwSFAoMbm9uY2VfcmVjb3JkGAQgASgMIlgKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEQoNU1RBVEVfUEVORElORxABEhIKDlNUQVRFX0FQUFJPVkVEEAISEQoNU1RBVEVfVU5LTk9XThADIqABChBQZW5kaW5nRW5yb2xtZW50EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHcmVxdWVzdBgCIAEoDBIUCgxub25jZV9yZWNvcmQYByABKAwSFAoMc3VibWl0dGVkX21zGAQgASgDEhcKD21hdGNoZWRfdXNlcl9pZBgFIAEoCRIWCg5uZXh0X2RldmljZV9pZBgGIAEoDUoECAMQBFIEY29kZSINCgtMaXN0UGVuZGluZyI7CgtQZW5kaW5nTGlzdBIsCgdwZW5kaW5nGAEgAygLMhsudmFsaXNlLnYxLlBlbmRpbmdFbnJvbG1lbnQiPwoTSXNzdWVFbnJvbG1lbnROb25jZRISCgpyZXF1ZXN0X2lkGAEgASgJEhQKDG5vbmNlX3JlY29yZBgCIAEoDCJQChBBcHByb3ZlRW5yb2xtZW50EhIKCnJlcXVlc3RfaWQYASABKAkSDAoEY29kZRgCIAEoCRIaChJkZXZpY2VfY2VydGlmaWNhdGUYAyABKAwiNgoYUHVibGlzaE1lbWJlckNlcnRpZmljYXRlEhoKEm1lbWJlcl9jZXJ0aWZpY2F0ZRgBIAEoDCInChFQdWJsaXNoUmV2b2NhdGlvbhISCgpyZXZvY2F0aW9uGAEgASgMIiIKDkZldGNoRGlyZWN0b3J5EhAKCHVzZXJfaWRzGAEgAygJIloKDkRpcmVjdG9yeUVudHJ5Eg8KB3VzZXJfaWQYASABKAkSGgoSbWVtYmVyX2NlcnRpZmljYXRlGAIgASgMEhsKE2RldmljZV9jZXJ0aWZpY2F0ZXMYAyADKAwiTAoJRGlyZWN0b3J5EioKB2VudHJpZXMYASADKAsyGS52YWxpc2UudjEuRGlyZWN0b3J5RW50cnkSEwoLcmV2b2NhdGlvbnMYAiADKAwinwEKDVVwbG9hZFByZWtleXMSFQoNc2lnbmVkX3ByZWtleRgBIAEoDBIZChFreWJlcl9sYXN0X3Jlc29ydBgCIAEoDBIqCghvbmVfdGltZRgDIAMoCzIYLnZhbGlzZS52MS5PbmVUaW1lUHJla2V5EjAKDm9uZV90aW1lX2t5YmVyGAQgAygLMhgudmFsaXNlLnYxLk9uZVRpbWVQcmVrZXkiKwoNT25lVGltZVByZWtleRIKCgJpZBgBIAEoDRIOCgZyZWNvcmQYAiABKAwiHwoMRmV0Y2hQcmVrZXlzEg8KB3VzZXJfaWQYASABKAkizQEKDFByZWtleUJ1bmRsZRIRCglkZXZpY2VfaWQYASABKA0SGgoSZGV2aWNlX2NlcnRpZmljYXRlGAIgASgMEhUKDXNpZ25lZF9wcmVrZXkYAyABKAwSKgoIb25lX3RpbWUYBCABKAsyGC52YWxpc2UudjEuT25lVGltZVByZWtleRIUCgxreWJlcl9wcmVrZXkYBSABKAwSFwoPa3liZXJfcHJla2V5X2lkGAYgASgNEhwKFGt5YmVyX2lzX2xhc3RfcmVzb3J0GAcgASgIIjkKDVByZWtleUJ1bmRsZXMSKAoHYnVuZGxlcxgBIAMoCzIXLnZhbGlzZS52MS5QcmVrZXlCdW5kbGUiDQoLUHJla2V5Q291bnQiPQoRUHJla2V5Q291bnRSZXN1bHQSEAoIb25lX3RpbWUYASABKA0SFgoOb25lX3RpbWVfa3liZXIYAiABKA0iIAoMU2VuZEVudmVsb3BlEhAKCGVudmVsb3BlGAEgASgMIhoKBFNlbnQSEgoKcmVjaXBpZW50cxgBIAEoDSImChRQdWJsaXNoQ2hhbm5lbENoYW5nZRIOCgZjaGFuZ2UYASABKAwiJwoRRmV0Y2hDaGFubmVsU3RhdGUSEgoKY2hhbm5lbF9pZBgBIAEoDCIlChJDaGFubmVsU3RhdGVSZXN1bHQSDwoHY2hhbmdlcxgBIAMoDCIOCgxMaXN0Q2hhbm5lbHMiMwoOQ2hhbm5lbExpc3RpbmcSEgoKY2hhbm5lbF9pZBgBIAEoDBINCgVzdGF0ZRgCIAEoDCI6CgtDaGFubmVsTGlzdBIrCghjaGFubmVscxgBIAMoCzIZLnZhbGlzZS52MS5DaGFubmVsTGlzdGluZyIYCghTZW5kV2lwZRIMCgR3aXBlGAEgASgMIi0KCVJlYWRBdWRpdBIRCglhZnRlcl9zZXEYASABKAMSDQoFbGltaXQYAiABKA0iZwoKQXVkaXRFbnRyeRILCgNzZXEYASABKAMSDQoFYXRfbXMYAiABKAMSDQoFZXZlbnQYAyABKAkSDQoFYWN0b3IYBCABKAkSDwoHc3ViamVjdBgFIAEoCRIOCgZkZXRhaWwYBiABKAkiMgoIQXVkaXRMb2cSJgoHZW50cmllcxgBIAMoCzIVLnZhbGlzZS52MS5BdWRpdEVudHJ5IjUKD0JlZ2luQmxvYlVwbG9hZBISCgpjaGFubmVsX2lkGAEgASgMEg4KBmxlbmd0aBgCIAEoBCI1Cg9CbG9iVXBsb2FkQmVndW4SDwoHYmxvYl9pZBgBIAEoDBIRCgljb21taXR0ZWQYAiABKAQiOwoKQXBwZW5kQmxvYhIPCgdibG9iX2lkGAEgASgMEg4KBm9mZnNldBgCIAEoBBIMCgRkYXRhGAMgASgMIjIKDUJsb2JDb21taXR0ZWQSEQoJY29tbWl0dGVkGAEgASgEEg4KBmxlbmd0aBgCIAEoBCIjChBSZXN1bWVCbG9iVXBsb2FkEg8KB2Jsb2JfaWQYASABKAwiQwoQRmluaXNoQmxvYlVwbG9hZBIPCgdibG9iX2lkGAEgASgMEg4KBmRpZ2VzdBgCIAEoDBIOCgZsZW5ndGgYAyABKAQiQgoMRG93bmxvYWRCbG9iEg8KB2Jsb2JfaWQYASABKAwSDgoGb2Zmc2V0GAIgASgEEhEKCW1heF9ieXRlcxgDIAEoDSIuCghCbG9iRGF0YRIMCgRkYXRhGAEgASgMEhQKDHRvdGFsX2xlbmd0aBgCIAEoBCIaCgdBY2tCbG9iEg8KB2Jsb2JfaWQYASABKAwi9QEKCVJlbGF5UHVzaBInCghkZWxpdmVyeRgBIAEoCzITLnZhbGlzZS52MS5EZWxpdmVyeUgAEiwKC3ByZWtleXNfbG93GAIgASgLMhUudmFsaXNlLnYxLlByZWtleXNMb3dIABIvCgllbnJvbG1lbnQYAyABKAsyGi52YWxpc2UudjEuRW5yb2xtZW50U3RhdHVzSAASKAoHY2xvc2luZxgEIAEoCzIVLnZhbGlzZS52MS5SZWxheUVycm9ySAASLgoMYmFja2xvZ19kb25lGAUgASgLMhYudmFsaXNlLnYxLkJhY2tsb2dEb25lSABCBgoEYm9keSLRAQoIRGVsaXZlcnkSCgoCaWQYASABKAwSJgoEa2luZBgCIAEoDjIYLnZhbGlzZS52MS5EZWxpdmVyeS5LaW5kEg8KB3BheWxvYWQYAyABKAwSEgoKY2hhbm5lbF9pZBgEIAEoDCJsCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIRCg1LSU5EX0VOVkVMT1BFEAESFwoTS0lORF9DSEFOTkVMX0NIQU5HRRACEg0KCUtJTkRfV0lQRRADEhMKD0tJTkRfUkVWT0NBVElPThAEIjYKClByZWtleXNMb3cSEAoIb25lX3RpbWUYASABKA0SFgoOb25lX3RpbWVfa3liZXIYAiABKA0iDQoLQmFja2xvZ0RvbmUiFwoIUmVsYXlBY2sSCwoDaWRzGAEgAygMKnoKFFJlbGF5UHJvdG9jb2xWZXJzaW9uEiYKIlJFTEFZX1BST1RPQ09MX1ZFUlNJT05fVU5TUEVDSUZJRUQQABIcChhSRUxBWV9QUk9UT0NPTF9WRVJTSU9OXzEQARIcChhSRUxBWV9QUk9UT0NPTF9WRVJTSU9OXzIQAmIGcHJvdG8z");
 
 /**
  * @generated from message valise.v1.ClientFrame
@@ -231,6 +231,44 @@ export type RelayRequest = Message<"valise.v1.RelayRequest"> & {
     case: "listChannels";
   } | {
     /**
+     * Device: attachment blobs (the relay sees opaque bytes of a padded length only).
+     *
+     * @generated from field: valise.v1.BeginBlobUpload begin_blob_upload = 50;
+     */
+    value: BeginBlobUpload;
+    case: "beginBlobUpload";
+  } | {
+    /**
+     * @generated from field: valise.v1.AppendBlob append_blob = 51;
+     */
+    value: AppendBlob;
+    case: "appendBlob";
+  } | {
+    /**
+     * @generated from field: valise.v1.ResumeBlobUpload resume_blob_upload = 52;
+     */
+    value: ResumeBlobUpload;
+    case: "resumeBlobUpload";
+  } | {
+    /**
+     * @generated from field: valise.v1.FinishBlobUpload finish_blob_upload = 53;
+     */
+    value: FinishBlobUpload;
+    case: "finishBlobUpload";
+  } | {
+    /**
+     * @generated from field: valise.v1.DownloadBlob download_blob = 54;
+     */
+    value: DownloadBlob;
+    case: "downloadBlob";
+  } | {
+    /**
+     * @generated from field: valise.v1.AckBlob ack_blob = 55;
+     */
+    value: AckBlob;
+    case: "ackBlob";
+  } | {
+    /**
      * Security officer (connection authenticated by the organisation root key).
      *
      * @generated from field: valise.v1.ListPending list_pending = 40;
@@ -355,6 +393,24 @@ export type RelayResponse = Message<"valise.v1.RelayResponse"> & {
      */
     value: ChannelList;
     case: "channelList";
+  } | {
+    /**
+     * @generated from field: valise.v1.BlobUploadBegun blob_upload_begun = 50;
+     */
+    value: BlobUploadBegun;
+    case: "blobUploadBegun";
+  } | {
+    /**
+     * @generated from field: valise.v1.BlobCommitted blob_committed = 51;
+     */
+    value: BlobCommitted;
+    case: "blobCommitted";
+  } | {
+    /**
+     * @generated from field: valise.v1.BlobData blob_data = 54;
+     */
+    value: BlobData;
+    case: "blobData";
   } | {
     /**
      * @generated from field: valise.v1.PendingList pending = 40;
@@ -1279,6 +1335,228 @@ export const AuditLogSchema: GenMessage<AuditLog> = /*@__PURE__*/
   messageDesc(file_valise_v1_relay, 43);
 
 /**
+ * Allowed to a current member device of an active channel whose policy allows attachments.
+ *
+ * @generated from message valise.v1.BeginBlobUpload
+ */
+export type BeginBlobUpload = Message<"valise.v1.BeginBlobUpload"> & {
+  /**
+   * @generated from field: bytes channel_id = 1;
+   */
+  channelId: Uint8Array;
+
+  /**
+   * The blob's exact length: a size bucket's, at most the organisation's limit.
+   *
+   * @generated from field: uint64 length = 2;
+   */
+  length: bigint;
+};
+
+/**
+ * Describes the message valise.v1.BeginBlobUpload.
+ * Use `create(BeginBlobUploadSchema)` to create a new message.
+ */
+export const BeginBlobUploadSchema: GenMessage<BeginBlobUpload> = /*@__PURE__*/
+  messageDesc(file_valise_v1_relay, 44);
+
+/**
+ * @generated from message valise.v1.BlobUploadBegun
+ */
+export type BlobUploadBegun = Message<"valise.v1.BlobUploadBegun"> & {
+  /**
+   * 16 random bytes, unguessable; the id the message carries to the recipients.
+   *
+   * @generated from field: bytes blob_id = 1;
+   */
+  blobId: Uint8Array;
+
+  /**
+   * @generated from field: uint64 committed = 2;
+   */
+  committed: bigint;
+};
+
+/**
+ * Describes the message valise.v1.BlobUploadBegun.
+ * Use `create(BlobUploadBegunSchema)` to create a new message.
+ */
+export const BlobUploadBegunSchema: GenMessage<BlobUploadBegun> = /*@__PURE__*/
+  messageDesc(file_valise_v1_relay, 45);
+
+/**
+ * `offset` must be at most the committed length (bytes already held are skipped).
+ *
+ * @generated from message valise.v1.AppendBlob
+ */
+export type AppendBlob = Message<"valise.v1.AppendBlob"> & {
+  /**
+   * @generated from field: bytes blob_id = 1;
+   */
+  blobId: Uint8Array;
+
+  /**
+   * @generated from field: uint64 offset = 2;
+   */
+  offset: bigint;
+
+  /**
+   * @generated from field: bytes data = 3;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message valise.v1.AppendBlob.
+ * Use `create(AppendBlobSchema)` to create a new message.
+ */
+export const AppendBlobSchema: GenMessage<AppendBlob> = /*@__PURE__*/
+  messageDesc(file_valise_v1_relay, 46);
+
+/**
+ * Answer to AppendBlob, ResumeBlobUpload and FinishBlobUpload: bytes durably held.
+ *
+ * @generated from message valise.v1.BlobCommitted
+ */
+export type BlobCommitted = Message<"valise.v1.BlobCommitted"> & {
+  /**
+   * @generated from field: uint64 committed = 1;
+   */
+  committed: bigint;
+
+  /**
+   * @generated from field: uint64 length = 2;
+   */
+  length: bigint;
+};
+
+/**
+ * Describes the message valise.v1.BlobCommitted.
+ * Use `create(BlobCommittedSchema)` to create a new message.
+ */
+export const BlobCommittedSchema: GenMessage<BlobCommitted> = /*@__PURE__*/
+  messageDesc(file_valise_v1_relay, 47);
+
+/**
+ * @generated from message valise.v1.ResumeBlobUpload
+ */
+export type ResumeBlobUpload = Message<"valise.v1.ResumeBlobUpload"> & {
+  /**
+   * @generated from field: bytes blob_id = 1;
+   */
+  blobId: Uint8Array;
+};
+
+/**
+ * Describes the message valise.v1.ResumeBlobUpload.
+ * Use `create(ResumeBlobUploadSchema)` to create a new message.
+ */
+export const ResumeBlobUploadSchema: GenMessage<ResumeBlobUpload> = /*@__PURE__*/
+  messageDesc(file_valise_v1_relay, 48);
+
+/**
+ * @generated from message valise.v1.FinishBlobUpload
+ */
+export type FinishBlobUpload = Message<"valise.v1.FinishBlobUpload"> & {
+  /**
+   * @generated from field: bytes blob_id = 1;
+   */
+  blobId: Uint8Array;
+
+  /**
+   * SHA-256 of the whole blob; a mismatch drops the upload.
+   *
+   * @generated from field: bytes digest = 2;
+   */
+  digest: Uint8Array;
+
+  /**
+   * @generated from field: uint64 length = 3;
+   */
+  length: bigint;
+};
+
+/**
+ * Describes the message valise.v1.FinishBlobUpload.
+ * Use `create(FinishBlobUploadSchema)` to create a new message.
+ */
+export const FinishBlobUploadSchema: GenMessage<FinishBlobUpload> = /*@__PURE__*/
+  messageDesc(file_valise_v1_relay, 49);
+
+/**
+ * Allowed to the current member devices of the blob's channel; anyone else gets BLOB_UNKNOWN.
+ *
+ * @generated from message valise.v1.DownloadBlob
+ */
+export type DownloadBlob = Message<"valise.v1.DownloadBlob"> & {
+  /**
+   * @generated from field: bytes blob_id = 1;
+   */
+  blobId: Uint8Array;
+
+  /**
+   * @generated from field: uint64 offset = 2;
+   */
+  offset: bigint;
+
+  /**
+   * At most this many bytes (the relay caps it to fit a frame).
+   *
+   * @generated from field: uint32 max_bytes = 3;
+   */
+  maxBytes: number;
+};
+
+/**
+ * Describes the message valise.v1.DownloadBlob.
+ * Use `create(DownloadBlobSchema)` to create a new message.
+ */
+export const DownloadBlobSchema: GenMessage<DownloadBlob> = /*@__PURE__*/
+  messageDesc(file_valise_v1_relay, 50);
+
+/**
+ * @generated from message valise.v1.BlobData
+ */
+export type BlobData = Message<"valise.v1.BlobData"> & {
+  /**
+   * @generated from field: bytes data = 1;
+   */
+  data: Uint8Array;
+
+  /**
+   * @generated from field: uint64 total_length = 2;
+   */
+  totalLength: bigint;
+};
+
+/**
+ * Describes the message valise.v1.BlobData.
+ * Use `create(BlobDataSchema)` to create a new message.
+ */
+export const BlobDataSchema: GenMessage<BlobData> = /*@__PURE__*/
+  messageDesc(file_valise_v1_relay, 51);
+
+/**
+ * The device stored the attachment; the relay deletes the blob once every member device at upload
+ * time has acknowledged it or left the channel.
+ *
+ * @generated from message valise.v1.AckBlob
+ */
+export type AckBlob = Message<"valise.v1.AckBlob"> & {
+  /**
+   * @generated from field: bytes blob_id = 1;
+   */
+  blobId: Uint8Array;
+};
+
+/**
+ * Describes the message valise.v1.AckBlob.
+ * Use `create(AckBlobSchema)` to create a new message.
+ */
+export const AckBlobSchema: GenMessage<AckBlob> = /*@__PURE__*/
+  messageDesc(file_valise_v1_relay, 52);
+
+/**
  * @generated from message valise.v1.RelayPush
  */
 export type RelayPush = Message<"valise.v1.RelayPush"> & {
@@ -1325,7 +1603,7 @@ export type RelayPush = Message<"valise.v1.RelayPush"> & {
  * Use `create(RelayPushSchema)` to create a new message.
  */
 export const RelayPushSchema: GenMessage<RelayPush> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 44);
+  messageDesc(file_valise_v1_relay, 53);
 
 /**
  * @generated from message valise.v1.Delivery
@@ -1359,7 +1637,7 @@ export type Delivery = Message<"valise.v1.Delivery"> & {
  * Use `create(DeliverySchema)` to create a new message.
  */
 export const DeliverySchema: GenMessage<Delivery> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 45);
+  messageDesc(file_valise_v1_relay, 54);
 
 /**
  * @generated from enum valise.v1.Delivery.Kind
@@ -1395,7 +1673,7 @@ export enum Delivery_Kind {
  * Describes the enum valise.v1.Delivery.Kind.
  */
 export const Delivery_KindSchema: GenEnum<Delivery_Kind> = /*@__PURE__*/
-  enumDesc(file_valise_v1_relay, 45, 0);
+  enumDesc(file_valise_v1_relay, 54, 0);
 
 /**
  * @generated from message valise.v1.PrekeysLow
@@ -1417,7 +1695,7 @@ export type PrekeysLow = Message<"valise.v1.PrekeysLow"> & {
  * Use `create(PrekeysLowSchema)` to create a new message.
  */
 export const PrekeysLowSchema: GenMessage<PrekeysLow> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 46);
+  messageDesc(file_valise_v1_relay, 55);
 
 /**
  * @generated from message valise.v1.BacklogDone
@@ -1430,7 +1708,7 @@ export type BacklogDone = Message<"valise.v1.BacklogDone"> & {
  * Use `create(BacklogDoneSchema)` to create a new message.
  */
 export const BacklogDoneSchema: GenMessage<BacklogDone> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 47);
+  messageDesc(file_valise_v1_relay, 56);
 
 /**
  * @generated from message valise.v1.RelayAck
@@ -1447,7 +1725,7 @@ export type RelayAck = Message<"valise.v1.RelayAck"> & {
  * Use `create(RelayAckSchema)` to create a new message.
  */
 export const RelayAckSchema: GenMessage<RelayAck> = /*@__PURE__*/
-  messageDesc(file_valise_v1_relay, 48);
+  messageDesc(file_valise_v1_relay, 57);
 
 /**
  * Bumped on any incompatible change; a server refuses a version it does not speak, closing the

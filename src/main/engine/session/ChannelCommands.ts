@@ -14,6 +14,7 @@ import type { Officer } from './Officer.ts';
 import type { Publisher } from './Publisher.ts';
 import { meView, type SessionContext } from './SessionContext.ts';
 import type { Wipes } from './Wipes.ts';
+import { comparableName } from '../../../shared/model/safeText.ts';
 
 export interface ChannelCommandsDeps {
   book: ChannelBook;
@@ -113,7 +114,7 @@ export class ChannelCommands {
     // An officer who is not a member signs on top of the chain as verified just now.
     const state = member ? this.d.book.live(input.channelId).state : await officer.state(input.channelId);
     if (!mayPauseOrWipe(channelView(state, null), meView(this.c.me))) throw new ApiError('FORBIDDEN');
-    if (input.confirmName !== state.name) throw new ApiError('BAD_REQUEST', { detail: 'the typed name does not match the channel' });
+    if (comparableName(input.confirmName) !== comparableName(state.name)) throw new ApiError('BAD_REQUEST', { detail: 'the typed name does not match the channel' });
     const relay = this.d.relay();
     if (!relay) throw new ApiError('OFFLINE');
     const now = this.c.clock.now();
@@ -122,7 +123,7 @@ export class ChannelCommands {
     const expected = state.members.flatMap((m) =>
       directory.trust.devicesOf(m.userId, now).map((dc) => ({ userId: dc.userId, deviceId: String(dc.deviceId), displayName: directory.names(dc.userId) })),
     );
-    this.d.wipes.issue(input.channelId, cmd, encoded, now, expected);
+    this.d.wipes.issue(input.channelId, cmd, encoded, now, expected, state.name);
     await relay.request({ case: 'sendWipe', value: { wipe: encoded } }, 'sent');
     if (member) {
       this.d.wipedHere(input.channelId);

@@ -31,10 +31,10 @@ export class Wipes {
   }
 
   /** A wipe this device signed (`encoded`) and verified (`cmd`), before it goes to the relay. */
-  issue(channelId: string, cmd: WipeCommand, encoded: Uint8Array, at: number, expected: WipeDevice[]): void {
-    this.tracker.issue(channelId, hex(cmd.hash), at, expected);
+  issue(channelId: string, cmd: WipeCommand, encoded: Uint8Array, at: number, expected: WipeDevice[], channelName?: string): void {
+    this.tracker.issue(channelId, hex(cmd.hash), at, expected, channelName);
     this.commands.set(channelId, cmd);
-    this.repo.issue({ channelId, commandHash: hex(cmd.hash), issuedAt: at, command: encoded, expected });
+    this.repo.issue({ channelId, commandHash: hex(cmd.hash), issuedAt: at, command: encoded, expected, ...(channelName !== undefined ? { channelName } : {}) });
   }
 
   /** Which of my wipes a signed receipt confirms, if any (verified against each command). */
@@ -60,7 +60,11 @@ export class Wipes {
     this.c.emit({ type: 'wipeProgress', channelId, confirmed: r.confirmed, total: r.total });
   }
 
-  status(channelId: string): ApiResult<'wipeStatus'> {
+  /** By channel id, or by the name the channel had: it is gone from this device after its wipe. */
+  status(ref: string): ApiResult<'wipeStatus'> {
+    const named = this.tracker.has(ref) ? [] : this.tracker.idsNamed(ref);
+    if (named.length > 1) throw new ApiError('NOT_FOUND', { detail: `several wiped channels were named so; use an id: ${named.join(', ')}` });
+    const channelId = named[0] ?? ref;
     const s = this.tracker.status(channelId, this.lastSeen);
     if (!s) throw new ApiError('NOT_FOUND');
     return s;
