@@ -31,7 +31,7 @@ export const API_ERRORS = {
   CONFLICT: { kind: 'state', message: 'The channel changed meanwhile. Look at the new state and try again.' },
   TOO_LARGE: { kind: 'input', message: 'That is too large: shorten it and try again. A message holds up to 191 KiB of text (about 195,000 Latin letters or 65,000 Chinese characters), a name 400 bytes, a reason 2,000 bytes.' },
   EMPTY_TEXT: { kind: 'input', message: 'The text is empty. Type something and try again.' },
-  PASSPHRASE_REQUIRED: { kind: 'input', message: 'A passphrase is needed to unlock this profile. Type it (or set VALISE_PASSPHRASE / --passphrase-file for the command line) and try again.' },
+  PASSPHRASE_REQUIRED: { kind: 'input', message: 'A passphrase is needed to unlock this profile. Type it and try again.' },
   PASSPHRASE_TOO_SHORT: { kind: 'input', message: 'The passphrase is too short. Choose one of at least 8 characters.' },
   PROFILE_DAMAGED: { kind: 'state', message: 'The local message database is damaged and cannot be opened. It was left untouched; restore the profile from a backup or re-enrol this device.' },
   INVALID_TEXT: { kind: 'input', message: 'The text holds a broken character (a lone surrogate) and could not be sent as typed. Retype or paste it again.' },
