@@ -12,6 +12,7 @@ export const SYSTEM_TOOLS = [
   { tool: 'tpm2_createprimary', pkg: 'tpm2-tools', why: 'the TPM key provider' },
   { tool: 'tpm2_unseal', pkg: 'tpm2-tools', why: 'the TPM key provider' },
   { tool: 'softhsm2-util', pkg: 'softhsm2', why: 'a PKCS#11 token for the PKCS#11 key provider tests' },
+  { tool: 'faketime', pkg: 'faketime', why: 'runs the valise CLI with a skewed clock (clock tests)' },
 ] as const;
 
 export const INSTALL_LINE = `sudo apt-get install -y ${[...new Set(SYSTEM_TOOLS.map((t) => t.pkg))].join(' ')}`;

@@ -4,6 +4,7 @@
  * every lookup answers with something the organisation signed.
  */
 import {
+  hasStarted,
   readDeviceCertificate,
   readMemberCertificate,
   verifyRevocation,
@@ -80,7 +81,7 @@ export class OrgTrust implements RevocationSet {
     if (this.isRevoked('device', cert.serial)) throw new CertificateError('revoked', 'device certificate');
     // A person removed from the organisation takes their devices along.
     if (this.memberRevoked(userId)) throw new CertificateError('revoked', 'member certificate');
-    if (nowMs < cert.notBeforeMs) throw new CertificateError('not-yet-valid', 'device certificate');
+    if (!hasStarted(cert, nowMs)) throw new CertificateError('not-yet-valid', 'device certificate');
     if (nowMs >= cert.notAfterMs) throw new CertificateError('expired', 'device certificate');
     return cert;
   }
@@ -95,7 +96,7 @@ export class OrgTrust implements RevocationSet {
     const cert = this.members.get(userId);
     if (!cert) throw new CertificateError('missing', 'member certificate');
     if (this.isRevoked('member', cert.serial)) throw new CertificateError('revoked', 'member certificate');
-    if (nowMs < cert.notBeforeMs) throw new CertificateError('not-yet-valid', 'member certificate');
+    if (!hasStarted(cert, nowMs)) throw new CertificateError('not-yet-valid', 'member certificate');
     if (nowMs >= cert.notAfterMs) throw new CertificateError('expired', 'member certificate');
     return cert;
   }
@@ -118,7 +119,7 @@ export class OrgTrust implements RevocationSet {
       return r !== undefined && r.revokedAtMs <= atMs;
     };
     const valid = <T extends { serial: number; notBeforeMs: number; notAfterMs: number }>(target: 'member' | 'device', c: T | undefined) =>
-      c && !revokedBy(target, c.serial) && atMs >= c.notBeforeMs && atMs < c.notAfterMs ? c : undefined;
+      c && !revokedBy(target, c.serial) && hasStarted(c, atMs) && atMs < c.notAfterMs ? c : undefined;
     return {
       nowMs: atMs,
       member: (u) => valid('member', this.members.get(u)),
@@ -144,7 +145,7 @@ export class OrgTrust implements RevocationSet {
   view(nowMs: number): TrustView {
     // Plain checks rather than require*/catch: channel changes look up every member.
     const ok = <T extends { serial: number; notBeforeMs: number; notAfterMs: number }>(target: 'member' | 'device', c: T | undefined) =>
-      c && !this.revoked.has(`${target}:${c.serial}`) && nowMs >= c.notBeforeMs && nowMs < c.notAfterMs ? c : undefined;
+      c && !this.revoked.has(`${target}:${c.serial}`) && hasStarted(c, nowMs) && nowMs < c.notAfterMs ? c : undefined;
     return {
       nowMs,
       member: (u) => ok('member', this.members.get(u)),

@@ -90,6 +90,19 @@ describe('applyChannelChange', () => {
     expect(wiped.status).toBe('wiped');
   });
 
+  it('lets the officer pause and wipe a channel whose member lost clearance; a lead must remove that member first', () => {
+    const { org, lead, so, view, state } = setup();
+    org.member('bob', 0); // bob's clearance lowered below the channel's classification (1)
+    expect(applyChannelChange(state, change(lead, state, { name: 'renamed' }), view)).toEqual({ kind: 'rejected', reason: 'member-not-cleared' });
+    const paused = accepted(applyChannelChange(state, change(so, state, { status: 'paused' }), view));
+    expect(paused.status).toBe('paused');
+    expect(accepted(applyChannelChange(paused, change(lead, paused, { status: 'wiped' }), view)).status).toBe('wiped');
+    // A lead resuming would send to someone no longer cleared: refused until bob is removed.
+    expect(applyChannelChange(paused, change(lead, paused, { status: 'active' }), view)).toEqual({ kind: 'rejected', reason: 'member-not-cleared' });
+    const removed = accepted(applyChannelChange(paused, change(lead, paused, { members: paused.members.filter((m) => m.userId !== 'bob') }), view));
+    expect(removed.rotate).toBe(true);
+  });
+
   it('refuses any change after a wipe', () => {
     const { lead, view, state } = setup();
     const wiped = accepted(applyChannelChange(state, change(lead, state, { status: 'wiped' }), view));

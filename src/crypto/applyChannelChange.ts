@@ -40,7 +40,19 @@ const reject = (reason: RejectReason): ChannelChangeResult => ({ kind: 'rejected
  * `rotateSenderKeys` is true when a member was removed: every remaining member must then send under
  * a fresh sender key, so the removed member cannot read what follows.
  */
-export function applyChannelChange(prev: ChannelState | null, signedChange: Uint8Array, trust: TrustView): ChannelChangeResult {
+export function applyChannelChange(
+  prev: ChannelState | null,
+  signedChange: Uint8Array,
+  trust: TrustView,
+  /**
+   * False when judging history (`verifyChannelChain`): clearances are judged live only, as each
+   * change arrives at the relay and every member device. The organisation keeps only a member's
+   * newest certificate, and a clearance lowered today says nothing about what a record signed last
+   * week had to respect; judged against today's, a lowered clearance would make the channel
+   * unreadable to a new device and impossible for the officer to pause.
+   */
+  o: { checkClearance?: boolean } = {},
+): ChannelChangeResult {
   let next: ChannelState;
   try {
     next = decodeChannelState(signedChange);
@@ -48,11 +60,11 @@ export function applyChannelChange(prev: ChannelState | null, signedChange: Uint
     if (e instanceof CodecError) return reject('malformed');
     throw e;
   }
-  return judgeChannelChange(prev, next, trust);
+  return judgeChannelChange(prev, next, trust, o);
 }
 
 /** `applyChannelChange` on a record already decoded (a chain decodes each record once). */
-export function judgeChannelChange(prev: ChannelState | null, next: ChannelState, trust: TrustView): ChannelChangeResult {
+export function judgeChannelChange(prev: ChannelState | null, next: ChannelState, trust: TrustView, o: { checkClearance?: boolean } = {}): ChannelChangeResult {
   const signerDevice = trust.device(next.signer.userId, next.signer.deviceId);
   const signerMember = trust.member(next.signer.userId);
   if (!signerDevice || !signerMember) return reject('unknown-signer');
@@ -80,7 +92,11 @@ export function judgeChannelChange(prev: ChannelState | null, next: ChannelState
     if (next.classification < prev.classification && !isOfficer) return reject('classification-lowered');
   }
 
-  const membership = checkMembers(next, trust);
+  // Stopping a channel (a pause or a wipe, and anything the officer does: status only) leaves the
+  // member list as it was accepted; it is not judged again, so a member whose clearance was lowered
+  // since never blocks it. Any other change, a lead's resume included, must list only cleared members.
+  const statusOnly = prev !== null && next.classification === prev.classification && sameExceptStatusAndLowering(prev, next) && (next.status !== 'active' || signerMember.roles.includes('security-officer'));
+  const membership = statusOnly ? null : checkMembers(next, trust, o.checkClearance ?? true);
   if (membership) return reject(membership);
 
   let removed = false;
@@ -110,7 +126,7 @@ function sameExceptStatusAndLowering(a: ChannelState, b: ChannelState): boolean 
   );
 }
 
-function checkMembers(s: ChannelState, trust: TrustView): RejectReason | null {
+function checkMembers(s: ChannelState, trust: TrustView, checkClearance: boolean): RejectReason | null {
   if (s.members.length === 0) return 'invalid-members';
   const seen = new Set<string>();
   for (const m of s.members) {
@@ -123,7 +139,7 @@ function checkMembers(s: ChannelState, trust: TrustView): RejectReason | null {
   if ((s.policy.recording === 'archived') !== s.members.some((m) => m.role === 'records')) return 'invalid-members';
   for (const m of s.members) {
     const cert = trust.member(m.userId);
-    if (!cert || !isCleared(cert.clearance, s.classification)) return 'member-not-cleared';
+    if (!cert || (checkClearance && !isCleared(cert.clearance, s.classification))) return 'member-not-cleared';
     if (m.role === 'records' && !cert.roles.includes('records')) return 'invalid-members';
   }
   return null;

@@ -157,9 +157,21 @@ function verifiedBody(org: OrgIdentity, context: (typeof CONTEXT)[keyof typeof C
   }
 }
 
+/**
+ * How long before its start a certificate is already taken: a device whose clock is slow by up to
+ * this much still accepts certificates issued minutes ago. Only the start is eased; expiry and
+ * revocation are not.
+ */
+export const CERTIFICATE_START_LEEWAY_MS = 15 * 60_000;
+
+/** True once `nowMs` (a clock that may be slow) has reached the certificate's start. */
+export function hasStarted(v: { notBeforeMs: number }, nowMs: number): boolean {
+  return nowMs + CERTIFICATE_START_LEEWAY_MS >= v.notBeforeMs;
+}
+
 /** Throws `not-yet-valid` or `expired` unless `nowMs` lies within the validity. */
 export function checkValidity(v: Validity, nowMs: number, subject: CertificateError['subject']): void {
-  if (nowMs < v.notBeforeMs) throw new CertificateError('not-yet-valid', subject);
+  if (!hasStarted(v, nowMs)) throw new CertificateError('not-yet-valid', subject);
   if (nowMs >= v.notAfterMs) throw new CertificateError('expired', subject);
 }
 

@@ -82,7 +82,7 @@ export function verifyChannelChain(changes: readonly Uint8Array[], ctx: ChainCon
     if (!next) return refuse('malformed', i);
     if (i === 0 && !bytesEqual(next.channelId, ctx.channelId)) return refuse('wrong-channel', 0);
     if (next.epoch !== i) return refuse(next.epoch < i ? 'rollback' : 'epoch-gap', i);
-    const r = judgeChannelChange(state, next, ctx.ever);
+    const r = judgeChannelChange(state, next, ctx.ever, { checkClearance: false });
     if (r.kind === 'rejected') return { ...r, index: i };
     if (!validNow(next, ctx.now)) {
       if (unvouchedFrom < 0) unvouchedFrom = i;

@@ -67,6 +67,8 @@ export class RelayClient {
     readonly challenge: Uint8Array,
     private readonly timeoutMs: number,
     private readonly batcher: SocketBatcher | undefined,
+    /** The relay's time in its welcome, and this process's monotonic time when it arrived. */
+    private readonly welcomeTime: { serverMs: number; at: number },
   ) {
     this.closedPromise = new Promise((resolve) => {
       ws.on('close', (code, reason) => {
@@ -101,6 +103,7 @@ export class RelayClient {
       }
       batcher = new SocketBatcher(res.socket);
     });
+    let welcomeTime = { serverMs: 0, at: 0 };
     const challenge = await new Promise<Uint8Array>((resolve, reject) => {
       const timer = setTimeout(() => {
         ws.terminate();
@@ -125,6 +128,7 @@ export class RelayClient {
         try {
           const f = fromBinary(ServerFrameSchema, data as Buffer);
           if (f.body.case !== 'welcome') throw new Error('expected welcome');
+          welcomeTime = { serverMs: Number(f.body.value.serverTimeMs), at: performance.now() };
           resolve(f.body.value.challenge);
         } catch (e) {
           ws.terminate();
@@ -135,7 +139,13 @@ export class RelayClient {
     ws.removeAllListeners('error');
     ws.removeAllListeners('close');
     ws.on('error', () => undefined);
-    return new RelayClient(ws, challenge, o.timeoutMs ?? 15_000, batcher);
+    return new RelayClient(ws, challenge, o.timeoutMs ?? 15_000, batcher, welcomeTime);
+  }
+
+  /** The relay's time now, as its welcome said (0 when the relay did not say). */
+  relayTimeMs(): number {
+    const { serverMs, at } = this.welcomeTime;
+    return serverMs > 0 ? Math.round(serverMs + (performance.now() - at)) : 0;
   }
 
   /** Sends a request and returns its typed result; a RelayError response rejects with RelayRefused. */

@@ -99,6 +99,8 @@ export class Scenario {
   recordsUserId: string | undefined;
   /** Set before `join`: the relay URL written into org.json (a proxy in front of the relay). */
   relayUrl: string | undefined;
+  /** Set before `join`: the start of validity of device certificates (default: a day ago). */
+  certificateNotBeforeMs: () => number = () => Date.now() - DAY;
 
   async join(userId: string, o: Partial<EngineOptions> = {}): Promise<Node> {
     const node = this.engine(this.profileDir(), userId, o);
@@ -126,7 +128,7 @@ export class Scenario {
     this.serials.set(p.matchedUserId, serial);
     const certificate = issueDeviceCertificate(this.org.root.privateKey, {
       orgId: this.org.orgId, serial, userId: p.matchedUserId, deviceId: p.nextDeviceId, identityKey: publicKey,
-      notBeforeMs: Date.now() - DAY, notAfterMs: Date.now() + 365 * DAY,
+      notBeforeMs: this.certificateNotBeforeMs(), notAfterMs: Date.now() + 365 * DAY,
     });
     await this.org.admin.request({ case: 'approveEnrolment', value: { requestId, code, deviceCertificate: certificate } }, 'ok');
     return serial;

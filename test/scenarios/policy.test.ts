@@ -40,6 +40,9 @@ describe('policy on the device', () => {
     const sent = await alice.call('send', { channelId: ch.id, text: 'fleeting' });
     expect(sent.message.expiresAt).toBe(sent.message.sentAt + LIFETIME);
     await bob.waitText('fleeting');
+    // On bob's device the lifetime runs from his receipt.
+    const atBob = (await bob.call('listMessages', { channelId: ch.id })).messages[0]!;
+    expect(atBob.expiresAt).toBe(atBob.receivedAt + LIFETIME);
     await bob.engine.close();
 
     await until(async () => (await alice.call('listMessages', { channelId: ch.id })).messages.length === 0, LIFETIME + 3000, 'deletion at alice');
@@ -48,6 +51,7 @@ describe('policy on the device', () => {
     expect(alice.events.some((e) => e.type === 'messageDeleted' && e.messageIds.includes(sent.message.id))).toBe(true);
 
     // Bob's app was closed at expiry: the message is gone before his first read after starting.
+    await until(() => Date.now() > atBob.expiresAt!, LIFETIME + 3000, "expiry on bob's device");
     bob = await sc.restart(bob, { sweepEveryMs: 200 });
     expect((await bob.call('listMessages', { channelId: ch.id })).messages).toEqual([]);
     expect((await bob.call('search', { query: 'fleeting' })).hits).toEqual([]);

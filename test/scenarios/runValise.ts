@@ -10,9 +10,11 @@ export interface ValiseRun {
   stderr: string;
 }
 
-export function runValise(args: string[], o: { passphrase: string; onStdout?: (chunk: string) => void; timeoutMs?: number; stdin?: string }): Promise<ValiseRun> {
+export function runValise(args: string[], o: { passphrase: string; onStdout?: (chunk: string) => void; timeoutMs?: number; faketime?: string; stdin?: string }): Promise<ValiseRun> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, VALISE_PASSPHRASE: o.passphrase }, stdio: [o.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    // `faketime` (libfaketime) shifts the clock the CLI sees, e.g. '+10m'.
+    const [cmd, argv] = o.faketime ? ['faketime', ['-f', o.faketime, process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
+    const p = spawn(cmd, argv, { env: { ...process.env, VALISE_PASSPHRASE: o.passphrase }, stdio: [o.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     if (o.stdin !== undefined) p.stdin!.end(o.stdin);
     let stdout = '';
     let stderr = '';

@@ -82,6 +82,7 @@ async function status(cli: Cli): Promise<number> {
   const st = await cli.unlock();
   const relay = await cli.online(cli.timeoutMs(5)).then(() => 'reachable' as const, () => 'unreachable' as const);
   const now = await cli.call('status', {});
+  if (now.clock?.skewed) process.stderr.write(`${clockWarning(now.clock.offsetMs)}\n`);
   const me = now.me ? ` — ${now.me.displayName} (${now.me.userId}, device ${now.me.deviceId}, cleared ${levelLabel(now.org?.classifications ?? [], now.me.clearance)}, ${now.me.orgRoles.join(', ')})` : '';
   const org = now.org ? ` — ${now.org.name}${now.org.local ? ' (local organisation)' : ''}` : '';
   cli.out(`${st.state}${org}${me}\nrelay: ${relay === 'reachable' ? 'reachable' : 'unreachable (relayUrl in org.json); commands that need it fail until it is up'}`, { ...now, relay });
@@ -320,3 +321,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2));
+
+/** What `status` prints when this device's clock is far from the relay's. */
+export function clockWarning(offsetMs: number): string {
+  const minutes = Math.round(Math.abs(offsetMs) / 60_000);
+  return `Warning: this device's clock is ${minutes} minute${minutes === 1 ? '' : 's'} ${offsetMs > 0 ? 'ahead of' : 'behind'} the relay's. Set the system clock right (turn on network time); message times and lifetimes depend on it.`;
+}

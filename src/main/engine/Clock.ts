@@ -63,3 +63,14 @@ export class ManualClock implements Clock {
     return this.timers.filter((x) => x.live).length;
   }
 }
+
+/**
+ * How far a device's clock may be from the relay's before its user is told, and how far a sender's
+ * stated time may lie from this device's receipt before it is clamped.
+ */
+export const MAX_CLOCK_SKEW_MS = 2 * 60_000;
+
+/** This device's clock against the relay's: `skewed` when further off than the allowed skew. */
+export function clockState(offsetMs: number): { offsetMs: number; skewed: boolean } {
+  return { offsetMs, skewed: Math.abs(offsetMs) > MAX_CLOCK_SKEW_MS };
+}

@@ -25,6 +25,8 @@ export interface ConnectionHooks {
    * sent as proof (unverified, possibly empty). True when it proves the revocation.
    */
   revoked(revocation: Uint8Array): boolean;
+  /** How far this device's clock is ahead of the relay's (negative: behind), on each connection. */
+  clockOffset?(offsetMs: number): void;
   /** A failure worth logging (never carries content). */
   error?(e: unknown): void;
 }
@@ -126,6 +128,8 @@ export class Connection {
         return;
       }
       this.client = client;
+      const relayNow = client.relayTimeMs();
+      if (relayNow > 0) this.hooks.clockOffset?.(this.clock.now() - relayNow);
       let revokedByPush: Uint8Array | null = null;
       // The relay starts sending the backlog right behind its answer to the authentication, so
       // deliveries can arrive before that answer has been handled. Hold them until then: the

@@ -68,6 +68,7 @@ export class Lifecycle {
       me: me && session ? { userId: me.userId, deviceId: String(me.deviceId), displayName: me.displayName, clearance: me.clearance, orgRoles: me.orgRoles } : null,
       connection: session?.connectionState ?? 'offline',
       captureBlockable: this.d.captureProtection ?? false,
+      clock: session?.clockState ?? null,
     };
   }
 

@@ -11,8 +11,8 @@ import type { RelayClient } from '../../relay/RelayClient.ts';
 import type { RelayPush } from '../../gen/valise/v1/relay_pb.ts';
 import type { ApiEvent } from '../../shared/api/events.ts';
 import type { ApiInput, ApiResult } from '../../shared/api/methods.ts';
-import type { ChannelDetails, ChannelSummary, ConnectionState, Person } from '../../shared/api/schemas.ts';
-import type { Clock } from './Clock.ts';
+import type { ChannelDetails, ChannelSummary, ClockState, ConnectionState, Person } from '../../shared/api/schemas.ts';
+import { clockState, MAX_CLOCK_SKEW_MS, type Clock } from './Clock.ts';
 import { Connection } from './Connection.ts';
 import { DeliveryBook } from './DeliveryBook.ts';
 import { toApiError } from './errors.ts';
@@ -26,6 +26,7 @@ import { ChannelBook } from './session/ChannelBook.ts';
 import { ChannelCommands } from './session/ChannelCommands.ts';
 import { ChannelLifecycle } from './session/ChannelLifecycle.ts';
 import { Directory } from './session/Directory.ts';
+import { missedChannels } from './session/missedChannels.ts';
 import { ChannelChangeHandler } from './session/handlers/ChannelChangeHandler.ts';
 import { ChannelMessageHandler } from './session/handlers/ChannelMessageHandler.ts';
 import { RevocationHandler } from './session/handlers/RevocationHandler.ts';
@@ -78,6 +79,7 @@ export class Session {
   private readonly peers: Peers;
   private readonly deviceKeys: DeviceKeys;
   private readonly connection: Connection;
+  private clockSeen: ClockState | null = null;
   private readonly lastSeen: LastSeen;
   private readonly deliveries: DeliveryBook;
   private readonly retention: Retention;
@@ -229,6 +231,7 @@ export class Session {
         push: (p) => this.onPush(p),
         state: (s, next) => this.onConnectionState(s, next),
         revoked: (revocation) => d.onRevoked(revocation),
+        clockOffset: (offsetMs) => this.onClockOffset(offsetMs),
         error: (e) => d.log.info({ err: toApiError(e).toLog() }, 'relay connection failed'),
       },
       d.clock,
@@ -261,6 +264,11 @@ export class Session {
     return this.connection.state;
   }
 
+  /** This device's clock against the relay's, as of the last connection (null before one). */
+  get clockState(): ClockState | null {
+    return this.clockSeen;
+  }
+
   get meView(): Me {
     return meView(this.d.me);
   }
@@ -278,6 +286,27 @@ export class Session {
     this.receipts.flush();
     await this.directory.refresh(r);
     await refreshPrekeys(r, this.deviceKeys, this.d.store.repos.settings, this.d.clock.now());
+    // Channels created before this device was enrolled: nothing was ever pushed for them.
+    const missed = missedChannels(await r.listChannels(), (id) => this.book.stateOf(id) !== undefined, this.d.me.userId);
+    for (const del of missed) this.receiver.push(del);
+    if (missed.length > 0) {
+      this.receiver.afterReceived(
+        async () => {
+          for (const del of missed) await this.sender.announce(r, hex(decodeChannelState(del.payload).channelId));
+        },
+        (e) => this.d.log.info({ err: toApiError(e).toLog() }, 'announcing this device to a channel failed'),
+      );
+    }
+  }
+
+  private onClockOffset(offsetMs: number): void {
+    const next = clockState(offsetMs);
+    const before = this.clockSeen;
+    this.clockSeen = next;
+    if (before?.skewed !== next.skewed || (next.skewed && Math.abs(before.offsetMs - offsetMs) > MAX_CLOCK_SKEW_MS)) {
+      if (next.skewed) this.d.log.warn({ offsetMs }, 'device clock is off from the relay');
+      this.d.emit({ type: 'clock', ...next });
+    }
   }
 
   private onConnectionState(s: ConnectionState, next: number | null): void {

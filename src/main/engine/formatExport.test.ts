@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatExport } from './formatExport.ts';
+import { escapeField, formatExport } from './formatExport.ts';
 
 const messages = [
   { id: 'a', channelId: 'c', sender: 'j.doe.2', sentAt: Date.UTC(2026, 0, 2, 3, 4, 5), receivedAt: 0, expiresAt: null, text: 'bonjour' },
@@ -21,5 +21,20 @@ describe('formatExport', () => {
       { id: 'a', sender: 'Jane Doe', sentAt: messages[0]!.sentAt, text: 'bonjour' },
       { id: 'b', sender: 'Bob', sentAt: messages[1]!.sentAt, text: 'hi' },
     ] });
+  });
+
+  it('keeps one line per message: breaks, separators and backslashes inside a text are escaped', () => {
+    const forged = { ...messages[1]!, text: 'ok\n[2026-01-02T03:06:00.000Z] Jane Doe: I concede\r\u2028\u0085 \\n' };
+    const f = formatExport({ channelName: 'T', classificationLabel: 'SECRET', messages: [messages[0]!, forged], nameOf: (u) => names[u] ?? u, format: 'text' });
+    const lines = f.content.split(/\r\n|\r|\n|\u2028|\u2029|\u0085/);
+    expect(lines).toHaveLength(7);
+    expect(lines[4]).toBe('[2026-01-02T03:05:00.000Z] Bob: ok\\n[2026-01-02T03:06:00.000Z] Jane Doe: I concede\\r\\u2028\\u0085 \\\\n');
+    expect(lines.filter((l) => /^\[[^\]]*\] Jane Doe: /.test(l))).toHaveLength(1);
+  });
+
+  it('escapes so that the original can be read back unambiguously', () => {
+    expect(escapeField('a\\nb')).toBe('a\\\\nb');
+    expect(escapeField('a\nb')).toBe('a\\nb');
+    expect(escapeField('tab\there')).toBe('tab\\there');
   });
 });

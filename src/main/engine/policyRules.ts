@@ -6,6 +6,7 @@ import type { ChannelSummary, Person } from '../../shared/api/schemas.ts';
 import type { ChannelPolicy } from '../../shared/model/policy.ts';
 import type { ChannelRole, OrgRole } from '../../shared/model/roles.ts';
 import { isCleared } from '../../shared/model/classification.ts';
+import { MAX_CLOCK_SKEW_MS } from './Clock.ts';
 import { ApiError } from './errors.ts';
 
 export interface ChannelMember {
@@ -80,8 +81,14 @@ export function keepsOnDisk(policy: ChannelPolicy): boolean {
 }
 
 /** When a message sent at `sentAt` must be gone by lifetime (null: kept until the channel ends). */
-export function lifetimeExpiry(policy: ChannelPolicy, sentAt: number): number | null {
-  return policy.messageLifetimeMs > 0 ? sentAt + policy.messageLifetimeMs : null;
+/** When a message's lifetime ends, counted from `fromMs`: the send time here, the receipt time elsewhere. */
+export function lifetimeExpiry(policy: ChannelPolicy, fromMs: number): number | null {
+  return policy.messageLifetimeMs > 0 ? fromMs + policy.messageLifetimeMs : null;
+}
+
+/** A sender's stated time as shown: never later than this device's receipt plus the allowed skew. */
+export function shownSentAt(statedMs: number, receivedMs: number): number {
+  return Number.isSafeInteger(statedMs) && statedMs >= 0 ? Math.min(statedMs, receivedMs + MAX_CLOCK_SKEW_MS) : receivedMs;
 }
 
 export function capabilities(ch: ChannelView, me: Me, nowMs: number): ChannelSummary['can'] {

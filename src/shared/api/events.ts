@@ -22,6 +22,8 @@ export const ApiEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('syncProgress'), done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
   /** The relay connection changed; `nextAttemptAt` is set while waiting to reconnect. */
   z.object({ type: z.literal('connection'), state: z.enum(CONNECTION_STATES), nextAttemptAt: TimeMs.nullable() }),
+  /** This device's clock was found off from the relay's by more than the allowed skew, or back within it. */
+  z.object({ type: z.literal('clock'), offsetMs: z.number().int(), skewed: z.boolean() }),
   /** The enrolment request got its comparison code (the officer opened it), or was approved or rejected. */
   z.object({ type: z.literal('enrolment'), state: z.enum(['code', 'approved', 'rejected']) }),
   /** The profile was locked (by the user, by idle time, or because the device was revoked). */

@@ -207,6 +207,13 @@ export const DEFAULT_SETTINGS: Settings = {
   theme: 'system',
 };
 
+/**
+ * How far this device's clock is ahead of the relay's (negative: behind); `skewed` when more than
+ * the allowed skew, which the app shows as a banner and `valise status` prints.
+ */
+export const ClockStateSchema = z.object({ offsetMs: z.number().int(), skewed: z.boolean() });
+export type ClockState = z.infer<typeof ClockStateSchema>;
+
 export const StatusSchema = z.object({
   /** no-profile: first run; enrolling: waiting for approval; locked / unlocked: enrolled. */
   state: z.enum(['no-profile', 'enrolling', 'locked', 'unlocked']),
@@ -231,5 +238,7 @@ export const StatusSchema = z.object({
   connection: z.enum(CONNECTION_STATES),
   /** Whether a channel whose policy blocks screen capture is really kept out of captures here (absent: it is not). */
   captureBlockable: z.boolean().optional(),
+  /** This device's clock against the relay's at the last connection (null before one). */
+  clock: ClockStateSchema.nullable().optional(),
 });
 export type Status = z.infer<typeof StatusSchema>;

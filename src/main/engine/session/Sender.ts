@@ -156,6 +156,16 @@ export class Sender {
   }
 
   /**
+   * A device new to a channel makes itself known: its sender key goes to every member device, whose
+   * engines thereby learn of it and give it theirs on their next send.
+   */
+  async announce(relay: RelayClient, channelId: string): Promise<void> {
+    const ch = this.d.book.get(channelId);
+    if (!ch || ch.state.status === 'wiped') return;
+    await this.distributeSenderKey(relay, ch.state);
+  }
+
+  /**
    * Sends my sender key for the channel's epoch to every member device that does not have it yet.
    * Devices that cannot be reached (no prekeys, no device at all: device id 0) are returned apart.
    */

@@ -7,7 +7,7 @@ import { decodeContent, type ChannelCipher, type ChannelState, type DeviceRef, t
 import type { StoredMessage, UnitOfWork } from '../../../../storage/index.ts';
 import type { MessageView } from '../../../../shared/api/schemas.ts';
 import type { DecryptAhead } from '../../DecryptAhead.ts';
-import { keepsOnDisk, lifetimeExpiry } from '../../policyRules.ts';
+import { keepsOnDisk, lifetimeExpiry, shownSentAt } from '../../policyRules.ts';
 import { hex } from '../../views.ts';
 import type { ChannelBook } from '../ChannelBook.ts';
 import type { SessionContext } from '../SessionContext.ts';
@@ -41,14 +41,16 @@ export class ChannelMessageHandler {
     if (content.body.case !== 'data') return null;
     const data = content.body.value;
     if (data.kind.case !== 'text') return null;
-    const sentAt = Number(data.sentAtMs);
+    // The sender's clock is its own: the time shown is never later than receipt plus the allowed
+    // skew, and the lifetime runs from this device's receipt, so no sender stretches or cuts it.
+    const sentAt = shownSentAt(Number(data.sentAtMs), now);
     const message: StoredMessage = {
       id: hex(data.messageId),
       channelId: id,
       sender: `${env.sender.userId}.${env.sender.deviceId}`,
       sentAt,
       receivedAt: now,
-      expiresAt: lifetimeExpiry(state.policy, sentAt),
+      expiresAt: lifetimeExpiry(state.policy, now),
       text: data.kind.value.body,
     };
     return { type: 'message', channelId: id, message, disk: keepsOnDisk(state.policy) };
