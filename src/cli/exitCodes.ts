@@ -11,6 +11,7 @@ export const EXIT = {
   refused: 5,
   notFound: 6,
   gone: 7,
+  damaged: 8,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -25,6 +26,7 @@ export const EXIT_MEANINGS: readonly { code: ExitCode; name: keyof typeof EXIT; 
   { code: EXIT.refused, name: 'refused', meaning: 'refused: policy, role, clearance, paused or wiped channel, wrong comparison code' },
   { code: EXIT.notFound, name: 'notFound', meaning: 'no such channel, person, device or request' },
   { code: EXIT.gone, name: 'gone', meaning: '`valise tail`: the channel was wiped or ended, or you were removed from it, while watching' },
+  { code: EXIT.damaged, name: 'damaged', meaning: "the profile's database is damaged: restore it from a backup or re-enrol the device" },
 ];
 
 /** One line for the end of a usage text. */

@@ -51,14 +51,17 @@ export class RelayError extends ValiseError {
   readonly kind: ErrorKind;
   /** With AUTH_REVOKED: the org-signed revocation that justifies it, sent along to the device. */
   readonly revocation: Uint8Array | undefined;
+  /** Why, in a fixed vocabulary without content (e.g. "not-allowed"): what the audit log records beside the code. */
+  readonly reason: string | undefined;
   constructor(
     readonly code: RelayErrorCode,
     userMessage: string,
-    options?: { cause?: unknown; revocation?: Uint8Array | undefined },
+    options?: { cause?: unknown; revocation?: Uint8Array | undefined; reason?: string },
   ) {
     super(userMessage, options);
     this.kind = RELAY_ERROR_CODES[code];
     this.revocation = options?.revocation;
+    this.reason = options?.reason;
   }
 }
 

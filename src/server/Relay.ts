@@ -77,9 +77,11 @@ export class Relay implements RelayContext {
    */
   async refused(event: string, actor: string, subject: string, error: unknown): Promise<void> {
     if (!(error instanceof RelayError)) return;
-    this.log.warn({ refused: event, actor, subject, code: error.code }, 'refused');
+    this.log.warn({ refused: event, actor, subject, code: error.code, ...(error.reason ? { reason: error.reason } : {}) }, 'refused');
     const now = this.now();
-    const k = `${event}\u0000${actor}\u0000${subject}\u0000${error.code}`;
+    // The code with its reason: a pause by a member who may not pause reads "CHANNEL_CHANGE_REFUSED: not-allowed".
+    const what = error.reason ? `${error.code}: ${error.reason}` : error.code;
+    const k = `${event}\u0000${actor}\u0000${subject}\u0000${what}`;
     const last = this.lastRefusals.get(k);
     if (last && now - last.atMs < REFUSAL_AUDIT_EVERY_MS) {
       last.more++;
@@ -87,7 +89,7 @@ export class Relay implements RelayContext {
     }
     if (this.lastRefusals.size > 10_000) this.lastRefusals.clear();
     this.lastRefusals.set(k, { atMs: now, more: 0 });
-    const detail = last?.more ? `${error.code} (${last.more} more since the last entry)` : error.code;
+    const detail = last?.more ? `${what} (${last.more} more since the last entry)` : what;
     await this.store.appendAudit({ atMs: now, event, actor, subject, detail });
   }
 }

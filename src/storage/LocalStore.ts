@@ -20,6 +20,7 @@ import { DeliveryRepository } from './repositories/DeliveryRepository.ts';
 import { OutboxRepository } from './repositories/OutboxRepository.ts';
 import { RecordRepository } from './repositories/RecordRepository.ts';
 import { PausedReasonRepository, RotationRepository } from './repositories/ChannelNotes.ts';
+import { PendingReceiptRepository } from './repositories/PendingReceiptRepository.ts';
 import { ReadMarkRepository } from './repositories/ReadMarkRepository.ts';
 import { ReceivedMarkers } from './repositories/ReceivedMarkers.ts';
 import { SafetyNumberRepository } from './repositories/SafetyNumberRepository.ts';
@@ -45,6 +46,8 @@ export interface Repositories {
   safetyNumbers: SafetyNumberRepository;
   rotations: RotationRepository;
   pausedReasons: PausedReasonRepository;
+  /** Receipts owed to other devices, until the relay takes them. */
+  pendingReceipts: PendingReceiptRepository;
 }
 
 export interface UnitOfWork {
@@ -107,6 +110,7 @@ export class LocalStore {
       safetyNumbers: guarded(this.afterWrite, new SafetyNumberRepository(db)),
       rotations: guarded(this.afterWrite, new RotationRepository(db)),
       pausedReasons: guarded(this.afterWrite, new PausedReasonRepository(db)),
+      pendingReceipts: guarded(this.afterWrite, new PendingReceiptRepository(db)),
     };
     this.protocol = sqliteProtocolStores(this.tables, DirectTarget, trustHook);
     this.wipeStmts = {
@@ -171,6 +175,7 @@ export class LocalStore {
       this.wipeStmts.history.run(channelId, channelId);
       const outbox = r.outbox.removeChannel(channelId);
       r.deliveries.removeChannel(channelId);
+      r.pendingReceipts.removeChannel(channelId);
       r.channels.setStatus(channelId, 'wiped');
       return { messages, outbox, senderKeys };
     });

@@ -49,7 +49,7 @@ describe('refused privileged actions', () => {
     const refused = audit.filter((e) => e.event.endsWith('.refused'));
     expect(refused.map((e) => [e.event, e.actor, e.subject, e.detail])).toEqual([
       ['send.refused', `eve:${eve!.device.deviceId}`, channelHex, 'NOT_A_MEMBER'],
-      ['channel.change.refused', `bob:${bob!.device.deviceId}`, channelHex, 'CHANNEL_CHANGE_REFUSED'],
+      ['channel.change.refused', `bob:${bob!.device.deviceId}`, channelHex, 'CHANNEL_CHANGE_REFUSED: not-allowed'],
       ['channel.wipe.refused', `bob:${bob!.device.deviceId}`, channelHex, 'FORBIDDEN'],
       ['enrolment.approval.refused', 'org', requestId, 'CERTIFICATE_REFUSED'],
     ]);

@@ -10,18 +10,19 @@ export interface ValiseRun {
   stderr: string;
 }
 
-export function runValise(args: string[], o: { passphrase: string; onStdout?: (chunk: string) => void; timeoutMs?: number; faketime?: string }): Promise<ValiseRun> {
+export function runValise(args: string[], o: { passphrase: string; onStdout?: (chunk: string) => void; timeoutMs?: number; faketime?: string; stdin?: string }): Promise<ValiseRun> {
   return new Promise((resolve, reject) => {
     // `faketime` (libfaketime) shifts the clock the CLI sees, e.g. '+10m'.
     const [cmd, argv] = o.faketime ? ['faketime', ['-f', o.faketime, process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
-    const p = spawn(cmd, argv, { env: { ...process.env, VALISE_PASSPHRASE: o.passphrase }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(cmd, argv, { env: { ...process.env, VALISE_PASSPHRASE: o.passphrase }, stdio: [o.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (o.stdin !== undefined) p.stdin!.end(o.stdin);
     let stdout = '';
     let stderr = '';
-    p.stdout.on('data', (d: Buffer) => {
+    p.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString();
       o.onStdout?.(d.toString());
     });
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const t = setTimeout(() => {
       p.kill('SIGKILL');
       reject(new Error(`valise ${args.join(' ')} timed out: ${stderr}`));

@@ -36,6 +36,10 @@ const BY_CODE: Record<string, number> = {
   CONFLICT: EXIT.refused,
   TOO_LARGE: EXIT.usage,
   INVALID_TEXT: EXIT.usage,
+  EMPTY_TEXT: EXIT.usage,
+  PASSPHRASE_REQUIRED: EXIT.locked,
+  PASSPHRASE_TOO_SHORT: EXIT.usage,
+  PROFILE_DAMAGED: EXIT.damaged,
   UNREACHABLE: EXIT.refused,
 };
 
@@ -52,7 +56,11 @@ export const USAGE = `Usage: valise [--profile DIR] [--json] COMMAND ...
   channels [--all]      the channels of this device; --all: every channel of the organisation
                         (security officers), with members count and status
   members CHANNEL       members, devices and safety numbers
-  send CHANNEL TEXT     send a message (waits until the relay has it)
+  send CHANNEL TEXT | send CHANNEL --stdin | send CHANNEL --text-file PATH
+                        send a message (waits until the relay has it); --stdin and --text-file
+                        take texts too long for the command line (UTF-8, one final newline dropped)
+  search QUERY [--channel CHANNEL]
+                        find messages: time, channel, sender and a snippet of each
   tail CHANNEL [--history N] [--count N] [--timeout S]
                         print messages as they arrive
   create-channel NAME --classification C --members Bob,Carol [--recording off-the-record|devices|archived]
@@ -109,6 +117,9 @@ export function parse(argv: string[]) {
       device: { type: 'string' },
       'safety-number': { type: 'string' },
       all: { type: 'boolean', default: false },
+      stdin: { type: 'boolean', default: false },
+      'text-file': { type: 'string' },
+      channel: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -124,7 +135,8 @@ export const CLIENT_COMPLETION = {
     status: [],
     channels: ['--all'],
     members: [],
-    send: [],
+    send: ['--stdin', '--text-file='],
+    search: ['--channel='],
     tail: ['--history=', '--count='],
     'create-channel': ['--classification=', '--members=', '--recording=', '--lifetime=', '--burn', '--ends-at=', '--allow-export', '--allow-copy', '--allow-attachments', '--allow-screen-capture', '--no-read-receipts'],
     pause: ['--reason='],

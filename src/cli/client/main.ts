@@ -11,6 +11,8 @@ import { CliError } from '../CliError.ts';
 import { completionScript } from '../completion.ts';
 import { CLIENT_COMPLETION, EXIT, USAGE, UsageError, exitCodeOf, parse, parseDuration } from './args.ts';
 import { Cli, relayUnreachable } from './Cli.ts';
+import { searchHit } from './searchOutput.ts';
+import { sendText } from './sendText.ts';
 import { tail } from './tail.ts';
 
 function levelLabel(levels: readonly { level: number; label: string }[], level: number): string {
@@ -148,10 +150,11 @@ async function createChannel(cli: Cli, name: string | undefined): Promise<number
 }
 
 async function send(cli: Cli, ref: string | undefined, words: string[]): Promise<number> {
+  if (!ref) throw new UsageError('Name a channel (its id or its name).');
+  // Read and checked against the size limit before the profile is opened: nothing is sent if it is refused.
+  const text = await sendText(cli.o, words);
   await cli.open();
   const ch = await cli.channel(ref);
-  const text = words.join(' ');
-  if (!text) throw new UsageError('send needs a text.');
   const { message } = await cli.call('send', { channelId: ch.id, text });
   await cli
     .waitFor(() => cli.seen().some((e) => e.type === 'messageUpdated' && e.message.id === message.id && e.message.delivery !== 'pending'), cli.timeoutMs(30))
@@ -167,6 +170,20 @@ async function send(cli: Cli, ref: string | undefined, words: string[]): Promise
     process.stderr.write(`${new ApiError('UNREACHABLE').userMessage}\nNot reached: ${who}\n`);
   }
   return state === 'failed' || state === 'unreachable' ? EXIT.refused : EXIT.ok;
+}
+
+async function search(cli: Cli, words: string[]): Promise<number> {
+  const query = words.join(' ').trim();
+  if (!query) throw new UsageError('search needs words to look for.');
+  await cli.open();
+  const channelId = cli.o.channel !== undefined ? (await cli.channel(cli.o.channel)).id : undefined;
+  const { hits } = await cli.call('search', { query, ...(channelId ? { channelId } : {}) });
+  const names = new Map((await cli.call('listChannels', {})).channels.map((c) => [c.id, c.name]));
+  for (const h of hits) {
+    const { human, data } = searchHit(h, names);
+    cli.out(human, data);
+  }
+  return EXIT.ok;
 }
 
 async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
@@ -201,6 +218,8 @@ async function run(cli: Cli, cmd: string, args: string[]): Promise<number> {
     }
     case 'send':
       return send(cli, args[0], args.slice(1));
+    case 'search':
+      return search(cli, args);
     case 'tail':
       return tail(cli, args[0]);
     case 'create-channel':

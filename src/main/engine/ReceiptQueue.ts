@@ -14,6 +14,15 @@ export interface PendingReceipt {
 /** At most this many ids in one receipt message (crypto's content limit). */
 export const RECEIPT_IDS_MAX = 1000;
 
+/** The device a receipt for a message from `sender` ("userId.deviceId") goes to; null for this device or a malformed sender. */
+export function owedTo(sender: string, me: DeviceRef): DeviceRef | null {
+  const dot = sender.lastIndexOf('.');
+  const device = { userId: sender.slice(0, dot), deviceId: Number(sender.slice(dot + 1)) };
+  if (dot <= 0 || !Number.isInteger(device.deviceId)) return null;
+  if (device.userId === me.userId && device.deviceId === me.deviceId) return null;
+  return device;
+}
+
 export class ReceiptQueue {
   private readonly pending = new Map<string, PendingReceipt>();
 
@@ -21,10 +30,8 @@ export class ReceiptQueue {
 
   /** `sender` is the stored message's sender, `userId.deviceId`. Nothing is owed to this device itself. */
   add(channelId: string, sender: string, messageId: string, state: 'delivered' | 'read'): void {
-    const dot = sender.lastIndexOf('.');
-    const device = { userId: sender.slice(0, dot), deviceId: Number(sender.slice(dot + 1)) };
-    if (dot <= 0 || !Number.isInteger(device.deviceId)) return;
-    if (device.userId === this.me.userId && device.deviceId === this.me.deviceId) return;
+    const device = owedTo(sender, this.me);
+    if (!device) return;
     const key = `${channelId}/${sender}/${state}`;
     const r = this.pending.get(key) ?? { channelId, device, state, messageIds: [] };
     r.messageIds.push(messageId);

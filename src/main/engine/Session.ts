@@ -136,6 +136,8 @@ export class Session {
       peers: this.peers,
       deliveries: this.deliveries,
       relay: authenticated,
+      owed: () => (this.closed ? null : repos.pendingReceipts),
+      onDisk: (channelId) => this.book.onDisk(channelId) === true,
       afterReceived: (task) => this.receiver.afterReceived(task, (e) => d.log.warn({ err: toApiError(e).toLog() }, 'receipts failed')),
       updated: (channelId, messageId) => this.views.updated(channelId, messageId),
       closed: () => this.closed,
@@ -246,8 +248,8 @@ export class Session {
 
   async close(): Promise<void> {
     this.lastSeen.flush();
-    this.closed = true;
     this.receipts.close();
+    this.closed = true;
     this.retention.stop();
     await this.connection.stop();
     await this.receiver.close();
@@ -280,6 +282,8 @@ export class Session {
 
   private async onConnected(r: RelayClient, backlog: number): Promise<void> {
     this.receiver.connected(backlog);
+    // Receipts owed from before (relay down, app closed) go out after the catch-up.
+    this.receipts.flush();
     await this.directory.refresh(r);
     await refreshPrekeys(r, this.deviceKeys, this.d.store.repos.settings, this.d.clock.now());
     // Channels created before this device was enrolled: nothing was ever pushed for them.

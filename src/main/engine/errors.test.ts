@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValiseError } from '../../shared/errors.ts';
+import { RelayUnavailable } from '../../relay/errors.ts';
+import { StoreCorrupt } from '../../storage/index.ts';
 import { ApiError, toApiError } from './errors.ts';
 
 class Lower extends ValiseError {
@@ -19,6 +21,13 @@ describe('toApiError', () => {
     expect(e.message).toBe('The passphrase is wrong.');
     expect(toApiError(new Lower('CHANNEL_PAUSED', 'paused at the relay')).code).toBe('CHANNEL_PAUSED');
     expect(toApiError(new Lower('AUTH_REVOKED', 'x')).code).toBe('DEVICE_REVOKED');
+  });
+
+  it('tells a damaged profile apart from a relay that cannot be reached', () => {
+    const e = toApiError(new StoreCorrupt());
+    expect(e.code).toBe('PROFILE_DAMAGED');
+    expect(e.message).toMatch(/damaged.*restore the profile from a backup or re-enrol/);
+    expect(toApiError(new RelayUnavailable('closed')).code).toBe('OFFLINE');
   });
 
   it('keeps ApiErrors and hides unexpected errors behind INTERNAL', () => {

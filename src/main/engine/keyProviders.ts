@@ -26,7 +26,7 @@ export function makeKeyProvider(kind: KeyProviderKind, passphrase: string | unde
   const env = o.env ?? process.env;
   switch (kind) {
     case 'passphrase':
-      if (!passphrase) throw new ApiError('UNLOCK_FAILED', { detail: 'a passphrase is needed' });
+      if (!passphrase) throw new ApiError('PASSPHRASE_REQUIRED');
       return new PassphraseKeyProvider(passphrase, o.argon2 ?? DEFAULT_ARGON2);
     case 'tpm':
       return new Tpm2KeyProvider({ ...(env.VALISE_TPM_TCTI ? { tcti: env.VALISE_TPM_TCTI } : {}), ...(passphrase ? { pin: passphrase } : {}) });

@@ -169,7 +169,7 @@ export class CryptoRelayTrust implements RelayTrust {
   applyChannelChange(prev: ChannelView | undefined, change: Uint8Array, nowMs: number): ChannelView {
     const r = applyChannelChange((prev?.state as ChannelState | undefined) ?? null, change, this.trust.view(nowMs));
     if (r.kind === 'rejected') {
-      throw new RelayError('CHANNEL_CHANGE_REFUSED', `The channel change was refused (${r.reason}). Fetch the current state and try again.`);
+      throw new RelayError('CHANNEL_CHANGE_REFUSED', `The channel change was refused (${r.reason}). Fetch the current state and try again.`, { reason: r.reason });
     }
     return viewOf(r.state);
   }

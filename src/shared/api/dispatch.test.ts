@@ -122,6 +122,25 @@ describe('API dispatch: one size limit, in bytes, and well-formed text', () => {
     expect(await refusal('send', { channelId: 'c1', text: 'deal at 😀' })).toMatchObject({ code: 'CONFLICT', called: true });
   });
 
+  it('refuses an empty text, name or reason with EMPTY_TEXT, not as a request it did not understand', async () => {
+    const r = await refusal('send', { channelId: 'c1', text: '' });
+    expect(r).toMatchObject({ code: 'EMPTY_TEXT', called: false });
+    expect(r.message).not.toMatch(/not understood|Update Valise/);
+    expect(await refusal('createChannel', { name: '   ', classification: 0, memberUserIds: [], policy: DEFAULT_POLICY })).toMatchObject({ code: 'EMPTY_TEXT', called: false });
+    expect(await refusal('pause', { channelId: 'c1', reason: '' })).toMatchObject({ code: 'EMPTY_TEXT', called: false });
+  });
+
+  it('refuses an empty passphrase with PASSPHRASE_REQUIRED and a short new one with PASSPHRASE_TOO_SHORT', async () => {
+    const r = await refusal('unlock', { passphrase: '' });
+    expect(r).toMatchObject({ code: 'PASSPHRASE_REQUIRED', called: false });
+    expect(r.message).toMatch(/passphrase is needed/);
+    expect(await refusal('unlock', { passphrase: 'x' })).toMatchObject({ code: 'CONFLICT', called: true });
+    const join = { orgJson: '{}', displayName: 'Ann', keyProvider: 'passphrase' };
+    expect(await refusal('joinOrganisation', { ...join, passphrase: '' })).toMatchObject({ code: 'PASSPHRASE_REQUIRED', called: false });
+    expect(await refusal('joinOrganisation', { ...join, passphrase: 'short' })).toMatchObject({ code: 'PASSPHRASE_TOO_SHORT', called: false });
+    expect(await refusal('startLocalOrganisation', { orgName: 'Org', displayName: 'Ann', keyProvider: 'passphrase', passphrase: 'short' })).toMatchObject({ code: 'PASSPHRASE_TOO_SHORT', called: false });
+  });
+
   it('refuses an over-long name or reason with TOO_LARGE, counted in bytes', async () => {
     expect(await refusal('createChannel', { name: '交'.repeat(Math.floor(MAX_NAME_BYTES / 3) + 1), classification: 0, memberUserIds: [], policy: DEFAULT_POLICY })).toMatchObject({ code: 'TOO_LARGE', called: false });
     expect(await refusal('createChannel', { name: '交'.repeat(Math.floor(MAX_NAME_BYTES / 3)), classification: 0, memberUserIds: [], policy: DEFAULT_POLICY })).toMatchObject({ called: true });

@@ -17,6 +17,7 @@ import {
   SettingsSchema,
   StatusSchema,
   TimeMs,
+  passphrase,
   typedText,
 } from './schemas.ts';
 import { MAX_NAME_BYTES, MAX_REASON_BYTES, MAX_TEXT_BYTES } from '../model/limits.ts';
@@ -35,7 +36,7 @@ export const API_METHODS = {
   status: { input: Empty, output: StatusSchema },
 
   /** Opens the profile: unwraps the database key with the key provider (passphrase when that is the provider). */
-  unlock: { input: z.object({ passphrase: z.string().min(1).max(1024).optional() }).strict(), output: StatusSchema },
+  unlock: { input: z.object({ passphrase: passphrase(1).optional() }).strict(), output: StatusSchema },
 
   /** Closes the database and forgets keys in memory; emits `locked`. */
   lock: { input: Empty, output: Ok },
@@ -55,7 +56,7 @@ export const API_METHODS = {
         /** The enrolment token the security officer gave this person; the officer approves no request without it. */
         enrolmentToken: z.string().trim().max(100).optional(),
         keyProvider: z.enum(KEY_PROVIDERS),
-        passphrase: z.string().min(8).max(1024).optional(),
+        passphrase: passphrase(8).optional(),
       })
       .strict(),
     /** `comparisonCode` is null: it appears once the officer opens the request (event enrolment/code). */
@@ -81,7 +82,7 @@ export const API_METHODS = {
         orgName: Name,
         displayName: Name,
         keyProvider: z.enum(KEY_PROVIDERS),
-        passphrase: z.string().min(8).max(1024).optional(),
+        passphrase: passphrase(8).optional(),
       })
       .strict(),
     output: StatusSchema.extend({ relayUrl: z.string(), orgJson: z.string() }),

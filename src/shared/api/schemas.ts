@@ -19,12 +19,24 @@ export const Id = z.string().min(1).max(128);
 export function typedText(maxBytes: number, opts: { trim?: boolean } = {}) {
   const base = opts.trim ? z.string().trim() : z.string();
   return base
-    .min(1)
+    .refine((s) => s.length > 0, { params: { apiError: 'EMPTY_TEXT' }, abort: true })
     // A character takes at least one byte: this cheap bound (too_big: TOO_LARGE) comes first.
     .max(maxBytes)
     .refine(isWellFormedText, { params: { apiError: 'INVALID_TEXT' }, abort: true })
     .refine((s) => utf8Length(s) <= maxBytes, { params: { apiError: 'TOO_LARGE' } });
 }
+/**
+ * A passphrase: refused with PASSPHRASE_REQUIRED when empty, PASSPHRASE_TOO_SHORT under
+ * `minLength` characters (a new one), TOO_LARGE over 1,024.
+ */
+export function passphrase(minLength: number) {
+  return z
+    .string()
+    .refine((s) => s.length > 0, { params: { apiError: 'PASSPHRASE_REQUIRED' }, abort: true })
+    .refine((s) => s.length >= minLength, { params: { apiError: 'PASSPHRASE_TOO_SHORT' }, abort: true })
+    .max(1024);
+}
+
 /** A name or reason someone else will read: typed text with visible characters only (model/safeText.ts). */
 export function SafeText(maxBytes: number) {
   return typedText(maxBytes, { trim: true }).refine(isSafeText, UNSAFE_TEXT_MESSAGE);

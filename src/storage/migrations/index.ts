@@ -7,8 +7,9 @@ import { m0002 } from './0002-protocol-stores.ts';
 import { m0003 } from './0003-records.ts';
 import { m0004 } from './0004-deliveries.ts';
 import { m0005 } from './0005-engine-state.ts';
+import { m0006 } from './0006-pending-receipts.ts';
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];
 export const LATEST_SCHEMA = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 export function schemaVersion(db: Db): number {

@@ -6,6 +6,7 @@ import type { Me } from '../policyRules.ts';
 import { hex } from '../views.ts';
 import type { ChannelBook } from './ChannelBook.ts';
 import type { Directory } from './Directory.ts';
+import { changeRefusal, relayRefusalReason } from './changeRefusal.ts';
 import { meView, type SessionContext } from './SessionContext.ts';
 
 export type StateChange = Parameters<typeof nextStateFields>[3];
@@ -49,13 +50,14 @@ export class Publisher {
     const encoded = signChannelState(this.c.identity.identityKeyPair.privateKey, fields);
     const r = applyChannelChange(prev, encoded, this.d.directory.trust.view(this.c.clock.now()));
     if (r.kind === 'rejected') {
-      throw new ApiError(r.reason === 'member-not-cleared' ? 'NOT_CLEARED' : r.reason === 'not-allowed' || r.reason === 'classification-lowered' ? 'FORBIDDEN' : r.reason === 'recording-switch' ? 'POLICY_REFUSED' : 'CONFLICT', { detail: r.reason });
+      throw changeRefusal(r.reason);
     }
     try {
       await relay.request({ case: 'publishChannelChange', value: { change: encoded } }, 'ok');
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (code === 'CHANNEL_CHANGE_REFUSED') throw new ApiError('CONFLICT', { cause: e });
+      // The relay judged with what it knows (a role taken away meanwhile): say what it refused.
+      if (code === 'CHANNEL_CHANGE_REFUSED') throw changeRefusal(relayRefusalReason(e instanceof Error ? e.message : '') ?? 'fork', e);
       throw toApiError(e);
     }
     if (r.rotateSenderKeys) this.d.book.saveRotation(hex(r.state.channelId), r.state.epoch);
