@@ -10,6 +10,9 @@ import { StorageUsageError } from './errors.ts';
 import { LocalStore } from './LocalStore.ts';
 import { migrate } from './migrations/index.ts';
 import { openTestStore, tempDir } from '../../test/storage/support.ts';
+import { z } from 'zod';
+
+const LAST = { last: z.string() };
 
 const root = tempDir();
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -82,16 +85,16 @@ describe('LocalStore.unitOfWork', () => {
     const slow = s.unitOfWork(async (uow) => {
       order.push('a-start');
       await new Promise((r) => setTimeout(r, 30));
-      uow.write((r) => r.settings.set('last', 'a'));
+      uow.write((r) => r.settings.typed(LAST).set('last', 'a'));
       order.push('a-end');
     });
     const fast = s.unitOfWork(async (uow) => {
       order.push('b-start');
-      uow.write((r) => r.settings.set('last', 'b'));
+      uow.write((r) => r.settings.typed(LAST).set('last', 'b'));
     });
     await Promise.all([slow, fast]);
     expect(order).toEqual(['a-start', 'a-end', 'b-start']);
-    expect(s.repos.settings.get('last')).toBe('b');
+    expect(s.repos.settings.typed(LAST).get('last')).toBe('b');
   });
 
   it('survives a process killed in the middle of the commit with nothing half-written', async () => {

@@ -14,7 +14,7 @@ export { Pkcs11KeyProvider, type Pkcs11Options } from './keys/Pkcs11KeyProvider.
 export type { MessageStore, NewMessage, StoredMessage, MessagePage, MessagePosition, SearchOptions } from './repositories/MessageStore.ts';
 export { atOrBefore, comparePosition } from './repositories/MessageStore.ts';
 export type { StoredWipe, WipeDevice } from './repositories/WipeRepository.ts';
-export type { SettingsMap, SettingsKey } from './repositories/Settings.ts';
+export type { SettingsMap, SettingsKey, SettingsSchemas, TypedSettings } from './repositories/Settings.ts';
 export { MemoryMessageStore } from './repositories/MemoryMessageStore.ts';
 export type { ChannelRecord, ChannelMember, ChannelStatus } from './repositories/ChannelRepository.ts';
 export type { OutboxItem } from './repositories/OutboxRepository.ts';

@@ -12,29 +12,12 @@ import { ApiError, toApiError } from './errors.ts';
 import { makeKeyProvider, type KeyProviderOptions } from './keyProviders.ts';
 import { parseOrgConfig, serializeOrgConfig, type OrgConfig } from './OrgConfig.ts';
 import { readMeta, removeMeta, writeMeta, type ProfileMeta } from './ProfileMeta.ts';
-import type { MeRecord } from './Session.ts';
+import { PROFILE_SETTINGS, type EnrolmentRecord, type MeRecord } from './profileSettings.ts';
 
-const KEYS = {
-  org: 'engine.org',
-  me: 'engine.me',
-  enrolment: 'engine.enrolment',
-  identity: 'engine.identity',
-  localRoot: 'engine.localOrgRoot',
-  localRelayPort: 'engine.localRelayPort',
-  localSerial: 'engine.localSerial',
-  ui: 'ui.settings',
-} as const;
+export type { EnrolmentRecord } from './profileSettings.ts';
 
-/** This device's enrolment request, kept until the officer approves or rejects it. */
-export interface EnrolmentRecord {
-  requestId: string;
-  /** Null until the officer's nonce arrived and checked out against our own request. */
-  code: string | null;
-  /** Our own encoded request (hex): the code is computed from these bytes, never the relay's. */
-  request: string;
-  displayName: string;
-  state: 'pending' | 'approved' | 'rejected';
-}
+/** The engine's records in the profile's settings table, through their typed key map. */
+const records = (store: LocalStore) => store.repos.settings.typed(PROFILE_SETTINGS);
 
 export class ProfileStore {
   private current: LocalStore | null = null;
@@ -117,46 +100,50 @@ export class ProfileStore {
 
   // ---------------------------------------------------------------- the engine's records
 
+  private records() {
+    return this.current ? records(this.current) : undefined;
+  }
+
   org(): OrgConfig {
-    const text = this.current?.repos.settings.get<string>(KEYS.org);
+    const text = this.records()?.get('engine.org');
     if (!text) throw new ApiError('NOT_ENROLLED');
     return parseOrgConfig(text);
   }
 
   setOrg(org: OrgConfig): void {
-    this.need().repos.settings.set(KEYS.org, serializeOrgConfig(org));
+    records(this.need()).set('engine.org', serializeOrgConfig(org));
   }
 
   me(): MeRecord | null {
-    return this.current?.repos.settings.get<MeRecord>(KEYS.me) ?? null;
+    return this.records()?.get('engine.me') ?? null;
   }
 
   enrolment(): EnrolmentRecord | null {
-    return this.current?.repos.settings.get<EnrolmentRecord>(KEYS.enrolment) ?? null;
+    return this.records()?.get('engine.enrolment') ?? null;
   }
 
   setEnrolment(e: EnrolmentRecord): void {
-    this.need().repos.settings.set(KEYS.enrolment, e);
+    records(this.need()).set('engine.enrolment', e);
   }
 
   /** The officer approved: who I am and the enrolment's end, in one transaction. */
   approved(me: MeRecord): void {
     const enrolment = this.enrolment();
     this.need().transaction((r) => {
-      r.settings.set(KEYS.me, me);
-      if (enrolment) r.settings.set(KEYS.enrolment, { ...enrolment, state: 'approved' });
+      r.settings.typed(PROFILE_SETTINGS).set('engine.me', me);
+      if (enrolment) r.settings.typed(PROFILE_SETTINGS).set('engine.enrolment', { ...enrolment, state: 'approved' });
     });
   }
 
   saveIdentity(identity: DeviceIdentity): void {
     const store = this.need();
     store.protocol.identity.setLocalIdentity(identity.identityKeyPair.privateKey, identity.registrationId);
-    store.repos.settings.set(KEYS.identity, { registrationId: identity.registrationId });
+    records(store).set('engine.identity', { registrationId: identity.registrationId });
   }
 
   async loadIdentity(): Promise<DeviceIdentity> {
     const store = this.need();
-    const saved = store.repos.settings.get<{ registrationId: number }>(KEYS.identity);
+    const saved = records(store).get('engine.identity');
     if (!saved) throw new ApiError('NOT_ENROLLED');
     return deviceIdentityFrom(await store.protocol.identity.getIdentityKey(), saved.registrationId);
   }
@@ -165,41 +152,41 @@ export class ProfileStore {
 
   /** The root key of the organisation this machine started, or null (an organisation joined). */
   localRoot(): OrgRootKey | null {
-    const hex = this.current?.repos.settings.get<string>(KEYS.localRoot);
+    const hex = this.records()?.get('engine.localOrgRoot');
     return hex ? orgRootKeyFromBytes(new Uint8Array(Buffer.from(hex, 'hex'))) : null;
   }
 
   setLocalRoot(root: OrgRootKey): void {
-    this.need().repos.settings.set(KEYS.localRoot, Buffer.from(root.privateKey.serialize()).toString('hex'));
+    records(this.need()).set('engine.localOrgRoot', Buffer.from(root.privateKey.serialize()).toString('hex'));
   }
 
   localRelayPort(): number {
-    return this.current?.repos.settings.get<number>(KEYS.localRelayPort) ?? 0;
+    return this.records()?.get('engine.localRelayPort') ?? 0;
   }
 
   setLocalRelayPort(port: number): void {
-    this.need().repos.settings.set(KEYS.localRelayPort, port);
+    records(this.need()).set('engine.localRelayPort', port);
   }
 
   /** The next certificate serial of the local organisation (1 and 2 went to the officer's own). */
   nextLocalSerial(): number {
     const store = this.need();
-    const next = (store.repos.settings.get<number>(KEYS.localSerial) ?? 2) + 1;
-    store.repos.settings.set(KEYS.localSerial, next);
+    const next = (records(store).get('engine.localSerial') ?? 2) + 1;
+    records(store).set('engine.localSerial', next);
     return next;
   }
 
   // ---------------------------------------------------------------- UI settings
 
   settings(): Settings {
-    const stored = this.current?.repos.settings.get<unknown>(KEYS.ui);
+    const stored = this.records()?.get('ui.settings');
     const r = SettingsSchema.safeParse({ ...DEFAULT_SETTINGS, ...(stored as object | undefined) });
     return r.success ? r.data : DEFAULT_SETTINGS;
   }
 
   setSettings(change: Partial<Settings>): Settings {
     const next = { ...this.settings(), ...change };
-    this.need().repos.settings.set(KEYS.ui, next);
+    records(this.need()).set('ui.settings', next);
     return next;
   }
 }

@@ -13,9 +13,37 @@ export const SETTINGS_SCHEMAS = {
 export type SettingsMap = { [K in keyof typeof SETTINGS_SCHEMAS]: z.infer<(typeof SETTINGS_SCHEMAS)[K]> };
 export type SettingsKey = keyof SettingsMap;
 
-const isKnown = (key: string): key is SettingsKey => Object.hasOwn(SETTINGS_SCHEMAS, key);
+/** A key map: each key's zod schema. */
+export type SettingsSchemas = Record<string, z.ZodType>;
 
-export class Settings {
+/**
+ * The settings table read through one key map: a value is checked on write and on read (a stored
+ * value that no longer matches reads as unset), so a typo or a wrong shape is a compile error.
+ */
+export class TypedSettings<S extends SettingsSchemas> {
+  constructor(
+    private readonly table: SettingsTable,
+    private readonly schemas: S,
+  ) {}
+
+  get<K extends keyof S & string>(key: K): z.infer<S[K]> | undefined {
+    const value = this.table.read(key);
+    if (value === undefined) return undefined;
+    const checked = this.schemas[key]!.safeParse(value);
+    return checked.success ? (checked.data as z.infer<S[K]>) : undefined;
+  }
+
+  set<K extends keyof S & string>(key: K, value: z.infer<S[K]>): void {
+    this.table.write(key, this.schemas[key]!.parse(value));
+  }
+
+  delete<K extends keyof S & string>(key: K): void {
+    this.table.remove(key);
+  }
+}
+
+/** The raw table under the typed views. */
+export class SettingsTable {
   private readonly s;
 
   constructor(db: Db) {
@@ -26,26 +54,32 @@ export class Settings {
     };
   }
 
-  get<K extends SettingsKey>(key: K): SettingsMap[K] | undefined;
-  /** Profile records kept by the engine's own code under its own keys (checked where they are read). */
-  get<T>(key: string): T | undefined;
-  get(key: string): unknown {
+  read(key: string): unknown {
     const r = this.s.get.get(key);
-    if (!r) return undefined;
-    const value = JSON.parse(r.value) as unknown;
-    if (!isKnown(key)) return value;
-    const checked = SETTINGS_SCHEMAS[key].safeParse(value);
-    return checked.success ? checked.data : undefined;
+    return r ? (JSON.parse(r.value) as unknown) : undefined;
   }
 
-  set<K extends SettingsKey>(key: K, value: SettingsMap[K]): void;
-  set(key: string, value: unknown): void;
-  set(key: string, value: unknown): void {
-    const v = isKnown(key) ? SETTINGS_SCHEMAS[key].parse(value) : value;
-    this.s.set.run(key, JSON.stringify(v));
+  write(key: string, value: unknown): void {
+    this.s.set.run(key, JSON.stringify(value));
   }
 
-  delete(key: string): void {
+  remove(key: string): void {
     this.s.del.run(key);
+  }
+}
+
+/** The storage layer's own settings, plus typed views for other layers' key maps (`typed`). */
+export class Settings extends TypedSettings<typeof SETTINGS_SCHEMAS> {
+  private readonly raw: SettingsTable;
+
+  constructor(db: Db) {
+    const raw = new SettingsTable(db);
+    super(raw, SETTINGS_SCHEMAS);
+    this.raw = raw;
+  }
+
+  /** The same table through another layer's key map (the engine's records). */
+  typed<S extends SettingsSchemas>(schemas: S): TypedSettings<S> {
+    return new TypedSettings(this.raw, schemas);
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../shared/model/policy.ts';
 import { openTestStore, tempDir } from '../../../test/storage/support.ts';
+import { z } from 'zod';
 
 const root = tempDir();
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -82,18 +83,21 @@ describe('AuditLog and Settings', () => {
     expect(repos.audit.recent().map((e) => [e.action, e.detail])).toEqual([['device.revoke', 'lost laptop'], ['channel.wipe', '']]);
   });
 
-  it('stores JSON settings; known keys are checked against their schema', async () => {
+  it('stores JSON settings; every key is checked against its schema', async () => {
     const { repos, db } = await store();
-    repos.settings.set('idleLockMs', 300000);
-    repos.settings.set('org', { name: 'Delegation' });
-    expect(repos.settings.get<number>('idleLockMs')).toBe(300000);
-    expect(repos.settings.get<{ name: string }>('org')).toEqual({ name: 'Delegation' });
-    repos.settings.delete('org');
-    expect(repos.settings.get('org')).toBeUndefined();
+    const other = repos.settings.typed({ idleLockMs: z.number(), org: z.object({ name: z.string() }) });
+    other.set('idleLockMs', 300000);
+    other.set('org', { name: 'Delegation' });
+    expect(other.get('idleLockMs')).toBe(300000);
+    expect(other.get('org')).toEqual({ name: 'Delegation' });
+    other.delete('org');
+    expect(other.get('org')).toBeUndefined();
+    // Another layer's view of a key with another shape reads it as unset rather than casting it.
+    expect(repos.settings.typed({ idleLockMs: z.string() }).get('idleLockMs')).toBeUndefined();
     repos.settings.set('engine.prekeysReady', true);
     expect(repos.settings.get('engine.prekeysReady')).toBe(true);
     // A value of the wrong shape cannot be written under a known key, and reads as unset if stored.
-    expect(() => repos.settings.set('engine.prekeysReady' as string, 'yes')).toThrow();
+    expect(() => repos.settings.set('engine.prekeysReady', 'yes' as unknown as boolean)).toThrow();
     db.prepare("UPDATE settings SET value = '\"yes\"' WHERE key = 'engine.prekeysReady'").run();
     expect(repos.settings.get('engine.prekeysReady')).toBeUndefined();
   });

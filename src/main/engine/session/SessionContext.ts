@@ -4,20 +4,12 @@ import type { DeviceIdentity, DeviceRef } from '../../../crypto/index.ts';
 import type { RelayClient } from '../../../relay/RelayClient.ts';
 import type { LocalStore } from '../../../storage/index.ts';
 import type { ApiEvent } from '../../../shared/api/events.ts';
-import type { OrgRole } from '../../../shared/model/roles.ts';
 import type { Clock } from '../Clock.ts';
 import type { OrgConfig } from '../OrgConfig.ts';
 import type { Me } from '../policyRules.ts';
 
-export interface MeRecord {
-  userId: string;
-  deviceId: number;
-  displayName: string;
-  clearance: number;
-  orgRoles: OrgRole[];
-  deviceCertificate: string;
-  memberCertificate: string;
-}
+export type { MeRecord } from '../profileSettings.ts';
+import type { MeRecord } from '../profileSettings.ts';
 
 export interface SessionContext {
   store: LocalStore;
