@@ -88,21 +88,19 @@ export class ProtocolTables {
       putSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     };
     const s = this.s;
-    const record = (r: { record: Buffer } | undefined): Bytes | null => (r ? bytes(r.record) : null);
-    this.preKeys = {
-      prefix: 'prekey',
-      label: 'prekey',
-      get: (id) => record(s.getPreKey.get(id)),
-      put: (id, data) => s.putPreKey.run(id, data),
-      del: (id) => s.delPreKey.run(id),
-    };
-    this.signedPreKeys = {
-      prefix: 'signed',
-      label: 'signed prekey',
-      get: (id) => record(s.getSigned.get(id)),
-      put: (id, data) => s.putSigned.run(id, data),
-      del: (id) => s.delSigned.run(id),
-    };
+    /** A table of (id, record) rows. */
+    const recordRows = (prefix: string, label: string, sql: { get: typeof s.getPreKey; put: typeof s.putPreKey; del: typeof s.delPreKey }): RecordRows<Bytes> => ({
+      prefix,
+      label,
+      get: (id) => {
+        const r = sql.get.get(id);
+        return r ? bytes(r.record) : null;
+      },
+      put: (id, data) => sql.put.run(id, data),
+      del: (id) => sql.del.run(id),
+    });
+    this.preKeys = recordRows('prekey', 'prekey', { get: s.getPreKey, put: s.putPreKey, del: s.delPreKey });
+    this.signedPreKeys = recordRows('signed', 'signed prekey', { get: s.getSigned, put: s.putSigned, del: s.delSigned });
     this.kyberPreKeys = {
       prefix: 'kyber',
       label: 'kyber prekey',
