@@ -138,14 +138,20 @@ interface ChainCase {
   raw: [PublicKey, Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>][];
 }
 
-/** A 21-member channel with 100 changes after its creation (renames, members leaving and coming back). */
-function chainCase(): ChainCase {
+/** An organisation of a lead and 20 members, the lead's device, and the 21 as channel members (the lead owning it). */
+function channelOf21() {
   const org = new TestOrg();
   org.member('lead', 3, ['lead']);
   for (let i = 0; i < 20; i++) org.member(`m${i}`, 3);
   const lead = org.device('lead', 1);
   const view = org.trust.view(NOW);
   const members = [{ userId: 'lead', role: 'owner' as const }, ...Array.from({ length: 20 }, (_, i) => ({ userId: `m${i}`, role: 'member' as const }))];
+  return { org, lead, view, members };
+}
+
+/** A 21-member channel with 100 changes after its creation (renames, members leaving and coming back). */
+function chainCase(): ChainCase {
+  const { org, lead, view, members } = channelOf21();
   const changes = [creation(lead, members)];
   let state = decodeChannelState(changes[0]!);
   for (let i = 1; i <= 100; i++) {
@@ -172,12 +178,7 @@ interface VerifyCase {
 
 /** A 21-member channel and a change that renames it and removes 6 members. */
 function verifyCase(): VerifyCase {
-  const org = new TestOrg();
-  org.member('lead', 3, ['lead']);
-  for (let i = 0; i < 20; i++) org.member(`m${i}`, 3);
-  const lead = org.device('lead', 1);
-  const view = org.trust.view(NOW);
-  const members = [{ userId: 'lead', role: 'owner' as const }, ...Array.from({ length: 20 }, (_, i) => ({ userId: `m${i}`, role: 'member' as const }))];
+  const { lead, view, members } = channelOf21();
   const created = applyChannelChange(null, creation(lead, members), view);
   if (created.kind !== 'accepted') throw new Error(created.reason);
   const change = signChannelState(lead.identity.privateKey, nextStateFields(created.state, lead, NOW, { name: 'Round 2', members: members.slice(0, 15) }));

@@ -44,21 +44,17 @@ export class OrgTrust implements RevocationSet {
   addMemberCertificate(bytes: Uint8Array): MemberCertificate {
     const cert = readMemberCertificate(bytes, this.org);
     if (this.isRevoked('member', cert.serial)) throw new CertificateError('revoked', 'member certificate');
-    const old = this.members.get(cert.userId);
-    if (!old || old.serial <= cert.serial) this.members.set(cert.userId, cert);
-    return cert;
+    return keepNewest(this.members, cert.userId, cert);
   }
 
   addDeviceCertificate(bytes: Uint8Array): DeviceCertificate {
     // Bundles carry the same certificate again and again; verify each distinct one once.
-    const seen = this.seenDevices.get(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'));
+    const id = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+    const seen = this.seenDevices.get(id);
     const cert = seen ?? readDeviceCertificate(bytes, this.org);
-    if (!seen) this.seenDevices.set(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), cert);
+    if (!seen) this.seenDevices.set(id, cert);
     if (this.isRevoked('device', cert.serial)) throw new CertificateError('revoked', 'device certificate');
-    const key = `${cert.userId}.${cert.deviceId}`;
-    const old = this.devices.get(key);
-    if (!old || old.serial <= cert.serial) this.devices.set(key, cert);
-    return cert;
+    return keepNewest(this.devices, `${cert.userId}.${cert.deviceId}`, cert);
   }
 
   addRevocation(bytes: Uint8Array): Revocation {
@@ -165,4 +161,11 @@ export class OrgTrust implements RevocationSet {
       throw e;
     }
   }
+}
+
+/** Keeps `cert` under `key` unless a higher serial is held there already; returns `cert` either way. */
+function keepNewest<C extends { serial: number }>(held: Map<string, C>, key: string, cert: C): C {
+  const old = held.get(key);
+  if (!old || old.serial <= cert.serial) held.set(key, cert);
+  return cert;
 }

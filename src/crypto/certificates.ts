@@ -3,6 +3,7 @@
  * (DESIGN.md §4). A device is sanctioned when it holds an unrevoked, valid device certificate; a
  * peer's identity key is accepted only if such a certificate covers it.
  */
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import type { PrivateKey, PublicKey } from '@signalapp/libsignal-client';
 import { ORG_ROLES, type OrgRole } from '../shared/model/roles.ts';
 import { isSafeText } from '../shared/model/safeText.ts';
@@ -169,6 +170,25 @@ export function hasStarted(v: { notBeforeMs: number }, nowMs: number): boolean {
   return nowMs + CERTIFICATE_START_LEEWAY_MS >= v.notBeforeMs;
 }
 
+/**
+ * The body of a record signed by the organisation root: the signature checks (`wrong-signer`), the
+ * body decodes (`malformed`, as is anything `parse` throws) and names this organisation (`wrong-org`).
+ */
+function orgSignedBody<D extends DescMessage, P = undefined>(org: OrgIdentity, context: (typeof CONTEXT)[keyof typeof CONTEXT],
+  schema: D, bytes: Uint8Array, subject: CertificateError['subject'], parse?: (body: MessageShape<D>) => P): { body: MessageShape<D>; parsed: P } {
+  const signed = verifiedBody(org, context, bytes, subject);
+  let body: MessageShape<D>;
+  let parsed: P;
+  try {
+    body = decodeMessage(schema, signed, LIMITS.signedRecord, subject);
+    parsed = parse ? parse(body) : (undefined as P);
+  } catch (e) {
+    throw new CertificateError('malformed', subject, { cause: e });
+  }
+  if ((body as { orgId?: unknown }).orgId !== org.orgId) throw new CertificateError('wrong-org', subject);
+  return { body, parsed };
+}
+
 /** Throws `not-yet-valid` or `expired` unless `nowMs` lies within the validity. */
 export function checkValidity(v: Validity, nowMs: number, subject: CertificateError['subject']): void {
   if (!hasStarted(v, nowMs)) throw new CertificateError('not-yet-valid', subject);
@@ -187,14 +207,7 @@ function validityOf(v: { notBeforeMs: bigint; notAfterMs: bigint } | undefined, 
 /** Decodes a member certificate after checking the org signature only (no time or revocation check). */
 export function readMemberCertificate(bytes: Uint8Array, org: OrgIdentity): MemberCertificate {
   const subject = 'member certificate';
-  const body = verifiedBody(org, CONTEXT.memberCertificate, bytes, subject);
-  let b;
-  try {
-    b = decodeMessage(MemberCertificateBodySchema, body, LIMITS.signedRecord, subject);
-  } catch (e) {
-    throw new CertificateError('malformed', subject, { cause: e });
-  }
-  if (b.orgId !== org.orgId) throw new CertificateError('wrong-org', subject);
+  const { body: b } = orgSignedBody(org, CONTEXT.memberCertificate, MemberCertificateBodySchema, bytes, subject);
   if (!isValidUserId(b.userId) || !isSafeText(b.displayName)) throw new CertificateError('malformed', subject);
   const roles: OrgRole[] = [];
   for (const r of b.roles) {
@@ -221,16 +234,8 @@ export function verifyMemberCertificate(bytes: Uint8Array, org: OrgIdentity, now
 
 export function readDeviceCertificate(bytes: Uint8Array, org: OrgIdentity): DeviceCertificate {
   const subject = 'device certificate';
-  const body = verifiedBody(org, CONTEXT.deviceCertificate, bytes, subject);
-  let b;
-  let identityKey: PublicKey;
-  try {
-    b = decodeMessage(DeviceCertificateBodySchema, body, LIMITS.signedRecord, subject);
-    identityKey = publicKeyFrom(b.identityKey, subject);
-  } catch (e) {
-    throw new CertificateError('malformed', subject, { cause: e });
-  }
-  if (b.orgId !== org.orgId) throw new CertificateError('wrong-org', subject);
+  const { body: b, parsed: identityKey } = orgSignedBody(org, CONTEXT.deviceCertificate, DeviceCertificateBodySchema, bytes, subject,
+    (body) => publicKeyFrom(body.identityKey, subject));
   if (!isValidUserId(b.userId) || !isValidDeviceId(b.deviceId)) throw new CertificateError('malformed', subject);
   return {
     orgId: b.orgId,
@@ -260,14 +265,7 @@ function usable<C extends MemberCertificate | DeviceCertificate>(kind: 'member' 
 /** Verifies a revocation's org signature and organisation. */
 export function verifyRevocation(bytes: Uint8Array, org: OrgIdentity): Revocation {
   const subject = 'revocation';
-  const body = verifiedBody(org, CONTEXT.revocation, bytes, subject);
-  let b;
-  try {
-    b = decodeMessage(RevocationBodySchema, body, LIMITS.signedRecord, subject);
-  } catch (e) {
-    throw new CertificateError('malformed', subject, { cause: e });
-  }
-  if (b.orgId !== org.orgId) throw new CertificateError('wrong-org', subject);
+  const { body: b } = orgSignedBody(org, CONTEXT.revocation, RevocationBodySchema, bytes, subject);
   if (b.target !== RevocationTarget.MEMBER && b.target !== RevocationTarget.DEVICE) throw new CertificateError('malformed', subject);
   return {
     orgId: b.orgId,

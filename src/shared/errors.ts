@@ -25,6 +25,32 @@ export abstract class ValiseError extends Error {
 
 export type ErrorKind = 'input' | 'verification' | 'usage' | 'state' | 'io' | 'internal';
 
+/** What a table of error codes holds for each code: who is at fault and what a person is told. */
+export interface ErrorEntry {
+  kind: ErrorKind;
+  message: string;
+}
+
+/** A table of stable error codes, each with its kind and its English message. */
+export type ErrorTable = Record<string, ErrorEntry>;
+
+/**
+ * An error whose code picks its kind and message from a table (the API's codes, the blob store's
+ * refusals). `message` replaces the table's message when the caller has a more precise one.
+ */
+export abstract class TabledError<C extends string> extends ValiseError {
+  readonly kind: ErrorKind;
+  constructor(
+    readonly code: C,
+    entry: ErrorEntry,
+    message: string = entry.message,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.kind = entry.kind;
+  }
+}
+
 export function isValiseError(e: unknown): e is ValiseError {
   return e instanceof ValiseError;
 }

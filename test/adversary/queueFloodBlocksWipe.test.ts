@@ -28,6 +28,27 @@ async function flood(from: Device, to: Device, max: number): Promise<number> {
   return queued;
 }
 
+/**
+ * Enrols a lead, Bob, the attackers and a security officer; the lead creates a channel with Bob,
+ * whose device takes its state and goes offline, leaving his queue empty.
+ */
+async function bobGoesOffline(attackerIds: string[]) {
+  for (const u of ['lead', 'bob', ...attackerIds]) await org.addUser(u);
+  await org.addUser('officer', { roles: ['security-officer'] });
+  const leadDev = await org.enrol('lead');
+  const bobDev = await org.enrol('bob');
+  const attackers: Device[] = [];
+  for (const u of attackerIds) attackers.push(await org.enrol(u));
+  const officer = await org.connect(await org.enrol('officer'));
+  const lead = await org.connect(leadDev);
+  const online = await org.connect(bobDev);
+  const s0 = await createChannel(lead, ['lead', 'bob']);
+  await online.waitFor(() => online.deliveries.length === 1);
+  await new Promise((r) => setTimeout(r, 100));
+  await online.client.close();
+  return { leadDev, bobDev, attackers, officer, lead, s0 };
+}
+
 describe('filling an offline device\'s queue', () => {
   it('one enrolled device gets only its quota of another device\'s queue: the victim\'s colleagues still reach it', async () => {
     org = await new TestOrg().start({ limits: { maxQueueDepth: 40, maxQueuePerSender: 20 } });
@@ -45,19 +66,8 @@ describe('filling an offline device\'s queue', () => {
 
   it('a queue filled to its limit by several senders still takes the officer\'s wipe, and the victim receives it', async () => {
     org = await new TestOrg().start({ limits: { maxQueueDepth: 30 } });
-    for (const u of ['lead', 'bob', 'eve', 'trudy', 'oscar']) await org.addUser(u);
-    await org.addUser('officer', { roles: ['security-officer'] });
-    const leadDev = await org.enrol('lead');
-    const bobDev = await org.enrol('bob');
-    const attackers = [await org.enrol('eve'), await org.enrol('trudy'), await org.enrol('oscar')];
-    const officer = await org.connect(await org.enrol('officer'));
-    const lead = await org.connect(leadDev);
-    const online = await org.connect(bobDev);
-    const s0 = await createChannel(lead, ['lead', 'bob']);
+    const { leadDev, bobDev, attackers, officer, lead, s0 } = await bobGoesOffline(['eve', 'trudy', 'oscar']);
     // Bob saw the channel's state and went offline: his queue holds nothing of the channel.
-    await online.waitFor(() => online.deliveries.length === 1);
-    await new Promise((r) => setTimeout(r, 100));
-    await online.client.close();
     expect(await org.relay.relay.store.queueDepth(bobDev)).toBe(0);
 
     let total = 0;
@@ -73,19 +83,8 @@ describe('filling an offline device\'s queue', () => {
 
   it('when even the room kept for control items is used up, the officer is told QUEUE_FULL, never `sent`', async () => {
     org = await new TestOrg().start({ limits: { maxQueueDepth: 10, queueControlReserve: 0 } });
-    for (const u of ['lead', 'bob', 'eve']) await org.addUser(u);
-    await org.addUser('officer', { roles: ['security-officer'] });
-    const leadDev = await org.enrol('lead');
-    const bobDev = await org.enrol('bob');
-    const eveDev = await org.enrol('eve');
-    const officer = await org.connect(await org.enrol('officer'));
-    const lead = await org.connect(leadDev);
-    const online = await org.connect(bobDev);
-    const s0 = await createChannel(lead, ['lead', 'bob']);
-    await online.waitFor(() => online.deliveries.length === 1);
-    await new Promise((r) => setTimeout(r, 100));
-    await online.client.close();
-    expect(await flood(eveDev, bobDev, 100)).toBe(10);
+    const { bobDev, attackers: [eveDev], officer, s0 } = await bobGoesOffline(['eve']);
+    expect(await flood(eveDev!, bobDev, 100)).toBe(10);
     await expect(officer.client.request({ case: 'sendWipe', value: { wipe: wipeCommand(officer, s0) } }, 'sent'))
       .rejects.toMatchObject({ code: 'QUEUE_FULL', message: expect.stringMatching(/wipe is recorded/) });
     const audit = (await org.admin.request({ case: 'readAudit', value: { afterSeq: 0n, limit: 100 } }, 'audit')).entries;

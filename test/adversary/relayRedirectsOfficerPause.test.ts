@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
 import { until } from '../scenarios/harness.ts';
+import { benLeadsChannel, revokeBen } from './benLeadsChannel.ts';
 import { HostileScenario, detailsAt, forkFrom, holdsEpoch, settle, signOnTop } from './hostileScenario.ts';
 
 let sc: HostileScenario;
@@ -35,25 +36,12 @@ describe('the relay feeds the officer a forged chain', { timeout: 60_000 }, () =
 
   it("still pauses a channel whose last change came from a key revoked since; her pause on a forged tail convinces no device", async () => {
     sc = await new HostileScenario().start();
-    await sc.user('alice', { roles: ['delegate', 'lead'] });
-    await sc.user('olga', { roles: ['security-officer'] });
-    await sc.user('carol');
-    const ben = await sc.rawDevice('ben');
-    const alice = await sc.join('alice');
-    const carol = await sc.join('carol');
-    const olga = await sc.join('olga');
-    const ch = await alice.call('createChannel', { name: 'Venue', classification: 1, memberUserIds: ['carol'], policy: DEFAULT_POLICY });
-    await alice.call('changeMembers', { channelId: ch.id, add: [{ userId: 'ben', role: 'lead' }] });
-    await holdsEpoch(carol, ch.id, 1);
+    const { ben, carol, joined, ch } = await benLeadsChannel(sc, { name: 'Venue', classification: 1, users: { olga: ['security-officer'] }, join: ['olga'] });
+    const olga = joined.olga!;
     // Ben's genuine change while his key is good, then the key is revoked.
     await ben.peer.client.request({ case: 'publishChannelChange', value: { change: signOnTop(ben.device, sc.head(ch.id), { name: 'Venue B' }) } }, 'ok');
     await holdsEpoch(carol, ch.id, 2);
-    // Dated after the last genuine change and before the revocation: a time the key was still good.
-    const before = Date.now();
-    await settle(20);
-    await sc.org.revokeDevice(ben.device);
-    await until(() => ['olga', 'carol'].every((u) => (sc.revocationsTo.get(u) ?? 0) > 0), 10_000, 'the revocation reaches olga and carol');
-    await settle(300);
+    const before = await revokeBen(sc, ben, ['olga', 'carol']);
 
     // The thief's records on top, which the relay shows the officer as the chain; it swallows her pause.
     const head = sc.head(ch.id);

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeChannelState } from '../../src/crypto/index.ts';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
+import { benLeadsChannel } from './benLeadsChannel.ts';
 import { HostileScenario, detailsAt, forkFrom, holdsEpoch, settle } from './hostileScenario.ts';
 
 let sc: HostileScenario;
@@ -16,14 +17,7 @@ afterEach(async () => sc?.stop());
 describe('a relay and a removed lead fork the channel history', { timeout: 60_000 }, () => {
   it('a member device refuses the branch after an epoch gap and keeps following the real chain', async () => {
     sc = await new HostileScenario().start();
-    await sc.user('alice', { roles: ['delegate', 'lead'] });
-    await sc.user('carol');
-    const ben = await sc.rawDevice('ben');
-    const alice = await sc.join('alice');
-    const carol = await sc.join('carol');
-
-    const ch = await alice.call('createChannel', { name: 'Talks', classification: 1, memberUserIds: ['carol'], policy: DEFAULT_POLICY });
-    await alice.call('changeMembers', { channelId: ch.id, add: [{ userId: 'ben', role: 'lead' }] });
+    const { ben, alice, carol, ch } = await benLeadsChannel(sc, { name: 'Talks', classification: 1 });
     await alice.call('changeMembers', { channelId: ch.id, remove: ['ben'] });
     await holdsEpoch(carol, ch.id, 2);
     const genuine = sc.chain(ch.id);

@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeChannelState } from '../../src/crypto/index.ts';
-import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
 import { until } from '../scenarios/harness.ts';
+import { benLeadsChannel, revokeBen } from './benLeadsChannel.ts';
 import { HostileScenario, detailsAt, forkFrom, holdsEpoch, settle } from './hostileScenario.ts';
 
 let sc: HostileScenario;
@@ -16,23 +16,8 @@ afterEach(async () => sc?.stop());
 describe('a stolen-then-revoked lead key signs backdated records', { timeout: 60_000 }, () => {
   it('a member after an epoch gap and a new member both refuse them', async () => {
     sc = await new HostileScenario().start();
-    await sc.user('alice', { roles: ['delegate', 'lead'] });
-    await sc.user('carol');
-    await sc.user('dave');
-    const ben = await sc.rawDevice('ben');
-    const alice = await sc.join('alice');
-    const carol = await sc.join('carol');
-
-    const ch = await alice.call('createChannel', { name: 'Talks', classification: 1, memberUserIds: ['carol'], policy: DEFAULT_POLICY });
-    await alice.call('changeMembers', { channelId: ch.id, add: [{ userId: 'ben', role: 'lead' }] });
-    await holdsEpoch(carol, ch.id, 1);
-    // Dated after the last genuine change and before the revocation: a time the key was still good.
-    const before = Date.now();
-    await settle(20);
-    await sc.org.revokeDevice(ben.device);
-    // The relay lets the revocation through (withholding it only delays its effect, see SECURITY.md).
-    await until(() => (sc.revocationsTo.get('carol') ?? 0) > 0, 10_000, 'the revocation reaches carol');
-    await settle(300);
+    const { ben, alice, carol, ch } = await benLeadsChannel(sc, { name: 'Talks', classification: 1, users: { dave: undefined } });
+    const before = await revokeBen(sc, ben, ['carol']);
 
     // A gap of two epochs makes Carol fetch the chain.
     const head = sc.head(ch.id);

@@ -8,7 +8,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
 import { until } from '../scenarios/harness.ts';
-import { HostileScenario, detailsAt, holdsEpoch, settle, signOnTop } from './hostileScenario.ts';
+import { benLeadsChannel } from './benLeadsChannel.ts';
+import { HostileScenario, detailsAt, settle, signOnTop } from './hostileScenario.ts';
 
 let sc: HostileScenario;
 afterEach(async () => sc?.stop());
@@ -16,14 +17,7 @@ afterEach(async () => sc?.stop());
 describe('a tampered client signs what only the honest client refused', { timeout: 60_000 }, () => {
   it('off-the-record to recorded, and a lead lowering the classification: refused by the relay and by other devices', async () => {
     sc = await new HostileScenario().start();
-    await sc.user('alice', { roles: ['delegate', 'lead'] });
-    await sc.user('carol');
-    const ben = await sc.rawDevice('ben');
-    const alice = await sc.join('alice');
-    const carol = await sc.join('carol');
-    const ch = await alice.call('createChannel', { name: 'Quiet', classification: 2, memberUserIds: ['carol'], policy: { ...DEFAULT_POLICY, recording: 'off-the-record' } });
-    await alice.call('changeMembers', { channelId: ch.id, add: [{ userId: 'ben', role: 'lead' }] });
-    await holdsEpoch(carol, ch.id, 1);
+    const { ben, carol, ch } = await benLeadsChannel(sc, { name: 'Quiet', classification: 2, policy: { ...DEFAULT_POLICY, recording: 'off-the-record' } });
     const head = sc.head(ch.id);
 
     const recorded = signOnTop(ben.device, head, { policy: { ...head.policy, recording: 'devices' } });
@@ -38,16 +32,9 @@ describe('a tampered client signs what only the honest client refused', { timeou
 
   it('a signed wiped state shreds the channel on the member devices', async () => {
     sc = await new HostileScenario().start();
-    await sc.user('alice', { roles: ['delegate', 'lead'] });
-    await sc.user('carol');
-    const ben = await sc.rawDevice('ben');
-    const alice = await sc.join('alice');
-    const carol = await sc.join('carol');
-    const ch = await alice.call('createChannel', { name: 'Kept', classification: 1, memberUserIds: ['carol'], policy: DEFAULT_POLICY });
+    const { ben, alice, carol, ch } = await benLeadsChannel(sc, { name: 'Kept', classification: 1 });
     await alice.call('send', { channelId: ch.id, text: 'WIPED-STATE-MARKER' });
     await carol.waitText('WIPED-STATE-MARKER');
-    await alice.call('changeMembers', { channelId: ch.id, add: [{ userId: 'ben', role: 'lead' }] });
-    await holdsEpoch(carol, ch.id, 1);
 
     await ben.peer.client.request({ case: 'publishChannelChange', value: { change: signOnTop(ben.device, sc.head(ch.id), { status: 'wiped' }) } }, 'ok');
     await until(() => carol.events.some((e) => e.type === 'channelRemoved' && e.channelId === ch.id), 10_000, 'carol shreds the channel');

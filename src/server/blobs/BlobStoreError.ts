@@ -2,7 +2,7 @@
  * Refusals of the relay's blob store. The codes are stable: the relay sends them to the client in
  * a RelayError with the same code, so they never name a file, a path or a key.
  */
-import { ValiseError, type ErrorKind } from '../../shared/errors.ts';
+import { TabledError, type ErrorTable } from '../../shared/errors.ts';
 
 export const BLOB_ERROR_CODES = {
   /** No such blob or upload for this device (also for ids that are malformed or someone else's). */
@@ -14,19 +14,17 @@ export const BLOB_ERROR_CODES = {
   BLOB_BAD_LENGTH: { kind: 'input', message: 'The upload does not have the length it announced. Send the file again.' },
   BLOB_DIGEST_MISMATCH: { kind: 'input', message: 'The uploaded file was damaged on the way. Send the file again.' },
   BLOB_FINISHED: { kind: 'usage', message: 'This upload is already complete; nothing was changed.' },
-} as const satisfies Record<string, { kind: ErrorKind; message: string }>;
+} as const satisfies ErrorTable;
 
 export type BlobErrorCode = keyof typeof BLOB_ERROR_CODES;
 
-export class BlobStoreError extends ValiseError {
-  readonly kind: ErrorKind;
+export class BlobStoreError extends TabledError<BlobErrorCode> {
   constructor(
-    readonly code: BlobErrorCode,
+    code: BlobErrorCode,
     /** For BLOB_OFFSET_MISMATCH: the length the relay holds, where the upload must resume. */
     readonly committed?: number,
     options?: { cause?: unknown },
   ) {
-    super(BLOB_ERROR_CODES[code].message, options);
-    this.kind = BLOB_ERROR_CODES[code].kind;
+    super(code, BLOB_ERROR_CODES[code], undefined, options);
   }
 }

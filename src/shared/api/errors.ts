@@ -3,7 +3,7 @@
  * stable (programs, tests and the CLI's exit codes use it); the message says what happened and
  * what to do, and never contains message content, keys or tokens.
  */
-import { ValiseError, type ErrorKind } from '../errors.ts';
+import { TabledError, type ErrorTable } from '../errors.ts';
 
 export const API_ERRORS = {
   BAD_REQUEST: { kind: 'input', message: 'The request was not understood. Update Valise and try again.' },
@@ -37,26 +37,24 @@ export const API_ERRORS = {
   INVALID_TEXT: { kind: 'input', message: 'The text holds a broken character (a lone surrogate) and could not be sent as typed. Retype or paste it again.' },
   UNREACHABLE: { kind: 'state', message: 'Some members cannot be reached yet: their devices have not been online since they were enrolled, so there are no keys to encrypt to. The others got the message; ask them to open Valise once, then send again.' },
   INTERNAL: { kind: 'internal', message: 'Something went wrong inside Valise. Nothing you had stored was lost; try again.' },
-} as const satisfies Record<string, { kind: ErrorKind; message: string }>;
+} as const satisfies ErrorTable;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
 export const API_ERROR_CODES = Object.keys(API_ERRORS) as ApiErrorCode[];
 
 /** An error the engine reports through the API; the transport carries `code` and `message`. */
-export class ApiError extends ValiseError {
-  readonly kind: ErrorKind;
+export class ApiError extends TabledError<ApiErrorCode> {
   /** The failure is about the connection or the relay's load, not the request: trying again later may work. */
   readonly transient: boolean;
   /** With `transient`: how long to wait before trying again (rate limits), if the relay said. */
   readonly retryAfterMs: number | undefined;
   constructor(
-    readonly code: ApiErrorCode,
+    code: ApiErrorCode,
     options?: { cause?: unknown; detail?: string; message?: string; transient?: boolean; retryAfterMs?: number },
   ) {
     const base = options?.message ?? API_ERRORS[code].message;
     // `detail` is for safe specifics such as a reason for a pause; never message content.
-    super(options?.detail ? `${base} (${options.detail})` : base, options);
-    this.kind = API_ERRORS[code].kind;
+    super(code, API_ERRORS[code], options?.detail ? `${base} (${options.detail})` : base, options);
     this.transient = options?.transient ?? false;
     this.retryAfterMs = options?.retryAfterMs;
   }

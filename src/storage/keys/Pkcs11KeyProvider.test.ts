@@ -11,8 +11,8 @@ afterAll(() => hsm.cleanup());
 const provider = (over: Partial<{ pin: string; tokenLabel: string; keyLabel: string }> = {}) =>
   new Pkcs11KeyProvider({ library: SOFTHSM_LIB, tokenLabel: over.tokenLabel ?? hsm.tokenLabel, pin: over.pin ?? hsm.pin, ...(over.keyLabel ? { keyLabel: over.keyLabel } : {}) });
 
-/** The token's secret keys with this label. */
-function keysLabelled(label: string): number {
+/** Runs `look` in a logged-in session on the test token, opened directly, not through the provider. */
+function onToken<T>(look: (p: pkcs11js.PKCS11, s: Buffer) => T): T {
   const p = new pkcs11js.PKCS11();
   p.load(SOFTHSM_LIB);
   p.C_Initialize();
@@ -20,15 +20,26 @@ function keysLabelled(label: string): number {
     const slot = p.C_GetSlotList(true).find((s) => p.C_GetTokenInfo(s).label.trim() === hsm.tokenLabel)!;
     const s = p.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
     p.C_Login(s, pkcs11js.CKU_USER, hsm.pin);
-    p.C_FindObjectsInit(s, [{ type: pkcs11js.CKA_LABEL, value: label }]);
-    const n = p.C_FindObjects(s, 10).length;
-    p.C_FindObjectsFinal(s);
+    const result = look(p, s);
     p.C_Logout(s);
     p.C_CloseSession(s);
-    return n;
+    return result;
   } finally {
     p.C_Finalize();
   }
+}
+
+/** The token objects with this label. */
+function objectsLabelled(p: pkcs11js.PKCS11, s: Buffer, label: string): Buffer[] {
+  p.C_FindObjectsInit(s, [{ type: pkcs11js.CKA_LABEL, value: label }]);
+  const handles = p.C_FindObjects(s, 10);
+  p.C_FindObjectsFinal(s);
+  return handles;
+}
+
+/** The token's secret keys with this label. */
+function keysLabelled(label: string): number {
+  return onToken((p, s) => objectsLabelled(p, s, label).length);
 }
 
 describe('Pkcs11KeyProvider', () => {
@@ -63,25 +74,13 @@ describe('Pkcs11KeyProvider', () => {
 
   it('keeps the token key non-extractable and sensitive', async () => {
     const { key: label } = await provider().wrap(crypto.randomBytes(32));
-    const p = new pkcs11js.PKCS11();
-    p.load(SOFTHSM_LIB);
-    p.C_Initialize();
-    try {
-      const slot = p.C_GetSlotList(true).find((s) => p.C_GetTokenInfo(s).label.trim() === hsm.tokenLabel)!;
-      const s = p.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
-      p.C_Login(s, pkcs11js.CKU_USER, hsm.pin);
-      p.C_FindObjectsInit(s, [{ type: pkcs11js.CKA_LABEL, value: label as string }]);
-      const handles = p.C_FindObjects(s, 10);
-      p.C_FindObjectsFinal(s);
+    onToken((p, s) => {
+      const handles = objectsLabelled(p, s, label as string);
       expect(handles).toHaveLength(1);
       const attrs = p.C_GetAttributeValue(s, handles[0]!, [{ type: pkcs11js.CKA_EXTRACTABLE }, { type: pkcs11js.CKA_SENSITIVE }]);
       expect(attrs.map((a) => (a.value as Buffer)[0])).toEqual([0, 1]);
       expect(() => p.C_GetAttributeValue(s, handles[0]!, [{ type: pkcs11js.CKA_VALUE }])).toThrow();
-      p.C_Logout(s);
-      p.C_CloseSession(s);
-    } finally {
-      p.C_Finalize();
-    }
+    });
   });
 
   it('refuses a wrong PIN with WrongKey and a missing token clearly', async () => {

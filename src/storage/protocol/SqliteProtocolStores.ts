@@ -30,6 +30,7 @@ import {
 } from '../../crypto/index.ts';
 import type { Db } from '../Database.ts';
 import { RecordNotFound } from '../errors.ts';
+import { RecordTable, type RecordRows } from './RecordTable.ts';
 import type { StoreTarget } from './StoreTarget.ts';
 
 type Bytes = Uint8Array<ArrayBuffer>;
@@ -38,9 +39,19 @@ function bytes(b: Buffer): Bytes {
   return new Uint8Array(b);
 }
 
+/** A Kyber pre-key row: the record and whether it is the last-resort key (kept after use). */
+interface KyberRow {
+  data: Bytes;
+  lastResort: boolean;
+}
+
 /** The prepared statements behind the stores; one set per database connection. */
 export class ProtocolTables {
   readonly s;
+  /** The three pre-key tables, each read and written through a RecordTable. */
+  readonly preKeys: RecordRows<Bytes>;
+  readonly signedPreKeys: RecordRows<Bytes>;
+  readonly kyberPreKeys: RecordRows<KyberRow>;
 
   constructor(db: Db) {
     this.s = {
@@ -75,6 +86,30 @@ export class ProtocolTables {
       bindDistribution: db.prepare('INSERT OR REPLACE INTO channel_distributions (distribution_id, channel_id) VALUES (?, ?)'),
       getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
       putSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    };
+    const s = this.s;
+    /** A table of (id, record) rows. */
+    const recordRows = (prefix: string, label: string, sql: { get: typeof s.getPreKey; put: typeof s.putPreKey; del: typeof s.delPreKey }): RecordRows<Bytes> => ({
+      prefix,
+      label,
+      get: (id) => {
+        const r = sql.get.get(id);
+        return r ? bytes(r.record) : null;
+      },
+      put: (id, data) => sql.put.run(id, data),
+      del: (id) => sql.del.run(id),
+    });
+    this.preKeys = recordRows('prekey', 'prekey', { get: s.getPreKey, put: s.putPreKey, del: s.delPreKey });
+    this.signedPreKeys = recordRows('signed', 'signed prekey', { get: s.getSigned, put: s.putSigned, del: s.delSigned });
+    this.kyberPreKeys = {
+      prefix: 'kyber',
+      label: 'kyber prekey',
+      get: (id) => {
+        const r = s.getKyber.get(id);
+        return r ? { data: bytes(r.record), lastResort: r.last_resort === 1 } : null;
+      },
+      put: (id, v) => s.putKyber.run(id, v.data, v.lastResort ? 1 : 0),
+      del: (id) => s.delKyber.run(id),
     };
   }
 }
@@ -190,29 +225,26 @@ export class SqliteIdentityKeyStore extends ValiseIdentityKeyStore {
 }
 
 export class SqlitePreKeyStore extends ValisePreKeyStore {
+  private readonly table: RecordTable<Bytes>;
+
   constructor(
     private readonly t: ProtocolTables,
-    private readonly target: StoreTarget,
+    target: StoreTarget,
   ) {
     super();
+    this.table = new RecordTable(t.preKeys, target);
   }
 
   async savePreKey(id: number, record: PreKeyRecord): Promise<void> {
-    const data = record.serialize();
-    this.target.write(`prekey:${id}`, data, () => this.t.s.putPreKey.run(id, data));
+    this.table.save(id, record.serialize());
   }
 
   async getPreKey(id: number): Promise<PreKeyRecord> {
-    const data = this.target.read(`prekey:${id}`, () => {
-      const r = this.t.s.getPreKey.get(id);
-      return r ? bytes(r.record) : null;
-    });
-    if (!data) throw new RecordNotFound(`prekey ${id}`);
-    return PreKeyRecord.deserialize(data);
+    return PreKeyRecord.deserialize(this.table.require(id));
   }
 
   async removePreKey(id: number): Promise<void> {
-    this.target.write(`prekey:${id}`, null, () => this.t.s.delPreKey.run(id));
+    this.table.remove(id);
   }
 
   async countPreKeys(): Promise<number> {
@@ -221,71 +253,53 @@ export class SqlitePreKeyStore extends ValisePreKeyStore {
 }
 
 export class SqliteSignedPreKeyStore extends ValiseSignedPreKeyStore {
-  constructor(
-    private readonly t: ProtocolTables,
-    private readonly target: StoreTarget,
-  ) {
+  private readonly table: RecordTable<Bytes>;
+
+  constructor(t: ProtocolTables, target: StoreTarget) {
     super();
+    this.table = new RecordTable(t.signedPreKeys, target);
   }
 
   async saveSignedPreKey(id: number, record: SignedPreKeyRecord): Promise<void> {
-    const data = record.serialize();
-    this.target.write(`signed:${id}`, data, () => this.t.s.putSigned.run(id, data));
+    this.table.save(id, record.serialize());
   }
 
   async getSignedPreKey(id: number): Promise<SignedPreKeyRecord> {
-    const data = this.target.read(`signed:${id}`, () => {
-      const r = this.t.s.getSigned.get(id);
-      return r ? bytes(r.record) : null;
-    });
-    if (!data) throw new RecordNotFound(`signed prekey ${id}`);
-    return SignedPreKeyRecord.deserialize(data);
+    return SignedPreKeyRecord.deserialize(this.table.require(id));
   }
 
   async removeSignedPreKey(id: number): Promise<void> {
-    this.target.write(`signed:${id}`, null, () => this.t.s.delSigned.run(id));
+    this.table.remove(id);
   }
 }
 
 export class SqliteKyberPreKeyStore extends ValiseKyberPreKeyStore {
+  private readonly table: RecordTable<KyberRow>;
+
   constructor(
     private readonly t: ProtocolTables,
     private readonly target: StoreTarget,
   ) {
     super();
-  }
-
-  private put(id: number, record: KyberPreKeyRecord, lastResort: boolean): void {
-    const data = record.serialize();
-    this.target.write(`kyber:${id}`, { data, lastResort }, () => this.t.s.putKyber.run(id, data, lastResort ? 1 : 0));
-  }
-
-  private load(id: number): { data: Bytes; lastResort: boolean } | null {
-    return this.target.read(`kyber:${id}`, () => {
-      const r = this.t.s.getKyber.get(id);
-      return r ? { data: bytes(r.record), lastResort: r.last_resort === 1 } : null;
-    });
+    this.table = new RecordTable(t.kyberPreKeys, target);
   }
 
   async saveKyberPreKey(id: number, record: KyberPreKeyRecord): Promise<void> {
-    this.put(id, record, false);
+    this.table.save(id, { data: record.serialize(), lastResort: false });
   }
 
   async saveLastResortKyberPreKey(id: number, record: KyberPreKeyRecord): Promise<void> {
-    this.put(id, record, true);
+    this.table.save(id, { data: record.serialize(), lastResort: true });
   }
 
   async getKyberPreKey(id: number): Promise<KyberPreKeyRecord> {
-    const v = this.load(id);
-    if (!v) throw new RecordNotFound(`kyber prekey ${id}`);
-    return KyberPreKeyRecord.deserialize(v.data);
+    return KyberPreKeyRecord.deserialize(this.table.require(id).data);
   }
 
   async markKyberPreKeyUsed(id: number, signedPreKeyId: number, baseKey: PublicKey): Promise<void> {
-    const v = this.load(id);
-    if (!v) throw new RecordNotFound(`kyber prekey ${id}`);
+    const v = this.table.require(id);
     if (!v.lastResort) {
-      this.target.write(`kyber:${id}`, null, () => this.t.s.delKyber.run(id));
+      this.table.remove(id);
       return;
     }
     const base = Buffer.from(baseKey.serialize());
@@ -300,7 +314,7 @@ export class SqliteKyberPreKeyStore extends ValiseKyberPreKeyStore {
   }
 
   async removeKyberPreKey(id: number): Promise<void> {
-    this.target.write(`kyber:${id}`, null, () => this.t.s.delKyber.run(id));
+    this.table.remove(id);
   }
 }
 
