@@ -125,8 +125,8 @@ describe('policy rules', () => {
     expect(shownSentAt(relay - 10 * 60_000, receipt, relay)).toBe(relay - skew); // backdated: clamped up
     expect(shownSentAt(relay + 10 * 60_000, receipt, relay)).toBe(receipt + skew); // future: clamped down
     expect(shownSentAt(-1, receipt, relay)).toBe(receipt);
-    // This device's clock ten minutes slow: the relay's bound wins.
-    expect(shownSentAt(relay, relay - 10 * 60_000, relay)).toBe(relay - skew);
+    // A relay stamping the future lifts a message no later than receipt plus the skew.
+    expect(shownSentAt(relay - 500, receipt, relay + 60 * 60_000)).toBe(receipt + skew);
     // An older relay sends no stamp (0 on the wire): only the upper bound, as before.
     expect(shownSentAt(relay - 10 * 60_000, receipt)).toBe(relay - 10 * 60_000);
     expect(shownSentAt(relay - 10 * 60_000, receipt, 0)).toBe(relay - 10 * 60_000);
