@@ -296,8 +296,8 @@ export class RelayClient {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const fast = readServerFrame(bytes);
     if (fast?.case === 'delivery') {
-      const { id, kind, payload, channelId } = fast;
-      const body: RelayPush['body'] = { case: 'delivery', value: { $typeName: 'valise.v1.Delivery', id, kind: kind as Delivery_Kind, payload, channelId } };
+      const { id, kind, payload, channelId, relayTimeMs } = fast;
+      const body: RelayPush['body'] = { case: 'delivery', value: { $typeName: 'valise.v1.Delivery', id, kind: kind as Delivery_Kind, payload, channelId, relayTimeMs: BigInt(relayTimeMs) } };
       for (const l of this.pushListeners) l(body);
       return;
     }

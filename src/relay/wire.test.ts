@@ -8,12 +8,14 @@ import { encodeAck, encodeDeliveryPush, encodeSendRequest, encodeSentResponse, r
 const bytes = (max = 600) => fc.uint8Array({ minLength: 0, maxLength: max });
 const reqId = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const u8 = (b: Uint8Array) => new Uint8Array(b);
+/** The relay's receive time: absent (0, an older relay) or any millisecond time. */
+const relayTime = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }));
 
 describe('wire (hot frames on the wire layer)', () => {
   it('encodes exactly what the generated code encodes', () => {
-    fc.assert(fc.property(bytes(40), fc.integer({ min: 0, max: 4 }), bytes(), bytes(20), (id, kind, payload, channelId) => {
-      const generic = toBinary(ServerFrameSchema, create(ServerFrameSchema, { body: { case: 'push', value: { body: { case: 'delivery', value: { id, kind, payload, channelId } } } } }));
-      expect(encodeDeliveryPush(id, kind, payload, channelId)).toEqual(generic);
+    fc.assert(fc.property(bytes(40), fc.integer({ min: 0, max: 4 }), bytes(), bytes(20), relayTime, (id, kind, payload, channelId, relayTimeMs) => {
+      const generic = toBinary(ServerFrameSchema, create(ServerFrameSchema, { body: { case: 'push', value: { body: { case: 'delivery', value: { id, kind, payload, channelId, relayTimeMs: BigInt(relayTimeMs) } } } } }));
+      expect(encodeDeliveryPush(id, kind, payload, channelId, relayTimeMs)).toEqual(generic);
     }));
     fc.assert(fc.property(reqId, fc.nat(), (id, recipients) => {
       const generic = toBinary(ServerFrameSchema, create(ServerFrameSchema, { body: { case: 'response', value: { id, result: { case: 'sent', value: { recipients } } } } }));
@@ -34,8 +36,8 @@ describe('wire (hot frames on the wire layer)', () => {
       const f = readClientFrame(encodeSendRequest(id, envelope));
       expect(f).toEqual({ case: 'send', id, envelope: u8(envelope) });
     }));
-    fc.assert(fc.property(bytes(20), fc.integer({ min: 1, max: 4 }), bytes(), bytes(20), (id, kind, payload, channelId) => {
-      expect(readServerFrame(encodeDeliveryPush(id, kind, payload, channelId))).toEqual({ case: 'delivery', id: u8(id), kind, payload: u8(payload), channelId: u8(channelId) });
+    fc.assert(fc.property(bytes(20), fc.integer({ min: 1, max: 4 }), bytes(), bytes(20), relayTime, (id, kind, payload, channelId, relayTimeMs) => {
+      expect(readServerFrame(encodeDeliveryPush(id, kind, payload, channelId, relayTimeMs))).toEqual({ case: 'delivery', id: u8(id), kind, payload: u8(payload), channelId: u8(channelId), relayTimeMs });
     }));
     // Random and mutated frames: whenever the fast reader answers, the generated decoder agrees.
     const frames = fc.oneof(

@@ -24,13 +24,14 @@ const OP_SEND = 22;
 
 // ---- writing ----
 
-/** ServerFrame{push{delivery{id, kind, payload, channel_id}}}. */
-export function encodeDeliveryPush(id: Uint8Array, kind: number, payload: Uint8Array, channelId: Uint8Array): Uint8Array {
+/** ServerFrame{push{delivery{id, kind, payload, channel_id, relay_time_ms}}}. */
+export function encodeDeliveryPush(id: Uint8Array, kind: number, payload: Uint8Array, channelId: Uint8Array, relayTimeMs = 0): Uint8Array {
   const w = new BinaryWriter().tag(SERVER_PUSH, LEN).fork().tag(PUSH_DELIVERY, LEN).fork();
   if (id.length) w.tag(1, LEN).bytes(id);
   if (kind) w.tag(2, VARINT).int32(kind);
   if (payload.length) w.tag(3, LEN).bytes(payload);
   if (channelId.length) w.tag(4, LEN).bytes(channelId);
+  if (relayTimeMs) w.tag(5, VARINT).int64(relayTimeMs);
   return w.join().join().finish();
 }
 
@@ -135,7 +136,7 @@ export function readClientFrame(b: Uint8Array): FastClientFrame | undefined {
 }
 
 export type FastServerFrame =
-  | { case: 'delivery'; id: Uint8Array; kind: number; payload: Uint8Array; channelId: Uint8Array }
+  | { case: 'delivery'; id: Uint8Array; kind: number; payload: Uint8Array; channelId: Uint8Array; relayTimeMs: number }
   | { case: 'sent'; id: bigint; recipients: number };
 
 /** A delivery push or a `sent` response; undefined for any other frame. */
@@ -150,7 +151,8 @@ export function readServerFrame(b: Uint8Array): FastServerFrame | undefined {
       const kind = take(x, 2, VARINT) ? x.r.int32() : 0;
       const payload = take(x, 3, LEN) ? x.r.bytes() : EMPTY;
       const channelId = take(x, 4, LEN) ? x.r.bytes() : EMPTY;
-      return done(x) ? { case: 'delivery', id, kind, payload, channelId } : undefined;
+      const relayTimeMs = take(x, 5, VARINT) ? Number(x.r.int64()) : 0;
+      return done(x) ? { case: 'delivery', id, kind, payload, channelId, relayTimeMs } : undefined;
     }
     const sent = sendOf(top, SERVER_RESPONSE);
     if (!sent) return undefined;

@@ -55,7 +55,7 @@ export class DeliveryPump {
   private deliver(item: QueuedItem): void {
     this.cursor = item.seq;
     this.inflight.set(hex(item.id), item.seq);
-    this.out.sendBytes(encodeDeliveryPush(item.id, KIND[item.kind], item.payload, item.channelId));
+    this.out.sendBytes(encodeDeliveryPush(item.id, KIND[item.kind], item.payload, item.channelId, item.receivedMs ?? 0));
   }
 
   async pump(): Promise<void> {

@@ -21,6 +21,8 @@ export interface Delivery {
   id: string;
   kind: 'envelope' | 'channelChange' | 'wipe' | 'revocation';
   payload: Uint8Array;
+  /** The relay's receipt time of the item (its clock); absent when the relay did not stamp it. */
+  relayTimeMs?: number;
 }
 
 /**

@@ -321,6 +321,7 @@ export class Session {
       const kind = DELIVERY_KINDS[p.value.kind as 1 | 2 | 3 | 4];
       if (!kind) return;
       const del: Delivery = { id: hex(p.value.id), kind, payload: p.value.payload };
+      if (p.value.relayTimeMs > 0n) del.relayTimeMs = Number(p.value.relayTimeMs);
       this.receiver.push(del);
     } else if (p.case === 'backlogDone') {
       this.backlogSent?.();

@@ -9,6 +9,7 @@ import {
   lifetimeExpiry,
   mayCreateChannel,
   notificationBody,
+  shownSentAt,
   splitByClearance,
   withRecordsMember,
   type ChannelView,
@@ -114,5 +115,20 @@ describe('policy rules', () => {
     expect(notificationBody(otr, 'content', 'Bob', 'the offer is 40')).not.toContain('40');
     expect(notificationBody(DEFAULT_POLICY, 'content', 'Bob', 'the offer is 40')).toContain('40');
     expect(notificationBody(DEFAULT_POLICY, 'none', 'Bob', 'x')).toBeNull();
+  });
+
+  it('shows a sent time within the allowed skew of the relay\'s stamp and of receipt', () => {
+    const skew = 2 * 60_000;
+    const relay = 1_700_000_000_000;
+    const receipt = relay + 1000;
+    expect(shownSentAt(relay - 500, receipt, relay)).toBe(relay - 500); // honest: as stated
+    expect(shownSentAt(relay - 10 * 60_000, receipt, relay)).toBe(relay - skew); // backdated: clamped up
+    expect(shownSentAt(relay + 10 * 60_000, receipt, relay)).toBe(receipt + skew); // future: clamped down
+    expect(shownSentAt(-1, receipt, relay)).toBe(receipt);
+    // A relay stamping the future lifts a message no later than receipt plus the skew.
+    expect(shownSentAt(relay - 500, receipt, relay + 60 * 60_000)).toBe(receipt + skew);
+    // An older relay sends no stamp (0 on the wire): only the upper bound, as before.
+    expect(shownSentAt(relay - 10 * 60_000, receipt)).toBe(relay - 10 * 60_000);
+    expect(shownSentAt(relay - 10 * 60_000, receipt, 0)).toBe(relay - 10 * 60_000);
   });
 });

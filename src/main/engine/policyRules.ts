@@ -86,9 +86,18 @@ export function lifetimeExpiry(policy: ChannelPolicy, fromMs: number): number | 
   return policy.messageLifetimeMs > 0 ? fromMs + policy.messageLifetimeMs : null;
 }
 
-/** A sender's stated time as shown: never later than this device's receipt plus the allowed skew. */
-export function shownSentAt(statedMs: number, receivedMs: number): number {
-  return Number.isSafeInteger(statedMs) && statedMs >= 0 ? Math.min(statedMs, receivedMs + MAX_CLOCK_SKEW_MS) : receivedMs;
+/**
+ * A sender's stated time as shown: never later than this device's receipt plus the allowed skew,
+ * and, when the relay stamped the delivery with its own receipt time, never earlier than that
+ * stamp minus the allowed skew (a sender cannot backdate a statement). The stamp never lifts the
+ * time past this device's upper bound, so a relay stamping the future moves a message no later
+ * than a sender could. Without a stamp (an older relay), only the upper bound applies.
+ */
+export function shownSentAt(statedMs: number, receivedMs: number, relayTimeMs?: number): number {
+  const ceiling = receivedMs + MAX_CLOCK_SKEW_MS;
+  const upper = Number.isSafeInteger(statedMs) && statedMs >= 0 ? Math.min(statedMs, ceiling) : receivedMs;
+  if (relayTimeMs === undefined || !Number.isSafeInteger(relayTimeMs) || relayTimeMs <= 0) return upper;
+  return Math.max(upper, Math.min(relayTimeMs - MAX_CLOCK_SKEW_MS, ceiling));
 }
 
 export function capabilities(ch: ChannelView, me: Me, nowMs: number): ChannelSummary['can'] {

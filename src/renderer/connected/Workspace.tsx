@@ -8,6 +8,7 @@ import { selectAutoLockMinutes } from '../stores/settings.ts';
 import { useChannels, useMessages, useSession, useSettings, useStores, useUi } from '../stores/Stores.tsx';
 import { useIdleLock } from '../ui/useIdleLock.ts';
 import { ChannelView } from './ChannelView.tsx';
+import { ClockWarning } from './ClockWarning.tsx';
 import { Dialogs } from './Dialogs.tsx';
 import { OrgPanel } from './OrgPanel.tsx';
 import { useSelectChannel } from './useSelectChannel.ts';
@@ -60,6 +61,7 @@ export function Workspace() {
         onLock={lockNow}
       />
       <main className="channel-view">
+        <ClockWarning />
         {officer && view === 'organisation' ? (
           <OrgPanel />
         ) : selected ? (

@@ -9,6 +9,8 @@ export const en = {
   'connection.connecting': 'Connecting to the relay…',
   'connection.online': 'Connected',
   'connection.revoked': 'This device was revoked',
+  'clock.ahead': 'This device’s clock is {n} minute(s) ahead of the relay’s, so times shown may be wrong. Set the date and time automatically in the system settings.',
+  'clock.behind': 'This device’s clock is {n} minute(s) behind the relay’s, so times shown may be wrong. Set the date and time automatically in the system settings.',
   'connection.revocation-unproven': 'The relay says this device was revoked, but gave no proof signed by your organisation. Valise stopped connecting; ask your security officer.',
 
   'unlock.title': 'Valise is locked',

@@ -11,6 +11,8 @@ export const fr: Record<MessageKey, string> = {
   'connection.connecting': 'Connexion au relais…',
   'connection.online': 'Connecté',
   'connection.revoked': 'Cet appareil a été révoqué',
+  'clock.ahead': 'L’horloge de cet appareil avance de {n} minute(s) sur celle du relais : les heures affichées peuvent être fausses. Réglez la date et l’heure automatiques dans les paramètres du système.',
+  'clock.behind': 'L’horloge de cet appareil retarde de {n} minute(s) sur celle du relais : les heures affichées peuvent être fausses. Réglez la date et l’heure automatiques dans les paramètres du système.',
   'connection.revocation-unproven': 'Le relais affirme que cet appareil a été révoqué, sans preuve signée par votre organisation. Valise a cessé de se connecter ; adressez-vous à votre officier de sécurité.',
 
   'unlock.title': 'Valise est verrouillée',

@@ -69,6 +69,7 @@ export function createSessionStore(api: Api) {
         const status = get().status;
         if (e.type === 'connection' && status) set({ status: { ...status, connection: e.state } });
         else if (e.type === 'locked' && status) set({ status: { ...status, state: 'locked' } });
+        else if (e.type === 'clock' && status) set({ status: { ...status, clock: { offsetMs: e.offsetMs, skewed: e.skewed } } });
         else if (e.type === 'enrolment') void get().refresh();
       },
       setDisconnected: () => set({ disconnected: true }),

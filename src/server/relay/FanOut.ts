@@ -73,7 +73,9 @@ export class FanOut {
     // Every item id is remembered relay-wide, so nothing is ever queued twice for a device.
     const { maxQueueDepth, maxQueuePerSender, queueControlReserve } = this.ctx.limits;
     const room = { maxDepth: maxQueueDepth, perSender: maxQueuePerSender, controlReserve: queueControlReserve };
-    const r = await this.ctx.store.enqueue(to, item, room, dedupeUntilMs ?? item.expiresMs);
+    // Stamped with the relay's own time: a receiver shows no message as sent much before it.
+    const stamped: QueueItem = { ...item, receivedMs: item.receivedMs ?? this.ctx.now() };
+    const r = await this.ctx.store.enqueue(to, stamped, room, dedupeUntilMs ?? item.expiresMs);
     // Recipients get it at once; the caller (and so the sender) only once it is on stable storage.
     for (const p of r.placed) {
       for (const s of this.sinks.get(devKey(p.to)) ?? []) if (this.isPrimary(s)) s.wake([p.item]);

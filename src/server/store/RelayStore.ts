@@ -58,6 +58,12 @@ export interface QueueItem {
   sentAtMs?: number;
   /** For envelopes, the sending device (`user:device`): it gets only its share of each queue. */
   sender?: string;
+  /**
+   * When the relay received the item, by its own clock; delivered with it so that a receiver can
+   * refuse to show a message as sent much earlier. 0 or absent: not stamped (items queued before
+   * the stamp existed).
+   */
+  receivedMs?: number;
 }
 
 /** How much of a device's queue an item may use. */

@@ -31,6 +31,14 @@ describe('SqliteRelayStore', () => {
     s.close();
   });
 
+  it('keeps the relay\'s receipt time with each item, and 0 for an item that has none', async () => {
+    const s = new SqliteRelayStore(':memory:');
+    await s.enqueue([bob], { ...item(1), receivedMs: 1_700_000_123_456 }, room(10), Date.now() + 60_000);
+    await s.enqueue([bob], item(2), room(10), Date.now() + 60_000);
+    expect(s.readQueue(bob, 0, 10, Date.now()).map((i) => i.receivedMs)).toEqual([1_700_000_123_456, 0]);
+    s.close();
+  });
+
   it('refuses beyond the depth limit and forgets the id so a retry can pass later', async () => {
     const s = new SqliteRelayStore(':memory:');
     await s.enqueue([bob], item(1), room(1), Date.now() + 60_000);
@@ -92,7 +100,7 @@ describe('SqliteRelayStore', () => {
     old.close();
     const s = new SqliteRelayStore(file);
     expect(s.getMember('bob')?.serial).toBe(7n);
-    expect(s.readQueue(bob, 0, 10, Date.now()).map((i) => i.payload[0])).toEqual([42]);
+    expect(s.readQueue(bob, 0, 10, Date.now()).map((i) => [i.payload[0], i.receivedMs])).toEqual([[42, 0]]); // kept, unstamped
     const db = (s as unknown as { db: Database.Database }).db;
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'seen'").get()).toBeUndefined();

@@ -39,6 +39,7 @@ interface QueueRow {
   channel_id: Buffer;
   payload: Buffer;
   expires_ms: number;
+  received_ms: number;
 }
 
 const key = (d: DeviceAddress): string => `${d.userId}\u0000${d.deviceId}`;
@@ -113,11 +114,11 @@ export class SqliteRelayStore implements RelayStore {
       markSeen: db.prepare('INSERT OR IGNORE INTO dedupe VALUES (?, ?, ?)'),
       unsee: db.prepare('DELETE FROM dedupe WHERE sent_ms = ? AND id = ?'),
       enqueue: db.prepare(
-        'INSERT INTO queue (user_id, device_id, item_id, kind, channel_id, payload, expires_ms, sender) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO queue (user_id, device_id, item_id, kind, channel_id, payload, expires_ms, sender, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       countFromSender: db.prepare('SELECT count(*) AS n FROM queue WHERE user_id = ? AND device_id = ? AND sender = ?'),
       readQueue: db.prepare(
-        `SELECT seq, item_id, kind, channel_id, payload, expires_ms FROM queue
+        `SELECT seq, item_id, kind, channel_id, payload, expires_ms, received_ms FROM queue
          WHERE user_id = ? AND device_id = ? AND seq > ? AND expires_ms > ? ORDER BY seq LIMIT ?`,
       ),
       countQueue: db.prepare('SELECT count(*) AS n FROM queue WHERE user_id = ? AND device_id = ?'),
@@ -255,7 +256,7 @@ export class SqliteRelayStore implements RelayStore {
           result.full.push(d);
           continue;
         }
-        const r = this.st.enqueue.run(d.userId, d.deviceId, item.id, item.kind, item.channelId, item.payload, item.expiresMs, sender);
+        const r = this.st.enqueue.run(d.userId, d.deviceId, item.id, item.kind, item.channelId, item.payload, item.expiresMs, sender, item.receivedMs ?? 0);
         if (r.changes === 1) {
           result.placed.push({ to: d, item: { ...item, seq: Number(r.lastInsertRowid) } });
           this.depth.set(key(d), this.queueDepth(d) + 1);
@@ -277,6 +278,7 @@ export class SqliteRelayStore implements RelayStore {
       channelId: u8(r.channel_id),
       payload: u8(r.payload),
       expiresMs: r.expires_ms,
+      receivedMs: r.received_ms,
     }));
   }
 

@@ -220,7 +220,7 @@ export class Receiver {
     this.decoded.delete(del.id);
     await this.d.directory.knowAll([env.sender.userId], env.sender);
     this.d.seen(env.sender, now);
-    if (env.type === 'sender-key') return h.message.open(uow, del.id, env, now);
+    if (env.type === 'sender-key') return h.message.open(uow, del.id, env, now, del.relayTimeMs);
     const peers = new Peers(uow.protocol, this.c.meRef, this.d.directory.trust, () => now);
     const { body } = decodeContent(await peers.sessions.decrypt(env.sender, env.type, env.ciphertext));
     if (body.case === 'senderKeyDistribution') return h.senderKey.open(uow, env.sender, body.value);

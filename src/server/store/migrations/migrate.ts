@@ -6,9 +6,10 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { initial } from './0001-initial.ts';
 import { dropSeen } from './0002-drop-seen.ts';
 import { queueSender } from './0003-queue-sender.ts';
+import { queueReceived } from './0004-queue-received.ts';
 import type { Migration } from './Migration.ts';
 
-export const MIGRATIONS: readonly Migration[] = [initial, dropSeen, queueSender];
+export const MIGRATIONS: readonly Migration[] = [initial, dropSeen, queueSender, queueReceived];
 
 /** Applies the missing migrations; returns the schema version reached. */
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {

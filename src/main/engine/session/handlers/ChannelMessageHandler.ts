@@ -33,7 +33,7 @@ export class ChannelMessageHandler {
     private readonly d: ChannelMessageDeps,
   ) {}
 
-  async open(uow: UnitOfWork, deliveryId: string, env: DecodedEnvelope, now: number): Promise<ReceivedOf<'message'> | null> {
+  async open(uow: UnitOfWork, deliveryId: string, env: DecodedEnvelope, now: number, relayTimeMs?: number): Promise<ReceivedOf<'message'> | null> {
     const id = hex(env.channelId);
     const state = this.d.book.stateOf(id);
     if (!state || state.status === 'wiped') return null;
@@ -42,8 +42,9 @@ export class ChannelMessageHandler {
     const data = content.body.value;
     if (data.kind.case !== 'text') return null;
     // The sender's clock is its own: the time shown is never later than receipt plus the allowed
-    // skew, and the lifetime runs from this device's receipt, so no sender stretches or cuts it.
-    const sentAt = shownSentAt(Number(data.sentAtMs), now);
+    // skew nor earlier than the relay's receipt minus it, and the lifetime runs from this device's
+    // receipt, so no sender stretches or cuts it, nor backdates a statement.
+    const sentAt = shownSentAt(Number(data.sentAtMs), now, relayTimeMs);
     const message: StoredMessage = {
       id: hex(data.messageId),
       channelId: id,
