@@ -105,13 +105,21 @@ export class Rotator {
     else if (rank > 0) p.timer = this.c.clock.setTimer(now + this.stepMs * rank, () => this.run(channelId, p));
   }
 
-  private run(channelId: string, p: Pending): void {
+  private run(channelId: string, p: Pending, retryMs = 1_000): void {
     p.timer = null;
+    let again = false;
     p.running = this.publish(channelId, p)
-      .catch((e: unknown) => this.c.log.warn({ err: toApiError(e).toLog() }, 'channel rotation after a revocation failed'))
+      .catch((e: unknown) => {
+        const err = toApiError(e);
+        // Not connected yet (or the relay is away): try again, the new epoch must not be skipped.
+        again = err.code === 'OFFLINE' || err.code === 'RELAY_UNAVAILABLE';
+        this.c.log.warn({ err: err.toLog() }, again ? 'channel rotation after a revocation waits for the relay' : 'channel rotation after a revocation failed');
+      })
       .finally(() => {
         p.running = null;
-        if (this.pending.get(channelId) === p) this.pending.delete(channelId);
+        if (this.pending.get(channelId) !== p) return;
+        if (again) p.timer = this.c.clock.setTimer(this.c.clock.now() + retryMs, () => this.run(channelId, p, Math.min(retryMs * 2, 30_000)));
+        else this.pending.delete(channelId);
       });
   }
 
