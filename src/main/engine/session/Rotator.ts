@@ -112,7 +112,7 @@ export class Rotator {
       .catch((e: unknown) => {
         const err = toApiError(e);
         // Not connected yet (or the relay is away): try again, the new epoch must not be skipped.
-        again = err.code === 'OFFLINE' || err.code === 'RELAY_UNAVAILABLE';
+        again = err.code === 'OFFLINE' || err.transient;
         this.c.log.warn({ err: err.toLog() }, again ? 'channel rotation after a revocation waits for the relay' : 'channel rotation after a revocation failed');
       })
       .finally(() => {
