@@ -11,12 +11,14 @@ import type { SessionContext } from './SessionContext.ts';
 
 const STEP = 1_000;
 
-function setup(me: (d: Record<string, TestDevice>) => DeviceRef) {
+type Devices = Record<'amy1' | 'amy2' | 'ben1' | 'bob1', TestDevice>;
+
+function setup(me: (d: Devices) => DeviceRef) {
   const org = new TestOrg();
   org.member('amy', 2, ['delegate', 'lead']);
   org.member('ben', 2, ['delegate', 'lead']);
   org.member('bob', 2);
-  const devices = { amy1: org.device('amy', 1), amy2: org.device('amy', 2), ben1: org.device('ben', 1), bob1: org.device('bob', 1) };
+  const devices: Devices = { amy1: org.device('amy', 1), amy2: org.device('amy', 2), ben1: org.device('ben', 1), bob1: org.device('bob', 1) };
   const r = applyChannelChange(null, creation(devices.amy1, [{ userId: 'amy', role: 'owner' }, { userId: 'ben', role: 'lead' }, { userId: 'bob', role: 'member' }], 1), org.trust.view(NOW));
   if (r.kind !== 'accepted') throw new Error(r.reason);
   const state = r.state;
