@@ -48,6 +48,9 @@ describe('the relay feeds the officer a forged chain', { timeout: 60_000 }, () =
     // Ben's genuine change while his key is good, then the key is revoked.
     await ben.peer.client.request({ case: 'publishChannelChange', value: { change: signOnTop(ben.device, sc.head(ch.id), { name: 'Venue B' }) } }, 'ok');
     await holdsEpoch(carol, ch.id, 2);
+    // Alice's device, the channel's only other lead, is offline: nobody re-keys the channel, so its
+    // last change stays the revoked key's.
+    await alice.engine.close();
     // Dated after the last genuine change and before the revocation: a time the key was still good.
     const before = Date.now();
     await settle(20);

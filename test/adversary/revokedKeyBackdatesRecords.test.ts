@@ -32,6 +32,8 @@ describe('a stolen-then-revoked lead key signs backdated records', { timeout: 60
     await sc.org.revokeDevice(ben.device);
     // The relay lets the revocation through (withholding it only delays its effect, see SECURITY.md).
     await until(() => (sc.revocationsTo.get('carol') ?? 0) > 0, 10_000, 'the revocation reaches carol');
+    // Alice's device, the channel's lead, re-keys it (epoch 2) once the revocation reaches it.
+    await holdsEpoch(carol, ch.id, 2);
     await settle(300);
 
     // A gap of two epochs makes Carol fetch the chain.
@@ -41,26 +43,26 @@ describe('a stolen-then-revoked lead key signs backdated records', { timeout: 60
     sc.pushChange(carol, backdated[1]!);
     await first.answered;
     await settle();
-    expect(await detailsAt(carol, ch.id)).toMatchObject({ epoch: 1, name: 'Talks', policy: { allowExport: false } });
+    expect(await detailsAt(carol, ch.id)).toMatchObject({ epoch: 2, name: 'Talks', policy: { allowExport: false } });
 
-    // Dave is added (epoch 2, genuine) and joins; the relay's chain runs on past that record with
+    // Dave is added (epoch 3, genuine) and joins; the relay's chain runs on past that record with
     // the thief's backdated records.
     await alice.call('changeMembers', { channelId: ch.id, add: [{ userId: 'dave', role: 'member' }] });
-    await holdsEpoch(carol, ch.id, 2);
+    await holdsEpoch(carol, ch.id, 3);
     const genuine = sc.chain(ch.id);
-    const added = decodeChannelState(genuine[2]!);
+    const added = decodeChannelState(genuine[3]!);
     const tail = forkFrom(ben.device, added, [{ members: added.members.map((m) => (m.userId === 'ben' ? { ...m, role: 'owner' as const } : m)) }, { name: 'Talks (Ben)' }], before);
     let answered = false;
     const forged = sc.forgeChainFor({ userId: 'dave' }, () => [...genuine, ...tail]);
     void forged.answered.then(() => (answered = true));
     const dave = await sc.join('dave');
     // However Dave first hears of the channel, the relay pushes the record that added him.
-    await until(() => answered, 3000, 'a chain fetch').catch(() => sc.pushChange(dave, genuine[2]!));
+    await until(() => answered, 3000, 'a chain fetch').catch(() => sc.pushChange(dave, genuine[3]!));
     await forged.answered;
-    await holdsEpoch(dave, ch.id, 2);
+    await holdsEpoch(dave, ch.id, 3);
     await settle();
     const atDave = await detailsAt(dave, ch.id);
-    expect(atDave).toMatchObject({ epoch: 2, name: 'Talks' });
+    expect(atDave).toMatchObject({ epoch: 3, name: 'Talks' });
     expect(atDave.members.find((m) => m.userId === 'ben')?.role).toBe('lead');
   });
 });
