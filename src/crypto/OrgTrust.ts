@@ -63,6 +63,13 @@ export class OrgTrust implements RevocationSet {
     return r;
   }
 
+  /** The user a revocation concerns, when the revoked certificate is known here. */
+  userOf(r: Pick<Revocation, 'target' | 'revokedSerial'>): string | undefined {
+    const certs = r.target === 'member' ? this.members.values() : this.devices.values();
+    for (const c of certs) if (c.serial === r.revokedSerial) return c.userId;
+    return undefined;
+  }
+
   revocations(): Revocation[] {
     return [...this.revoked.values()];
   }

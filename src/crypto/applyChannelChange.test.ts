@@ -73,6 +73,18 @@ describe('applyChannelChange', () => {
     expect(renamed.name).toBe('Round 2');
   });
 
+  it('treats a lead\'s change of nothing but the epoch as a re-key: sender keys rotate; a plain member cannot make it', () => {
+    const { lead, alice, view, state } = setup();
+    const rekeyed = accepted(applyChannelChange(state, change(lead, state, {}), view));
+    expect(rekeyed.epoch).toBe(1);
+    expect(rekeyed.members).toEqual(state.members);
+    expect(rekeyed.rotate).toBe(true);
+    expect(applyChannelChange(rekeyed, change(alice, rekeyed, {}), view)).toEqual({ kind: 'rejected', reason: 'not-allowed' });
+    // A pause is not a re-key.
+    const paused = accepted(applyChannelChange(rekeyed, change(lead, rekeyed, { status: 'paused' }), view));
+    expect(paused.rotate).toBe(false);
+  });
+
   it('refuses a change signed by a plain member', () => {
     const { alice, view, state } = setup();
     expect(applyChannelChange(state, change(alice, state, { name: 'mine now' }), view)).toEqual({ kind: 'rejected', reason: 'not-allowed' });

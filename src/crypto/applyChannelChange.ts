@@ -37,8 +37,9 @@ const reject = (reason: RejectReason): ChannelChangeResult => ({ kind: 'rejected
 /**
  * Decides whether `signedChange` (an encoded signed channel state record) may follow `prev`
  * (`null` for a new channel). Pure: no I/O, no clock; `trust.nowMs` is the instant of judgement.
- * `rotateSenderKeys` is true when a member was removed: every remaining member must then send under
- * a fresh sender key, so the removed member cannot read what follows.
+ * `rotateSenderKeys` is true when a member was removed, or when nothing but the epoch changed (a
+ * re-key after a device revocation): every remaining member must then send under a fresh sender key,
+ * so the removed member or revoked device cannot read what follows.
  */
 export function applyChannelChange(
   prev: ChannelState | null,
@@ -102,10 +103,21 @@ export function judgeChannelChange(prev: ChannelState | null, next: ChannelState
   let removed = false;
   if (prev !== null) {
     const stay = new Set(next.members.map((m) => m.userId));
-    removed = prev.members.some((m) => !stay.has(m.userId));
+    // A change that changes nothing but the epoch is a re-key: a lead starts it when a member's
+    // device is revoked, so that what follows is under sender keys that device never received.
+    removed = prev.members.some((m) => !stay.has(m.userId)) || onlyEpochChanged(prev, next);
   }
   const policy = normalisePolicy(next.policy);
   return { kind: 'accepted', state: policy === next.policy ? next : { ...next, policy }, rotateSenderKeys: removed };
+}
+
+function onlyEpochChanged(a: ChannelState, b: ChannelState): boolean {
+  return (
+    sameExceptStatusAndLowering(a, b) &&
+    a.classification === b.classification &&
+    a.status === b.status &&
+    (a.pausedReason ?? '') === (b.pausedReason ?? '')
+  );
 }
 
 function mayChange(prev: ChannelState, next: ChannelState, isSecurityOfficer: boolean): boolean {

@@ -36,11 +36,14 @@ describe('the relay feeds the officer a forged chain', { timeout: 60_000 }, () =
 
   it("still pauses a channel whose last change came from a key revoked since; her pause on a forged tail convinces no device", async () => {
     sc = await new HostileScenario().start();
-    const { ben, carol, joined, ch } = await benLeadsChannel(sc, { name: 'Venue', classification: 1, users: { olga: ['security-officer'] }, join: ['olga'] });
+    const { ben, alice, carol, joined, ch } = await benLeadsChannel(sc, { name: 'Venue', classification: 1, users: { olga: ['security-officer'] }, join: ['olga'] });
     const olga = joined.olga!;
     // Ben's genuine change while his key is good, then the key is revoked.
     await ben.peer.client.request({ case: 'publishChannelChange', value: { change: signOnTop(ben.device, sc.head(ch.id), { name: 'Venue B' }) } }, 'ok');
     await holdsEpoch(carol, ch.id, 2);
+    // Alice's device, the channel's only other lead, is offline: nobody re-keys the channel, so its
+    // last change stays the revoked key's.
+    await alice.engine.close();
     const before = await revokeBen(sc, ben, ['olga', 'carol']);
 
     // The thief's records on top, which the relay shows the officer as the chain; it swallows her pause.

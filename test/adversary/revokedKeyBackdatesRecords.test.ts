@@ -18,6 +18,9 @@ describe('a stolen-then-revoked lead key signs backdated records', { timeout: 60
     sc = await new HostileScenario().start();
     const { ben, alice, carol, ch } = await benLeadsChannel(sc, { name: 'Talks', classification: 1, users: { dave: undefined } });
     const before = await revokeBen(sc, ben, ['carol']);
+    // Alice's device, the channel's lead, re-keys it (epoch 2) once the revocation reaches it.
+    await holdsEpoch(carol, ch.id, 2);
+    await settle(300);
 
     // A gap of two epochs makes Carol fetch the chain.
     const head = sc.head(ch.id);
@@ -26,26 +29,26 @@ describe('a stolen-then-revoked lead key signs backdated records', { timeout: 60
     sc.pushChange(carol, backdated[1]!);
     await first.answered;
     await settle();
-    expect(await detailsAt(carol, ch.id)).toMatchObject({ epoch: 1, name: 'Talks', policy: { allowExport: false } });
+    expect(await detailsAt(carol, ch.id)).toMatchObject({ epoch: 2, name: 'Talks', policy: { allowExport: false } });
 
-    // Dave is added (epoch 2, genuine) and joins; the relay's chain runs on past that record with
+    // Dave is added (epoch 3, genuine) and joins; the relay's chain runs on past that record with
     // the thief's backdated records.
     await alice.call('changeMembers', { channelId: ch.id, add: [{ userId: 'dave', role: 'member' }] });
-    await holdsEpoch(carol, ch.id, 2);
+    await holdsEpoch(carol, ch.id, 3);
     const genuine = sc.chain(ch.id);
-    const added = decodeChannelState(genuine[2]!);
+    const added = decodeChannelState(genuine[3]!);
     const tail = forkFrom(ben.device, added, [{ members: added.members.map((m) => (m.userId === 'ben' ? { ...m, role: 'owner' as const } : m)) }, { name: 'Talks (Ben)' }], before);
     let answered = false;
     const forged = sc.forgeChainFor({ userId: 'dave' }, () => [...genuine, ...tail]);
     void forged.answered.then(() => (answered = true));
     const dave = await sc.join('dave');
     // However Dave first hears of the channel, the relay pushes the record that added him.
-    await until(() => answered, 3000, 'a chain fetch').catch(() => sc.pushChange(dave, genuine[2]!));
+    await until(() => answered, 3000, 'a chain fetch').catch(() => sc.pushChange(dave, genuine[3]!));
     await forged.answered;
-    await holdsEpoch(dave, ch.id, 2);
+    await holdsEpoch(dave, ch.id, 3);
     await settle();
     const atDave = await detailsAt(dave, ch.id);
-    expect(atDave).toMatchObject({ epoch: 2, name: 'Talks' });
+    expect(atDave).toMatchObject({ epoch: 3, name: 'Talks' });
     expect(atDave.members.find((m) => m.userId === 'ben')?.role).toBe('lead');
   });
 });

@@ -31,4 +31,24 @@ describe('clearance lowered while a channel runs', () => {
     await until(async () => (await statusAt(bob, ch.id)) === 'paused', 10_000, 'bob sees the pause');
     await expect(alice.call('send', { channelId: ch.id, text: 'while paused' })).rejects.toMatchObject({ code: 'CHANNEL_PAUSED' });
   });
+
+  it('the channel lead removes the member once the lowered certificate arrives, and what follows never reaches them', async () => {
+    sc = await new Scenario().start();
+    const { alice, bob, carol } = await sc.leadAndTwo();
+    const ch = await alice.call('createChannel', { name: 'Confidential talks', classification: 1, memberUserIds: ['bob', 'carol'], policy: DEFAULT_POLICY });
+    await alice.call('send', { channelId: ch.id, text: 'before' });
+    await bob.waitText('before');
+
+    await sc.user('bob', { clearance: 0 });
+    // The lowered certificate reaches alice's device with its next directory look (here: on reconnecting).
+    const alice2 = await sc.restart(alice);
+    await alice2.online();
+    await until(() => bob.events.some((e) => e.type === 'channelRemoved' && e.channelId === ch.id), 10_000, 'bob removed from the channel');
+    const details = await alice2.call('channelDetails', { channelId: ch.id });
+    expect(details.members.map((m) => m.userId).sort()).toEqual(['alice', 'carol']);
+
+    await alice2.call('send', { channelId: ch.id, text: 'after the downgrade' });
+    await carol.waitText('after the downgrade');
+    expect(bob.texts()).not.toContain('after the downgrade');
+  });
 });

@@ -42,6 +42,7 @@ import { ReadMarks } from './session/ReadMarks.ts';
 import { Receipts } from './session/Receipts.ts';
 import { Receiver } from './session/Receiver.ts';
 import { Retention } from './session/Retention.ts';
+import { Rotator } from './session/Rotator.ts';
 import { Sender } from './session/Sender.ts';
 import { meView, type MeRecord, type SessionContext } from './session/SessionContext.ts';
 import { Views } from './session/Views.ts';
@@ -92,6 +93,7 @@ export class Session {
   private readonly receiver: Receiver;
   private readonly members: Members;
   private readonly officer: Officer;
+  private readonly rotator: Rotator;
   private readonly commands: ChannelCommands;
   private readonly backlogArrived: Promise<void>;
   private backlogSent: (() => void) | null = null;
@@ -161,6 +163,7 @@ export class Session {
       relay,
       updated: (channelId, messageId) => this.views.updated(channelId, messageId),
       expires,
+      beforeSend: (channelId) => this.rotator.beforeSend(channelId),
     });
     this.lifecycle = new ChannelLifecycle(c, {
       book: this.book,
@@ -174,6 +177,8 @@ export class Session {
     this.wipes = new Wipes(c, repos.wipes, lastSeenAt);
     const publisher = new Publisher(c, { book: this.book, directory: this.directory, relay, accepted: (state) => this.lifecycle.saveAndAccept(state) });
     this.officer = new Officer(c, { book: this.book, directory: this.directory, publisher, authenticated });
+    this.rotator = new Rotator(c, { book: this.book, directory: this.directory, publisher });
+    this.directory.refreshed = () => this.rotator.certificatesChanged();
     this.commands = new ChannelCommands(c, {
       book: this.book,
       directory: this.directory,
@@ -216,7 +221,7 @@ export class Session {
         deliveryReceipt: new DeliveryReceiptHandler({ book: this.book, apply: (...a) => this.receipts.apply(...a) }),
         wipeReceipt: new WipeReceiptHandler(this.wipes, (now) => this.trust.view(now)),
         wipeCommand: new WipeCommandHandler(c, { book: this.book, directory: this.directory, peers: this.peers, wipeHere: (id) => this.lifecycle.wipeLocal(id, 'wiped') }),
-        revocation: new RevocationHandler(c, this.directory),
+        revocation: new RevocationHandler(c, this.directory, (r) => this.rotator.revoked(r)),
       },
     });
 
@@ -250,6 +255,7 @@ export class Session {
     this.lastSeen.flush();
     this.receipts.close();
     this.closed = true;
+    this.rotator.close();
     this.retention.stop();
     await this.connection.stop();
     await this.receiver.close();

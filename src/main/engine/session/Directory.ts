@@ -15,6 +15,8 @@ export class Directory {
   private readonly lookedUp = new Map<string, number>();
   /** The directory look a send started, while it is under way. */
   private directoryLook: Promise<void> = Promise.resolve();
+  /** Called after each directory look: certificates may have been revoked or reissued. */
+  refreshed: () => void = () => undefined;
 
   constructor(
     private readonly c: SessionContext,
@@ -55,6 +57,7 @@ export class Directory {
         if (dev) await records.saveDeviceCertificate(dev.userId, dev.deviceId, dc);
       }
     }
+    this.refreshed();
   }
 
   /** Someone enrolled after our last directory look: fetch it again before judging what they sent. */

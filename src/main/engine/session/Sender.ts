@@ -36,6 +36,8 @@ export interface SenderDeps {
   updated: (channelId: string, messageId: string) => void;
   /** A message of mine expires at `at`. */
   expires: (messageId: string, channelId: string, at: number) => void;
+  /** Resolves when the channel may be sent to: a new epoch called for by a revocation has come (or waiting is over). */
+  beforeSend?: (channelId: string) => Promise<void>;
 }
 
 export class Sender {
@@ -134,6 +136,8 @@ export class Sender {
   private async transmit(entry: OutboxEntry): Promise<{ devices: Devices }> {
     const relay = this.d.relay();
     if (!relay) throw new ApiError('OFFLINE', { transient: true });
+    // Never under the old sender key once a revocation calls for a new epoch.
+    await this.d.beforeSend?.(entry.channelId);
     const ch = this.d.book.get(entry.channelId);
     if (!ch || ch.state.status === 'wiped') throw new ApiError('CHANNEL_WIPED');
     const channelId = ch.state.channelId;
