@@ -7,25 +7,18 @@
  * org-signed directory (and its own record of what it certified), and a request is approved only
  * for the user whose enrolment token it carries.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEnrolmentRequest, enrolmentCode, orgIdentity, readDeviceCertificate } from '../../src/crypto/index.ts';
-import { AdminTool, initOrg } from '../../src/cli/admin/AdminTool.ts';
+import type { AdminTool } from '../../src/cli/admin/AdminTool.ts';
+import type { RunningRelay } from '../../src/server/startRelay.ts';
 import { RelayClient } from '../../src/relay/RelayClient.ts';
 import { orgPublicKeyBytes, type OrgFile } from '../../src/relay/readOrgConfig.ts';
-import { startRelay, type RunningRelay } from '../../src/server/startRelay.ts';
-import { HostileRelay } from './HostileRelay.ts';
+import { officerBehindHostileRelay, type OfficerRig } from './officerBehindHostileRelay.ts';
 import type { ClientFrame, ServerFrame } from '../../src/gen/valise/v1/relay_pb.ts';
 
-const PASSPHRASE = 'correct horse battery staple';
-const KDF = { memoryCost: 8192, timeCost: 1, parallelism: 1 };
-let dir: string;
 let org: OrgFile;
 let relay: RunningRelay;
-let proxy: HostileRelay;
 /** Every frame the officer's tool sent, as the relay saw it. */
 let sent: ClientFrame[];
 /** The relay's lie of the moment: rewrites an answer in place, true when it did. */
@@ -33,28 +26,15 @@ let rewrite: (f: ServerFrame) => boolean;
 let tool: AdminTool;
 const devices: RelayClient[] = [];
 
+let rig: OfficerRig;
+
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-wrong-person-'));
-  org = await initOrg({ dir, relayUrl: 'ws://127.0.0.1:1', passphrase: PASSPHRASE, kdf: KDF });
-  relay = await startRelay({ orgId: org.orgId, orgPublicKey: orgPublicKeyBytes(org) });
-  proxy = await HostileRelay.start(relay.url);
-  sent = [];
   rewrite = () => false;
-  proxy.onClient((f) => {
-    sent.push(f);
-    return 'pass';
-  });
-  proxy.onServer((f) => (rewrite(f) ? [f] : 'pass'));
-  tool = await AdminTool.open(dir, PASSPHRASE, proxy.url);
+  rig = await officerBehindHostileRelay('valise-wrong-person-', (f) => rewrite(f), devices);
+  ({ org, relay, sent, tool } = rig);
 });
 
-afterEach(async () => {
-  for (const d of devices.splice(0)) await d.close().catch(() => undefined);
-  await tool.close();
-  await proxy.close();
-  await relay.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => rig.close());
 
 /** A genuine device asking to enrol; `code()` is what its screen shows once the officer opened it. */
 async function device(userName: string, enrolmentToken: string) {

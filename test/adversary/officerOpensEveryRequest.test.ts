@@ -6,26 +6,20 @@
  * lists, the officer opens the one request they pick, look-alikes are compared by their confusable
  * skeleton, and everything printed is made printable.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEnrolmentRequest } from '../../src/crypto/index.ts';
-import { AdminTool, initOrg } from '../../src/cli/admin/AdminTool.ts';
+import type { AdminTool } from '../../src/cli/admin/AdminTool.ts';
+import type { RunningRelay } from '../../src/server/startRelay.ts';
 import { PendingEnrolmentSchema } from '../../src/gen/valise/v1/relay_pb.ts';
 import { RelayClient } from '../../src/relay/RelayClient.ts';
-import { orgPublicKeyBytes, type OrgFile } from '../../src/relay/readOrgConfig.ts';
-import { startRelay, type RunningRelay } from '../../src/server/startRelay.ts';
-import { HostileRelay } from './HostileRelay.ts';
+import type { OrgFile } from '../../src/relay/readOrgConfig.ts';
+import { officerBehindHostileRelay, type OfficerRig } from './officerBehindHostileRelay.ts';
 import type { ClientFrame, ServerFrame } from '../../src/gen/valise/v1/relay_pb.ts';
 
-const PASSPHRASE = 'correct horse battery staple';
-let dir: string;
 let org: OrgFile;
 let relay: RunningRelay;
-let proxy: HostileRelay;
 /** Every frame the officer's tool sent, as the relay saw it. */
 let sent: ClientFrame[];
 /** The relay's lie of the moment: rewrites an answer in place, true when it did. */
@@ -33,28 +27,15 @@ let rewrite: (f: ServerFrame) => boolean;
 let tool: AdminTool;
 const devices: RelayClient[] = [];
 
+let rig: OfficerRig;
+
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valise-open-one-'));
-  org = await initOrg({ dir, relayUrl: 'ws://127.0.0.1:1', passphrase: PASSPHRASE, kdf: { memoryCost: 8192, timeCost: 1, parallelism: 1 } });
-  relay = await startRelay({ orgId: org.orgId, orgPublicKey: orgPublicKeyBytes(org) });
-  proxy = await HostileRelay.start(relay.url);
-  sent = [];
   rewrite = () => false;
-  proxy.onClient((f) => {
-    sent.push(f);
-    return 'pass';
-  });
-  proxy.onServer((f) => (rewrite(f) ? [f] : 'pass'));
-  tool = await AdminTool.open(dir, PASSPHRASE, proxy.url);
+  rig = await officerBehindHostileRelay('valise-open-one-', (f) => rewrite(f), devices);
+  ({ org, relay, sent, tool } = rig);
 });
 
-afterEach(async () => {
-  for (const d of devices.splice(0)) await d.close().catch(() => undefined);
-  await tool.close();
-  await proxy.close();
-  await relay.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => rig.close());
 
 const request = (userName: string) =>
   createEnrolmentRequest({ orgId: org.orgId, userName, deviceName: 'laptop', identity: IdentityKeyPair.generate(), registrationId: 1, nowMs: Date.now() }).encoded;
