@@ -5,9 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyProviderUnavailable, WrongKey } from '../errors.ts';
-import { createProfile, destroyProfileKey, openProfile, profilePaths, unlockKey, wipeProfile } from '../Profile.ts';
+import { changeKeyProvider, createProfile, destroyProfileKey, openProfile, profilePaths, unlockKey, wipeProfile } from '../Profile.ts';
+import { PassphraseKeyProvider } from './PassphraseKeyProvider.ts';
 import { Tpm2KeyProvider } from './Tpm2KeyProvider.ts';
-import { startSwtpm, tempDir, type Swtpm } from '../../../test/storage/support.ts';
+import { FAST_ARGON2, startSwtpm, tempDir, type Swtpm } from '../../../test/storage/support.ts';
 
 let tpm: Swtpm;
 let other: Swtpm;
@@ -69,6 +70,21 @@ describe('Tpm2KeyProvider', () => {
       fs.writeFileSync(keyFile, copy);
       await expect(unlockKey(dir, provider())).rejects.toThrow(KeyProviderUnavailable);
       await expect(unlockKey(dir, provider())).rejects.toThrow(/erased/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('moving the profile off the TPM destroys its TPM key, so the key file of before opens nothing', async () => {
+    const dir = tempDir('valise-tpm-rekey-');
+    const tpmP = () => new Tpm2KeyProvider({ tcti: tpm.tcti });
+    try {
+      (await createProfile(dir, tpmP())).close();
+      const before = JSON.parse(fs.readFileSync(profilePaths(dir).key, 'utf8')) as { wrapped: Record<string, string | number | boolean> };
+      expect(await tpmP().unwrap(before.wrapped)).toHaveLength(32);
+      await changeKeyProvider(dir, tpmP(), new PassphraseKeyProvider('correct horse', FAST_ARGON2), { rotateDatabaseKey: false });
+      await expect(tpmP().unwrap(before.wrapped)).rejects.toThrow(/erased/);
+      (await openProfile(dir, new PassphraseKeyProvider('correct horse', FAST_ARGON2))).close();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
