@@ -144,6 +144,7 @@ export async function changeKeyProvider(dir: string, current: KeyProvider, next:
     if (opts.rotateDatabaseKey === false) {
       const wrapped = await next.wrap(dbKey);
       writeKeyFile(p.key, sealKeyFile(dbKey, next.kind, wrapped, Buffer.from(file.database, 'base64')));
+      await retireWrapping(current, file.wrapped);
       return;
     }
     if (fs.existsSync(p.wal) && fs.statSync(p.wal).size > 0) throw new StorageUsageError('Close the profile before changing its key.');
@@ -165,11 +166,25 @@ export async function changeKeyProvider(dir: string, current: KeyProvider, next:
       fs.renameSync(copy, p.db);
       fs.renameSync(`${p.key}.next`, p.key);
       fsyncFile(dir);
+      await retireWrapping(current, file.wrapped);
     } finally {
       newKey.fill(0);
     }
   } finally {
     dbKey.fill(0);
+  }
+}
+
+/**
+ * After a key change, destroys what the old key file needed outside itself (a TPM or token key),
+ * so a copy of it kept from before opens nothing. The change itself is already complete; a failure
+ * here leaves only that object behind, as before, so it does not undo or fail the change.
+ */
+async function retireWrapping(old: KeyProvider, wrapped: KeyFile['wrapped']): Promise<void> {
+  try {
+    await old.destroy(wrapped);
+  } catch {
+    // Best effort: the new key file is in place and opens the profile either way.
   }
 }
 

@@ -5,8 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyProviderUnavailable, WrongKey } from '../errors.ts';
+import { changeKeyProvider, createProfile, destroyProfileKey, openProfile, profilePaths, unlockKey, wipeProfile } from '../Profile.ts';
+import { PassphraseKeyProvider } from './PassphraseKeyProvider.ts';
 import { Tpm2KeyProvider } from './Tpm2KeyProvider.ts';
-import { startSwtpm, tempDir, type Swtpm } from '../../../test/storage/support.ts';
+import { FAST_ARGON2, startSwtpm, tempDir, type Swtpm } from '../../../test/storage/support.ts';
 
 let tpm: Swtpm;
 let other: Swtpm;
@@ -19,7 +21,7 @@ afterAll(async () => {
   await other?.stop();
 });
 
-const TOOLS = ['tpm2_createprimary', 'tpm2_create', 'tpm2_load', 'tpm2_unseal', 'tpm2_flushcontext'];
+const TOOLS = ['tpm2_createprimary', 'tpm2_create', 'tpm2_load', 'tpm2_unseal', 'tpm2_flushcontext', 'tpm2_evictcontrol', 'tpm2_readpublic'];
 
 /** A PATH directory whose tpm2 tools log their argv (one line per run) and then run the real tool. */
 function loggingTools(): { dir: string; log: string; runs(): string[] } {
@@ -52,7 +54,71 @@ describe('Tpm2KeyProvider', () => {
     expect(await new Tpm2KeyProvider({ tcti: tpm.tcti, pin: '2468' }).unwrap(fields)).toEqual(key);
   });
 
-  it('never puts the key or the PIN on a command line, and unlocks with five tool runs', async () => {
+  it('erasing the profile destroys its TPM key: a copy of key.json taken before opens nothing on the same TPM', async () => {
+    const dir = tempDir('valise-tpm-profile-');
+    const provider = () => new Tpm2KeyProvider({ tcti: tpm.tcti, pin: '7531' });
+    try {
+      const store = await createProfile(dir, provider());
+      store.close();
+      const keyFile = profilePaths(dir).key;
+      const copy = fs.readFileSync(keyFile);
+      (await openProfile(dir, provider())).close();
+      expect(await destroyProfileKey(dir, provider())).toEqual([]);
+      wipeProfile(dir);
+      // Someone kept the earlier key file and puts it back on the same machine, with the right PIN.
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(keyFile, copy);
+      await expect(unlockKey(dir, provider())).rejects.toThrow(KeyProviderUnavailable);
+      await expect(unlockKey(dir, provider())).rejects.toThrow(/erased/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('moving the profile off the TPM destroys its TPM key, so the key file of before opens nothing', async () => {
+    const dir = tempDir('valise-tpm-rekey-');
+    const tpmP = () => new Tpm2KeyProvider({ tcti: tpm.tcti });
+    try {
+      (await createProfile(dir, tpmP())).close();
+      const before = JSON.parse(fs.readFileSync(profilePaths(dir).key, 'utf8')) as { wrapped: Record<string, string | number | boolean> };
+      expect(await tpmP().unwrap(before.wrapped)).toHaveLength(32);
+      await changeKeyProvider(dir, tpmP(), new PassphraseKeyProvider('correct horse', FAST_ARGON2), { rotateDatabaseKey: false });
+      await expect(tpmP().unwrap(before.wrapped)).rejects.toThrow(/erased/);
+      (await openProfile(dir, new PassphraseKeyProvider('correct horse', FAST_ARGON2))).close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('destroying one profile leaves another on the same TPM working, and destroying twice is harmless', async () => {
+    const key = crypto.randomBytes(32);
+    const p = new Tpm2KeyProvider({ tcti: tpm.tcti });
+    const mine = await p.wrap(key);
+    const other = await p.wrap(key);
+    expect(mine['handle']).not.toBe(other['handle']);
+    await p.destroy(mine);
+    await expect(p.unwrap(mine)).rejects.toThrow(KeyProviderUnavailable);
+    await p.destroy(mine);
+    expect(await p.unwrap(other)).toEqual(key);
+    await p.destroy(other);
+  });
+
+  it('never evicts a TPM object that is not the profile\'s own, even when the key file names its handle', async () => {
+    const key = crypto.randomBytes(32);
+    const p = new Tpm2KeyProvider({ tcti: tpm.tcti });
+    const victim = await p.wrap(key);
+    const forged = await p.wrap(key);
+    // A key file altered to name another profile's handle: destroy must leave that object alone.
+    await p.destroy({ ...forged, handle: victim['handle']! });
+    expect(await p.unwrap(victim)).toEqual(key);
+    // Handles outside the range this provider uses are refused outright.
+    await expect(p.destroy({ ...forged, handle: '0x81000001' })).rejects.toThrow(/key file/);
+    await expect(p.unwrap({ ...forged, handle: '0x81000001' })).rejects.toThrow(/key file/);
+    await p.destroy(victim);
+    await p.destroy(forged);
+  });
+
+  it('never puts the key or the PIN on a command line, and unlocks with three tool runs', async () => {
     const shims = loggingTools();
     const savedPath = process.env['PATH'];
     process.env['PATH'] = `${shims.dir}:${savedPath}`;
@@ -64,7 +130,8 @@ describe('Tpm2KeyProvider', () => {
       const sealRuns = shims.runs().length;
       expect(await p.unwrap(fields)).toEqual(key);
       const runs = shims.runs();
-      expect(runs.length - sealRuns).toBe(5);
+      expect(runs.length - sealRuns).toBe(3);
+      await p.destroy(fields);
       const argv = runs.join('\n');
       for (const secret of [pin, key.toString('hex'), key.toString('base64'), key.toString('latin1')]) expect(argv).not.toContain(secret);
     } finally {
@@ -73,7 +140,7 @@ describe('Tpm2KeyProvider', () => {
     }
   });
 
-  it('unlocks a key sealed by the earlier one-tool-per-process provider (same parent, same fields)', async () => {
+  it('unlocks a key sealed by the earlier one-tool-per-process provider (same parent, same fields); its destroy is a no-op', async () => {
     // What the provider wrote before it ran the tools from one shell: same primary, same blobs.
     const dir = tempDir('valise-tpm-old-');
     const env = { ...process.env, TPM2TOOLS_TCTI: tpm.tcti };
@@ -91,6 +158,8 @@ describe('Tpm2KeyProvider', () => {
         pub: fs.readFileSync(path.join(dir, 'seal.pub')).toString('base64'),
         priv: fs.readFileSync(path.join(dir, 'seal.priv')).toString('base64'),
       };
+      expect(await new Tpm2KeyProvider({ tcti: tpm.tcti, pin: '4321' }).unwrap(fields)).toEqual(key);
+      await new Tpm2KeyProvider({ tcti: tpm.tcti, pin: '4321' }).destroy(fields);
       expect(await new Tpm2KeyProvider({ tcti: tpm.tcti, pin: '4321' }).unwrap(fields)).toEqual(key);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,10 +1,18 @@
 /**
- * TPM 2.0 provider: seals the database key to this machine's TPM with tpm2-tools. The sealed
- * object's public and private blobs (encrypted by the TPM, useless elsewhere) go in the key file;
- * the parent is the owner hierarchy's default ECC P-256 primary key, re-derived from the TPM's seed
- * at every unlock (an ECC primary takes a few ms to derive; an RSA one is several times slower, as
- * the TPM must search for primes). An optional PIN becomes the sealed object's authorisation value,
- * so the TPM's dictionary-attack protection limits guessing.
+ * TPM 2.0 provider: seals the database key to this machine's TPM with tpm2-tools. Each profile
+ * gets its own storage key: created at random under the owner hierarchy's ECC P-256 primary and
+ * made persistent at a handle of its own (0x81008000-0x8100FFFF), recorded in the key file with
+ * the key's TPM name. The sealed object's public and private blobs (encrypted by the TPM, useless
+ * elsewhere) go in the key file too; they load only under that storage key. Erasing the profile
+ * evicts the storage key (destroy()), and since it was random it can never be made again: a copy
+ * of the key file taken earlier opens nothing, even on this TPM with the right PIN. An optional
+ * PIN becomes the sealed object's authorisation value, so the TPM's dictionary-attack protection
+ * limits guessing.
+ *
+ * Key files written before profiles had their own storage key (no handle) were sealed directly
+ * under the owner primary, re-derived from the TPM's seed at each unlock; they still unlock, and
+ * their destroy() can do nothing (shredding the key file is all there is). Re-keying the profile
+ * (changeKeyProvider) moves it to a storage key of its own.
  *
  * Cost: every tool run is a process, and spawning from the app's large process (fork copies its
  * page tables) cost far more than the TPM work itself. So each operation is ONE spawn of /bin/sh
@@ -21,6 +29,7 @@
  * private 0700 directory, on /dev/shm (RAM) where that exists.
  */
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,8 +50,27 @@ interface RunResult {
   code: number;
 }
 
-/** The only parent this provider has ever used; older key files carry the same value. */
-const PARENT = 'owner-ecc256';
+/** Key files sealed directly under the owner primary, re-derived at each unlock. */
+const LEGACY_PARENT = 'owner-ecc256';
+/** Key files sealed under the profile's own persistent storage key. */
+const PARENT = 'persistent-ecc256';
+/** Persistent handles this provider uses: the upper half of the owner storage-key range. */
+const HANDLE_MIN = 0x81008000;
+const HANDLE_MAX = 0x8100ffff;
+/** Handles tried in turn at sealing; a TPM has room for a handful of persistent objects at most. */
+const HANDLE_TRIES = 8;
+
+function parseHandle(v: string): string {
+  if (!/^0x[0-9a-f]{8}$/.test(v)) throw new TypeError('malformed TPM handle');
+  const n = Number.parseInt(v, 16);
+  if (n < HANDLE_MIN || n > HANDLE_MAX) throw new TypeError('TPM handle outside the profile range');
+  return v;
+}
+
+function randomHandles(): string[] {
+  const span = HANDLE_MAX - HANDLE_MIN + 1;
+  return Array.from({ length: HANDLE_TRIES }, () => `0x${(HANDLE_MIN + crypto.randomInt(span)).toString(16)}`);
+}
 
 export class Tpm2KeyProvider implements KeyProvider {
   readonly kind = 'tpm2' as const;
@@ -59,13 +87,15 @@ export class Tpm2KeyProvider implements KeyProvider {
       if (this.opts.pin !== undefined) fs.writeFileSync(pinFile, this.opts.pin, { mode: 0o600 });
       let r: RunResult;
       try {
-        r = await this.run(TPM_SCRIPTS.seal, [dir, this.opts.pin === undefined ? '' : pinFile], dbKey);
+        r = await this.run(TPM_SCRIPTS.sealPersistent, [dir, this.opts.pin === undefined ? '' : pinFile, ...randomHandles()], dbKey);
       } finally {
         fs.rmSync(pinFile, { force: true });
       }
       if (r.code !== 0) throw this.failure(r);
       return {
         parent: PARENT,
+        handle: fs.readFileSync(path.join(dir, 'handle'), 'utf8'),
+        parentName: fs.readFileSync(path.join(dir, 'parent.name')).toString('hex'),
         pin: this.opts.pin !== undefined,
         pub: fs.readFileSync(path.join(dir, 'seal.pub')).toString('base64'),
         priv: fs.readFileSync(path.join(dir, 'seal.priv')).toString('base64'),
@@ -75,8 +105,11 @@ export class Tpm2KeyProvider implements KeyProvider {
 
   async unwrap(f: WrappedFields): Promise<Buffer> {
     let pub: Buffer, priv: Buffer;
+    let handle: string | undefined;
     try {
-      if (str(f, 'parent') !== PARENT) throw new TypeError('unknown parent');
+      const parent = str(f, 'parent');
+      if (parent === PARENT) handle = parseHandle(str(f, 'handle'));
+      else if (parent !== LEGACY_PARENT) throw new TypeError('unknown parent');
       pub = Buffer.from(str(f, 'pub'), 'base64');
       priv = Buffer.from(str(f, 'priv'), 'base64');
     } catch (e) {
@@ -87,7 +120,11 @@ export class Tpm2KeyProvider implements KeyProvider {
     return this.inTempDir(async (dir) => {
       fs.writeFileSync(path.join(dir, 'seal.pub'), pub);
       fs.writeFileSync(path.join(dir, 'seal.priv'), priv);
-      const r = await this.run(TPM_SCRIPTS.unseal, [dir, withPin ? 'pin' : ''], withPin ? Buffer.from(this.opts.pin!, 'utf8') : undefined);
+      const pinIn = withPin ? Buffer.from(this.opts.pin!, 'utf8') : undefined;
+      const r =
+        handle === undefined
+          ? await this.run(TPM_SCRIPTS.unseal, [dir, withPin ? 'pin' : ''], pinIn)
+          : await this.run(TPM_SCRIPTS.unsealPersistent, [dir, withPin ? 'pin' : '', handle], pinIn);
       if (r.code !== 0) throw this.failure(r);
       if (r.stdout.length !== 32) throw new KeyFileTampered('TPM returned a key of the wrong length');
       return r.stdout;
@@ -95,11 +132,28 @@ export class Tpm2KeyProvider implements KeyProvider {
   }
 
   /**
-   * The sealed object is not kept on the TPM: it lives only as the two blobs in the key file,
-   * loaded under a primary key re-derived at each unlock, so shredding the key file is what
-   * destroys it. (A copy of the key file taken earlier would still unseal on this TPM.)
+   * Evicts the profile's persistent storage key, so the sealed blobs (in the key file and in any
+   * copy of it) no longer load. Only an object whose TPM name matches the key file's is evicted:
+   * an altered key file cannot make this remove another profile's or program's key. An empty
+   * handle (already destroyed, or the TPM cleared) is success. Legacy key files (no handle): no-op.
    */
-  async destroy(): Promise<void> {}
+  async destroy(f: WrappedFields): Promise<void> {
+    let handle: string, name: string;
+    try {
+      const parent = str(f, 'parent');
+      if (parent === LEGACY_PARENT) return;
+      if (parent !== PARENT) throw new TypeError('unknown parent');
+      handle = parseHandle(str(f, 'handle'));
+      name = str(f, 'parentName');
+      if (!/^[0-9a-f]{4,200}$/.test(name)) throw new TypeError('malformed TPM name');
+    } catch (e) {
+      throw new KeyFileTampered('TPM fields', { cause: e });
+    }
+    await this.inTempDir(async (dir) => {
+      const r = await this.run(TPM_SCRIPTS.evict, [dir, handle, name]);
+      if (r.code !== 0) throw this.failure(r);
+    });
+  }
 
   /** Turns the script's exit code (which step failed) and the tool's message into a typed error. */
   private failure(r: RunResult): Error {
@@ -108,8 +162,19 @@ export class Tpm2KeyProvider implements KeyProvider {
       case TPM_EXIT.noTools:
         return new KeyProviderUnavailable('The TPM tools (tpm2-tools) are not installed.', { cause });
       case TPM_EXIT.load:
+        if (/0x18b|handle is not correct/i.test(r.stderr)) {
+          return new KeyProviderUnavailable(
+            "This profile's TPM key is gone: the profile was erased on this machine, or the TPM was cleared. Unlock with a recovery method, or enrol this device again.",
+            { cause },
+          );
+        }
         return new KeyProviderUnavailable(
           "The TPM refused this profile's sealed key: it was sealed on another machine, or the TPM was cleared. Unlock with a recovery method.",
+          { cause },
+        );
+      case TPM_EXIT.persist:
+        return new KeyProviderUnavailable(
+          "The TPM would not keep or remove this profile's key (owner hierarchy password set, or no room for persistent objects). Free a persistent handle or choose another key provider.",
           { cause },
         );
       case TPM_EXIT.unseal:
