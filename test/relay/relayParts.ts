@@ -1,0 +1,93 @@
+/**
+ * A relay's parts without a network: a Relay over an in-memory SqliteRelayStore, the real
+ * CryptoRelayTrust of a fresh organisation, a manual clock, and helpers to publish members and
+ * devices straight into the directory and to sign channel states.
+ */
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { IdentityKeyPair } from '@signalapp/libsignal-client';
+import {
+  decodeChannelState,
+  generateOrgRootKey,
+  issueDeviceCertificate,
+  issueMemberCertificate,
+  nextStateFields,
+  signChannelState,
+  type ChannelState,
+  type OrgRootKey,
+} from '../../src/crypto/index.ts';
+import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
+import type { OrgRole } from '../../src/shared/model/roles.ts';
+import { DEFAULT_LIMITS, Relay, type RelayLimits } from '../../src/server/Relay.ts';
+import type { DeviceAddress } from '../../src/server/store/RelayStore.ts';
+import { SqliteRelayStore } from '../../src/server/store/SqliteRelayStore.ts';
+import { CryptoRelayTrust } from '../../src/server/trust/CryptoRelayTrust.ts';
+
+export const T0 = 1_800_000_000_000;
+const DAY = 24 * 3600 * 1000;
+
+export interface PartDevice extends DeviceAddress {
+  identity: IdentityKeyPair;
+  certificate: Uint8Array;
+}
+
+export class RelayParts {
+  readonly orgId = 'org-parts';
+  readonly root: OrgRootKey = generateOrgRootKey();
+  readonly store = new SqliteRelayStore(':memory:');
+  nowMs = T0;
+  private serial = 1;
+  readonly relay: Relay;
+
+  constructor(limits: Partial<RelayLimits> = {}) {
+    const trust = new CryptoRelayTrust(this.orgId, this.root.publicKey.serialize());
+    this.relay = new Relay(this.store, trust, { ...DEFAULT_LIMITS, ...limits }, pino({ level: 'silent' }), () => this.nowMs);
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+
+  memberCertificate(userId: string, o: { roles?: OrgRole[]; clearance?: number; serial?: number } = {}): Uint8Array {
+    return issueMemberCertificate(this.root.privateKey, {
+      orgId: this.orgId, serial: o.serial ?? this.serial++, userId, displayName: userId, clearance: o.clearance ?? 3,
+      roles: o.roles ?? ['delegate', 'lead'], notBeforeMs: T0 - DAY, notAfterMs: T0 + 365 * DAY,
+    });
+  }
+
+  /** A member with one device, both known to the directory. */
+  async user(userId: string, o: { roles?: OrgRole[]; deviceId?: number } = {}): Promise<PartDevice> {
+    await this.relay.directory.publishMember(this.memberCertificate(userId, o));
+    return this.device(userId, o.deviceId ?? 1);
+  }
+
+  async device(userId: string, deviceId: number): Promise<PartDevice> {
+    const identity = IdentityKeyPair.generate();
+    const certificate = issueDeviceCertificate(this.root.privateKey, {
+      orgId: this.orgId, serial: this.serial++, userId, deviceId, identityKey: identity.publicKey,
+      notBeforeMs: T0 - DAY, notAfterMs: T0 + 365 * DAY,
+    });
+    await this.relay.directory.addDevice(this.relay.directory.verifyDeviceCertificate(certificate), certificate);
+    return { userId, deviceId, identity, certificate };
+  }
+
+  /** A signed first state (epoch 0) by `owner` with the given other members. */
+  create(owner: PartDevice, memberIds: string[], channelId: Uint8Array = new Uint8Array(randomBytes(16))): { bytes: Uint8Array; state: ChannelState } {
+    const bytes = signChannelState(owner.identity.privateKey, {
+      channelId, epoch: 0, previousHash: new Uint8Array(), name: 'talks', classification: 1, policy: DEFAULT_POLICY,
+      members: [{ userId: owner.userId, role: 'owner' }, ...memberIds.map((userId) => ({ userId, role: 'member' as const }))],
+      status: 'active', signer: { userId: owner.userId, deviceId: owner.deviceId }, signedAtMs: this.nowMs,
+    });
+    return { bytes, state: decodeChannelState(bytes) };
+  }
+
+  /** The next signed state after `prev`, by `signer`. */
+  next(signer: PartDevice, prev: ChannelState, change: Parameters<typeof nextStateFields>[3]): { bytes: Uint8Array; state: ChannelState } {
+    const bytes = signChannelState(signer.identity.privateKey, nextStateFields(prev, { userId: signer.userId, deviceId: signer.deviceId }, this.nowMs, change));
+    return { bytes, state: decodeChannelState(bytes) };
+  }
+
+  audit(): { event: string; actor: string; detail: string }[] {
+    return this.store.readAudit(0, 1000).map((e) => ({ event: e.event, actor: e.actor, detail: e.detail }));
+  }
+}
