@@ -31,6 +31,10 @@ export interface PartDevice extends DeviceAddress {
   certificate: Uint8Array;
 }
 
+/** A fresh device identity key pair (the server layer does not import libsignal itself). */
+export const newIdentity = (): IdentityKeyPair => IdentityKeyPair.generate();
+export type { IdentityKeyPair };
+
 export class RelayParts {
   readonly orgId = 'org-parts';
   readonly root: OrgRootKey = generateOrgRootKey();

@@ -1,7 +1,6 @@
-import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEnrolmentRequest, enrolmentCode, issueDeviceCertificate, issueEnrolmentNonce } from '../../crypto/index.ts';
-import { RelayParts, T0 } from '../../../test/relay/relayParts.ts';
+import { newIdentity, RelayParts, T0, type IdentityKeyPair } from '../../../test/relay/relayParts.ts';
 
 let parts: RelayParts;
 afterEach(async () => {
@@ -9,7 +8,7 @@ afterEach(async () => {
 });
 
 function request(userName = 'bob'): { bytes: Uint8Array; identity: IdentityKeyPair } {
-  const identity = IdentityKeyPair.generate();
+  const identity = newIdentity();
   const r = createEnrolmentRequest({ orgId: parts.orgId, userName, deviceName: 'laptop', identity, registrationId: 7, nowMs: parts.nowMs });
   return { bytes: r.encoded, identity };
 }
@@ -79,7 +78,7 @@ describe('Enrolments approval', () => {
 
     await expect(en.approve(requestId, code === '111111' ? '222222' : '111111', certFor(r.identity))).rejects.toMatchObject({ code: 'ENROLMENT_CODE_MISMATCH' });
     expect(parts.audit().map((e) => e.event)).toContain('enrolment.code-mismatch');
-    await expect(en.approve(requestId, code, certFor(IdentityKeyPair.generate()))).rejects.toMatchObject({ code: 'CERTIFICATE_REFUSED' });
+    await expect(en.approve(requestId, code, certFor(newIdentity()))).rejects.toMatchObject({ code: 'CERTIFICATE_REFUSED' });
     expect(approvedWith).toEqual([]);
 
     await en.approve(requestId, code, certFor(r.identity));
