@@ -4,6 +4,7 @@
  * devices straight into the directory and to sign channel states.
  */
 import { randomBytes } from 'node:crypto';
+import { create, toBinary } from '@bufbuild/protobuf';
 import pino from 'pino';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import {
@@ -16,6 +17,7 @@ import {
   type ChannelState,
   type OrgRootKey,
 } from '../../src/crypto/index.ts';
+import { EnvelopeSchema, EnvelopeType } from '../../src/gen/valise/v1/envelope_pb.ts';
 import { DEFAULT_POLICY } from '../../src/shared/model/policy.ts';
 import type { OrgRole } from '../../src/shared/model/roles.ts';
 import { DEFAULT_LIMITS, Relay, type RelayLimits } from '../../src/server/Relay.ts';
@@ -94,4 +96,20 @@ export class RelayParts {
   audit(): { event: string; actor: string; detail: string }[] {
     return this.store.readAudit(0, 1000).map((e) => ({ event: e.event, actor: e.actor, detail: e.detail }));
   }
+}
+
+/** An envelope's bytes as a device would send them (opaque ciphertext). */
+export function envelopeBytes(from: DeviceAddress, o: { channelId?: Uint8Array; to?: DeviceAddress; id?: Uint8Array; sentAtMs?: number; expiresAtMs?: number } = {}): { id: Uint8Array; bytes: Uint8Array } {
+  const id = o.id ?? new Uint8Array(randomBytes(16));
+  const e = create(EnvelopeSchema, {
+    id,
+    channelId: o.channelId ?? new Uint8Array(),
+    sender: { userId: from.userId, deviceId: from.deviceId },
+    ...(o.to ? { recipient: { userId: o.to.userId, deviceId: o.to.deviceId } } : {}),
+    type: o.to ? EnvelopeType.WHISPER : EnvelopeType.SENDER_KEY,
+    ciphertext: new TextEncoder().encode('opaque ciphertext'),
+    sentAtMs: BigInt(o.sentAtMs ?? T0),
+    expiresAtMs: BigInt(o.expiresAtMs ?? 0),
+  });
+  return { id, bytes: toBinary(EnvelopeSchema, e) };
 }
