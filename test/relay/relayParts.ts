@@ -12,7 +12,9 @@ import {
   generateOrgRootKey,
   issueDeviceCertificate,
   issueMemberCertificate,
+  issueRevocation,
   nextStateFields,
+  signAuthChallenge,
   signChannelState,
   type ChannelState,
   type OrgRootKey,
@@ -31,6 +33,7 @@ const DAY = 24 * 3600 * 1000;
 export interface PartDevice extends DeviceAddress {
   identity: IdentityKeyPair;
   certificate: Uint8Array;
+  serial: number;
 }
 
 /** A fresh device identity key pair (the server layer does not import libsignal itself). */
@@ -67,14 +70,25 @@ export class RelayParts {
     return this.device(userId, o.deviceId ?? 1);
   }
 
-  async device(userId: string, deviceId: number): Promise<PartDevice> {
+  async device(userId: string, deviceId: number, o: { notAfterMs?: number } = {}): Promise<PartDevice> {
     const identity = IdentityKeyPair.generate();
+    const serial = this.serial++;
     const certificate = issueDeviceCertificate(this.root.privateKey, {
-      orgId: this.orgId, serial: this.serial++, userId, deviceId, identityKey: identity.publicKey,
-      notBeforeMs: T0 - DAY, notAfterMs: T0 + 365 * DAY,
+      orgId: this.orgId, serial, userId, deviceId, identityKey: identity.publicKey,
+      notBeforeMs: T0 - DAY, notAfterMs: o.notAfterMs ?? T0 + 365 * DAY,
     });
     await this.relay.directory.addDevice(this.relay.directory.verifyDeviceCertificate(certificate), certificate);
-    return { userId, deviceId, identity, certificate };
+    return { userId, deviceId, identity, certificate, serial };
+  }
+
+  /** The device's answer to an authentication challenge. */
+  sign(device: PartDevice, challenge: Uint8Array): Uint8Array {
+    return signAuthChallenge(device.identity.privateKey, challenge);
+  }
+
+  /** An org-signed revocation of a device or member certificate serial. */
+  revocation(target: 'device' | 'member', revokedSerial: number): Uint8Array {
+    return issueRevocation(this.root.privateKey, { orgId: this.orgId, target, revokedSerial, revokedAtMs: this.nowMs, reason: 'lost' });
   }
 
   /** A signed first state (epoch 0) by `owner` with the given other members. */
