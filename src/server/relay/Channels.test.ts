@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RelayParts, type PartDevice } from '../../../test/relay/relayParts.ts';
+import { Relay } from '../Relay.ts';
 
 let parts: RelayParts;
 afterEach(async () => {
@@ -25,6 +26,16 @@ describe('Channels', () => {
       .rejects.toMatchObject({ code: 'CHANNEL_CHANGE_REFUSED' });
     expect(parts.relay.channels.current(first.state.channelId).memberUserIds.sort()).toEqual(['bob', 'owner']);
     expect(parts.audit()).toContainEqual(expect.objectContaining({ event: 'channel.change.refused', actor: 'eve:1' }));
+  });
+
+  it('after a restart still refuses a new first state for a stored id, and serves the stored chain unjudged', async () => {
+    const { owner, eve } = await org();
+    const s0 = parts.create(owner, ['bob']);
+    await parts.relay.channels.publishChange(at(owner), s0.bytes);
+    const restarted = new Relay(parts.store, parts.relay.trust, parts.relay.limits, parts.relay.log, () => parts.nowMs);
+    await restarted.init();
+    expect(await restarted.channels.chain(at(owner), s0.state.channelId)).toEqual([s0.bytes]);
+    await expect(restarted.channels.publishChange(at(eve), parts.create(eve, [], s0.state.channelId).bytes)).rejects.toMatchObject({ code: 'CHANNEL_CHANGE_REFUSED' });
   });
 
   it('refuses a change signed by a non-owner member and keeps the current state', async () => {
