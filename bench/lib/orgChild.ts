@@ -19,7 +19,7 @@ let alice: Node;
 const rpc = IpcRpc.toParent({
   setup: async ({ maxQueueDepth }: { maxQueueDepth: number }) => {
     // The relay's abuse limits (rate, queue depth) are for the open network, not for this load.
-    await sc.start({ ...(process.env['BENCH_RELAY_DISK'] ? { dataDir } : {}), limits: { requestsPerSecond: 1_000_000, requestBurst: 1_000_000, maxQueueDepth } });
+    await sc.start({ ...(process.env['BENCH_RELAY_DISK'] ? { dataDir } : {}), limits: { requestsPerSecond: 1_000_000, requestBurst: 1_000_000, maxQueueDepth, maxQueuePerSender: maxQueueDepth } });
     await sc.user('alice', { roles: ['delegate', 'lead'] });
     await sc.user('bob');
     alice = await sc.join('alice');
